@@ -1,0 +1,62 @@
+#include "daemon/cli.h"
+
+#include <ostream>
+
+#include "daemon/parse_command.h"
+
+namespace mineral::daemon {
+namespace {
+
+constexpr char kVersion[] = "0.1.0";
+
+constexpr char kUsage[] =
+    "usage: mineral-alertd <command> [options]\n"
+    "\n"
+    "Watches mineral-policy news feeds and alerts on what matters.\n"
+    "\n"
+    "commands:\n"
+    "  parse     parse feed documents and print their items as JSON\n"
+    "  help      show this help, or `help COMMAND` for one command\n"
+    "\n"
+    "options:\n"
+    "  -h, --help     show help (also after a command: `parse --help`)\n"
+    "  --version      print the version\n"
+    "\n"
+    "exit status: 0 ok, 1 runtime failure, 2 usage or configuration error\n";
+
+}  // namespace
+
+int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+           std::ostream& err) {
+  if (args.empty()) {
+    err << kUsage;
+    return kExitUsage;
+  }
+  const std::string& command = args[0];
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "-h" || command == "--help") {
+    out << kUsage;
+    return kExitOk;
+  }
+  if (command == "--version") {
+    out << "mineral-alertd " << kVersion << "\n";
+    return kExitOk;
+  }
+  if (command == "help") {
+    if (rest.empty()) {
+      out << kUsage;
+    } else if (rest[0] == "parse") {
+      out << kParseHelp;
+    } else {
+      err << "mineral-alertd: no such command: " << rest[0] << "\n";
+      return kExitUsage;
+    }
+    return kExitOk;
+  }
+  if (command == "parse") return RunParseCommand(rest, in, out, err);
+  err << "mineral-alertd: no such command: " << command << "\n"
+      << "run `mineral-alertd --help` for the list\n";
+  return kExitUsage;
+}
+
+}  // namespace mineral::daemon

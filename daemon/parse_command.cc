@@ -1,0 +1,273 @@
+#include "daemon/parse_command.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <istream>
+#include <optional>
+#include <ostream>
+#include <sstream>
+
+#include "daemon/cli.h"
+#include "feeds/json_mapping.h"
+#include "feeds/parser.h"
+
+namespace mineral::daemon {
+
+const char kParseHelp[] =
+    "usage: mineral-alertd parse [options] FILE|- [FILE...]\n"
+    "\n"
+    "Parses feed documents (RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed 1.0/1.1,\n"
+    "or any JSON API through a mapping) and prints, for each, one line holding\n"
+    "one JSON object:\n"
+    "  {\"feed\": {\"title\", \"link\", \"format\", ...},\n"
+    "   \"items\": [{\"id\", \"key\", \"title\", \"link\", \"published\", \"updated\",\n"
+    "              \"author\", \"summary\", \"content\", \"categories\", ...}],\n"
+    "   \"error\": \"...\"}\n"
+    "Times are RFC 3339 in UTC; summary and content are plain text; missing\n"
+    "fields are omitted.  \"error\" appears when the document was ill-formed but\n"
+    "still gave items (the exit status is then 0).  `-` reads standard input.\n"
+    "\n"
+    "options:\n"
+    "  --format F         auto (default), rss, rdf, atom, jsonfeed or json\n"
+    "  --map MAPPING      mapping for a JSON API: a built-in name (federal-register,\n"
+    "                     asx-markitdigital, asx-legacy, govcn-policy-library) or\n"
+    "                     the path of a mapping file (docs/json-mapping.md)\n"
+    "  --base-url URL     the URL the document came from, for relative links\n"
+    "  --content-type T   the HTTP Content-Type, for its charset\n"
+    "  --max-bytes N      refuse documents larger than N bytes (default 16777216)\n"
+    "  --max-items N      keep at most N items (default 10000)\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "exit status: 0 ok, 1 a document could not be read or parsed, 2 usage error\n";
+
+namespace {
+
+using rapidjson::StringBuffer;
+using rapidjson::Writer;
+
+void Field(Writer<StringBuffer>& w, const char* name, const std::string& value) {
+  if (value.empty()) return;
+  w.Key(name);
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void TimeField(Writer<StringBuffer>& w, const char* name, const std::optional<UtcTime>& t) {
+  if (t) Field(w, name, FormatRfc3339(*t));
+}
+
+void StringArray(Writer<StringBuffer>& w, const char* name, const std::vector<std::string>& v) {
+  if (v.empty()) return;
+  w.Key(name);
+  w.StartArray();
+  for (const auto& s : v) w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  w.EndArray();
+}
+
+std::optional<size_t> ParseSize(const std::string& s) {
+  size_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v == 0) return std::nullopt;
+  return v;
+}
+
+// Reads at most `limit` + 1 bytes, so an oversized input is detected without
+// holding all of it.
+Result<std::string> ReadInput(const std::string& path, std::istream& in, size_t limit) {
+  std::string data;
+  auto read_bounded = [&](std::istream& s) -> bool {
+    char buf[1 << 16];
+    while (s) {
+      s.read(buf, sizeof buf);
+      data.append(buf, static_cast<size_t>(s.gcount()));
+      if (data.size() > limit) return false;
+    }
+    return s.eof();
+  };
+  if (path == "-") {
+    if (!read_bounded(in) && data.size() <= limit) return Status::IoError("cannot read standard input");
+    return data;
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return Status::IoError(path + ": is a directory");
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Status::IoError(path + ": cannot open: " + std::strerror(errno));
+  if (!read_bounded(file) && data.size() <= limit) return Status::IoError(path + ": read error");
+  return data;
+}
+
+}  // namespace
+
+std::string RenderParsedFeedJson(const feeds::ParsedFeed& parsed) {
+  StringBuffer buffer;
+  Writer<StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("feed");
+  w.StartObject();
+  const Feed& feed = parsed.feed;
+  Field(w, "title", feed.title);
+  Field(w, "link", feed.link);
+  Field(w, "format", FeedFormatName(feed.format));
+  Field(w, "version", feed.version);
+  Field(w, "language", feed.language);
+  Field(w, "description", feed.description);
+  TimeField(w, "updated", feed.updated);
+  if (feed.ttl_minutes) {
+    w.Key("ttl");
+    w.Int(*feed.ttl_minutes);
+  }
+  w.EndObject();
+  w.Key("items");
+  w.StartArray();
+  for (const Item& item : parsed.items) {
+    w.StartObject();
+    Field(w, "id", item.guid);
+    Field(w, "key", item.key);
+    Field(w, "title", item.title);
+    Field(w, "link", item.link);
+    TimeField(w, "published", item.published);
+    TimeField(w, "updated", item.updated);
+    if (!item.authors.empty()) Field(w, "author", item.authors.front());
+    Field(w, "summary", item.summary_text);
+    Field(w, "content", item.content_text);
+    StringArray(w, "categories", item.categories);
+    Field(w, "language", item.language);
+    if (!item.enclosures.empty()) {
+      w.Key("enclosures");
+      w.StartArray();
+      for (const Enclosure& e : item.enclosures) {
+        w.StartObject();
+        Field(w, "url", e.url);
+        Field(w, "type", e.type);
+        if (e.length > 0) {
+          w.Key("length");
+          w.Int64(e.length);
+        }
+        w.EndObject();
+      }
+      w.EndArray();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  if (!parsed.error.empty()) {
+    std::string error = parsed.error;
+    if (parsed.error_line > 0) {
+      error = "line " + std::to_string(parsed.error_line) + ", column " +
+              std::to_string(parsed.error_column) + ": " + error;
+    }
+    Field(w, "error", error);
+  }
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+int RunParseCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                    std::ostream& err) {
+  feeds::ParseOptions options;
+  std::vector<std::string> files;
+  std::string map_arg;
+  auto usage_error = [&](const std::string& message) {
+    err << "mineral-alertd parse: " << message << "\n"
+        << "run `mineral-alertd parse --help` for usage\n";
+    return kExitUsage;
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string* into) -> bool {
+      if (i + 1 >= args.size()) return false;
+      *into = args[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "-h" || a == "--help") {
+      out << kParseHelp;
+      return kExitOk;
+    } else if (a == "--format") {
+      if (!value(&v)) return usage_error("--format needs a value");
+      if (v == "auto") options.format = FeedFormat::kUnknown;
+      else if (v == "rss") options.format = FeedFormat::kRss;
+      else if (v == "rdf") options.format = FeedFormat::kRdf;
+      else if (v == "atom") options.format = FeedFormat::kAtom;
+      else if (v == "jsonfeed") options.format = FeedFormat::kJsonFeed;
+      else if (v == "json") options.format = FeedFormat::kJson;
+      else return usage_error("unknown format '" + v + "' (auto, rss, rdf, atom, jsonfeed, json)");
+    } else if (a == "--map") {
+      if (!value(&map_arg)) return usage_error("--map needs a value");
+    } else if (a == "--base-url") {
+      if (!value(&options.fetch_url)) return usage_error("--base-url needs a value");
+    } else if (a == "--content-type") {
+      if (!value(&options.content_type)) return usage_error("--content-type needs a value");
+    } else if (a == "--max-bytes" || a == "--max-items") {
+      if (!value(&v)) return usage_error(a + " needs a value");
+      const auto n = ParseSize(v);
+      if (!n) return usage_error(a + " wants a positive integer, not '" + v + "'");
+      (a == "--max-bytes" ? options.max_document_bytes : options.max_items) = *n;
+    } else if (a.size() > 1 && a[0] == '-' ) {
+      return usage_error("unknown option '" + a + "'");
+    } else {
+      files.push_back(a);
+    }
+  }
+  if (files.empty()) return usage_error("no input: give a FILE, or - for standard input");
+
+  std::optional<feeds::JsonMapping> mapping;
+  if (!map_arg.empty()) {
+    Result<feeds::JsonMapping> m = Status::NotFound("");
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(map_arg, ec)) {
+      std::ifstream f(map_arg, std::ios::binary);
+      std::stringstream text;
+      text << f.rdbuf();
+      m = feeds::ParseJsonMapping(text.str(), map_arg);
+    } else {
+      m = feeds::LoadBuiltinMapping(map_arg);
+    }
+    if (!m.ok()) {
+      err << "mineral-alertd parse: " << m.status().message() << "\n";
+      return kExitUsage;
+    }
+    mapping = std::move(*m);
+    options.mapping = &*mapping;
+  }
+
+  int status = kExitOk;
+  for (const std::string& file : files) {
+    const std::string name = file == "-" ? "<stdin>" : file;
+    Result<std::string> data = ReadInput(file, in, options.max_document_bytes);
+    if (!data.ok()) {
+      err << "mineral-alertd: " << data.status().message() << "\n";
+      status = kExitFailure;
+      continue;
+    }
+    if (options.source_feed.empty() || files.size() > 1) options.source_feed = name;
+    Result<feeds::ParsedFeed> parsed = feeds::Parse(*data, options);
+    if (!parsed.ok()) {
+      err << "mineral-alertd: " << name << ": " << parsed.status().message() << "\n";
+      out << "{\"error\":";
+      {
+        StringBuffer b;
+        Writer<StringBuffer> w(b);
+        const std::string& m = parsed.status().message();
+        w.String(m.data(), static_cast<rapidjson::SizeType>(m.size()));
+        out << b.GetString();
+      }
+      out << "}\n";
+      status = kExitFailure;
+      continue;
+    }
+    if (!parsed->error.empty()) {
+      err << name;
+      if (parsed->error_line > 0) err << ":" << parsed->error_line << ":" << parsed->error_column;
+      err << ": warning: " << parsed->error << " (" << parsed->items.size()
+          << " items read)\n";
+    }
+    out << RenderParsedFeedJson(*parsed) << "\n";
+  }
+  return status;
+}
+
+}  // namespace mineral::daemon

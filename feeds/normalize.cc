@@ -1,0 +1,149 @@
+#include "feeds/normalize.h"
+
+#include <cstdio>
+#include <unordered_map>
+
+#include "feeds/text.h"
+#include "feeds/url.h"
+
+namespace mineral::feeds {
+namespace {
+
+// FNV-1a, 64 bits: stable across platforms and releases, which is all a key
+// needs (these keys are not a security boundary).
+uint64_t Fnv1a(std::string_view s, uint64_t h = 14695981039346656037ull) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string Hex(uint64_t v, int digits) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return std::string(buf + 16 - digits);
+}
+
+std::optional<UtcTime> LatestTime(const Item& item) {
+  if (item.updated && item.published) return std::max(*item.updated, *item.published);
+  return item.updated ? item.updated : item.published;
+}
+
+// WordPress appends "The post <title> appeared first on <site>." to every
+// excerpt: it says nothing about the story and would make every item of a
+// site match the site's name.
+void DropWordPressFooter(std::string& text) {
+  const size_t at = text.rfind("The post ");
+  if (at == std::string::npos) return;
+  const std::string_view tail = std::string_view(text).substr(at);
+  if (tail.find(" appeared first on ") == std::string_view::npos || tail.size() > 600) return;
+  size_t end = at;
+  while (end > 0 && text[end - 1] == ' ') --end;
+  text.resize(end);
+}
+
+void NormalizeText(std::string& html, std::string& text) {
+  if (text.empty() && !html.empty()) {
+    text = HtmlToText(html);
+    DropWordPressFooter(text);
+  } else if (!text.empty()) {
+    text = CollapseWhitespace(text);
+    if (html.empty()) html = EscapeHtml(text);
+  }
+}
+
+std::string BaseKey(const Item& item) {
+  if (!item.guid.empty()) return item.guid;
+  if (!item.link.empty()) return item.link;
+  std::string material = item.title;
+  material += '\n';
+  if (const auto t = item.published ? item.published : item.updated) {
+    material += FormatRfc3339(*t);
+  }
+  if (item.title.empty()) {
+    material += '\n';
+    material += item.summary_text.empty() ? item.content_text : item.summary_text;
+  }
+  return "hash:" + Hex(Fnv1a(material), 16);
+}
+
+}  // namespace
+
+void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
+  Feed& feed = parsed.feed;
+  feed.title = CollapseWhitespace(feed.title);
+  if (!feed.link.empty()) feed.link = ResolveUrl(options.fetch_url, feed.link);
+  const std::string& link_base = feed.link.empty() ? options.fetch_url : feed.link;
+
+  if (parsed.items.size() > options.max_items) {
+    if (parsed.error.empty()) {
+      parsed.error = "more than " + std::to_string(options.max_items) +
+                     " items; the rest were dropped";
+    }
+    parsed.items.resize(options.max_items);
+  }
+
+  for (Item& item : parsed.items) {
+    item.title = CollapseWhitespace(item.title);
+    item.guid = CollapseWhitespace(item.guid);
+    // An empty reference would resolve to the base itself: keep it empty.
+    if (!item.link.empty()) item.link = ResolveUrl(link_base, item.link);
+    NormalizeText(item.summary_html, item.summary_text);
+    NormalizeText(item.content_html, item.content_text);
+    std::erase_if(item.authors, [](std::string& a) {
+      a = CollapseWhitespace(a);
+      return a.empty();
+    });
+    std::erase_if(item.categories, [](std::string& c) {
+      c = CollapseWhitespace(c);
+      return c.empty();
+    });
+    for (Enclosure& e : item.enclosures) e.url = ResolveUrl(link_base, e.url);
+    if (item.language.empty()) item.language = feed.language;
+    if (item.source_feed.empty()) item.source_feed = options.source_feed;
+    item.key = BaseKey(item);
+  }
+
+  // Fold republished stories and tell apart items that share a GUID.
+  std::unordered_map<std::string, size_t> first_with_key;
+  std::vector<bool> dropped(parsed.items.size(), false);
+  for (size_t i = 0; i < parsed.items.size(); ++i) {
+    Item& item = parsed.items[i];
+    auto [it, inserted] = first_with_key.emplace(item.key, i);
+    if (inserted) continue;
+    Item& earlier = parsed.items[it->second];
+    // Only an identity the publisher gave (GUID or link) says "same story";
+    // two hash-keyed items are merely alike and both are kept.
+    const bool publisher_key = item.key.rfind("hash:", 0) != 0;
+    const bool same_story = publisher_key &&
+                            ((!item.link.empty() && item.link == earlier.link) ||
+                             (!item.title.empty() && item.title == earlier.title));
+    if (same_story) {
+      const auto t_new = LatestTime(item), t_old = LatestTime(earlier);
+      if (t_new && (!t_old || *t_new > *t_old)) std::swap(earlier, item);
+      dropped[i] = true;
+      continue;
+    }
+    std::string material = item.link;
+    material += '\n';
+    material += item.title;
+    std::string key = item.key + "#" + Hex(Fnv1a(material), 8);
+    // A pathological feed could repeat link and title too: count on.
+    for (int n = 2; first_with_key.count(key); ++n) {
+      key = item.key + "#" + Hex(Fnv1a(material + std::to_string(n)), 8);
+    }
+    item.key = std::move(key);
+    first_with_key.emplace(item.key, i);
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < parsed.items.size(); ++i) {
+    if (!dropped[i]) {
+      if (kept != i) parsed.items[kept] = std::move(parsed.items[i]);
+      ++kept;
+    }
+  }
+  parsed.items.resize(kept);
+}
+
+}  // namespace mineral::feeds

@@ -1,0 +1,336 @@
+// Parse() end to end: the robustness list of the feeds issue, one case each,
+// on inline documents small enough to read at a glance.
+#include "feeds/parser.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+namespace mineral::feeds {
+namespace {
+
+ParsedFeed MustParse(std::string_view doc, ParseOptions options = {}) {
+  Result<ParsedFeed> r = Parse(doc, options);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  return std::move(r).value();
+}
+
+std::string Rss(std::string_view items, std::string_view channel_extra = "",
+                std::string_view rss_attrs = "") {
+  std::string doc = "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"";
+  doc += rss_attrs;
+  doc += "><channel><title>T</title><link>https://example.com/</link>";
+  doc += channel_extra;
+  doc += items;
+  doc += "</channel></rss>";
+  return doc;
+}
+
+std::string Time(const std::optional<UtcTime>& t) { return t ? FormatRfc3339(*t) : "(none)"; }
+
+TEST_CASE("DetectFormat reads the bytes, not the content type") {
+  CHECK(DetectFormat("<?xml version='1.0'?><!-- c --><rss/>") == FeedFormat::kRss);
+  CHECK(DetectFormat("\xEF\xBB\xBF<rdf:RDF xmlns:rdf='x'/>") == FeedFormat::kRdf);
+  CHECK(DetectFormat("  <feed xmlns='http://www.w3.org/2005/Atom'/>") == FeedFormat::kAtom);
+  CHECK(DetectFormat("{\"version\": \"https://jsonfeed.org/version/1.1\", \"items\": []}") ==
+        FeedFormat::kJsonFeed);
+  CHECK(DetectFormat("{\"results\": []}") == FeedFormat::kJson);
+  CHECK(DetectFormat("[1, 2]") == FeedFormat::kJson);
+  CHECK(DetectFormat("<!DOCTYPE html><html><body>502</body></html>") == FeedFormat::kUnknown);
+  CHECK(DetectFormat("") == FeedFormat::kUnknown);
+}
+
+TEST_CASE("Parse reads namespaced elements") {
+  const std::string doc = Rss(
+      "<item><title>Gallium curbs</title>"
+      "<link>https://example.com/a</link>"
+      "<dc:creator>Jane Roe</dc:creator>"
+      "<dc:date>2025-10-09T08:00:00+08:00</dc:date>"
+      "<dc:identifier>MOFCOM-2025-61</dc:identifier>"
+      "<description>Short</description>"
+      "<content:encoded><![CDATA[<p>Full <b>story</b></p>]]></content:encoded>"
+      "<media:content url='/img/ga.jpg' type='image/jpeg'/>"
+      "</item>"
+      "<item><title>Atom link only</title>"
+      "<atom:link rel='alternate' href='https://example.com/b'/></item>",
+      "<atom:link rel='self' href='https://example.com/feed.xml'/>",
+      " xmlns:dc='http://purl.org/dc/elements/1.1/'"
+      " xmlns:content='http://purl.org/rss/1.0/modules/content/'"
+      " xmlns:media='http://search.yahoo.com/mrss/'"
+      " xmlns:atom='http://www.w3.org/2005/Atom'");
+  const ParsedFeed f = MustParse(doc);
+  REQUIRE(f.items.size() == 2);
+  const Item& a = f.items[0];
+  CHECK(a.authors == std::vector<std::string>{"Jane Roe"});
+  CHECK(Time(a.updated) == "2025-10-09T00:00:00Z");
+  CHECK(Time(a.published) == "2025-10-09T00:00:00Z");  // dc:date is all there is
+  CHECK(a.guid == "MOFCOM-2025-61");
+  CHECK(a.key == "MOFCOM-2025-61");
+  CHECK(a.summary_text == "Short");
+  CHECK(a.content_html == "<p>Full <b>story</b></p>");
+  CHECK(a.content_text == "Full story");
+  REQUIRE(a.enclosures.size() == 1);
+  CHECK(a.enclosures[0].url == "https://example.com/img/ga.jpg");
+  CHECK(f.items[1].link == "https://example.com/b");
+  CHECK(f.feed.link == "https://example.com/");  // rel=self is not the site
+}
+
+TEST_CASE("Parse resolves relative links against xml:base, the feed link, then the fetch URL") {
+  const std::string atom =
+      "<feed xmlns='http://www.w3.org/2005/Atom' xml:base='https://a.example/news/'>"
+      "<title>T</title><link href='index.html'/>"
+      "<entry xml:base='2025/'><title>E</title><link href='x.html'/><id>1</id></entry>"
+      "</feed>";
+  ParseOptions options;
+  options.fetch_url = "https://fetched.example/feed";
+  const ParsedFeed a = MustParse(atom, options);
+  CHECK(a.feed.link == "https://a.example/news/index.html");
+  CHECK(a.items[0].link == "https://a.example/news/2025/x.html");
+
+  const ParsedFeed r = MustParse(Rss("<item><link>/p/1</link></item>"), options);
+  CHECK(r.items[0].link == "https://example.com/p/1");
+
+  const std::string no_link =
+      "<rss><channel><title>T</title><item><link>p/2</link></item></channel></rss>";
+  CHECK(MustParse(no_link, options).items[0].link == "https://fetched.example/p/2");
+}
+
+TEST_CASE("Parse handles CDATA, HTML entities and double-escaped HTML") {
+  const ParsedFeed f = MustParse(Rss(
+      "<item><title><![CDATA[Rare earths & <magnets>]]></title>"
+      "<description>Soci&eacute;t&eacute;&nbsp;G&eacute;n&eacute;rale</description></item>"
+      "<item><title>FR</title>"
+      "<description>The Bureau&amp;#39;s rule &amp;lt;b&amp;gt;now&amp;lt;/b&amp;gt;</description>"
+      "</item>"));
+  REQUIRE(f.items.size() == 2);
+  CHECK(f.items[0].title == "Rare earths & <magnets>");
+  CHECK(f.items[0].link.empty());
+  CHECK(f.items[0].summary_text == "Soci\u00e9t\u00e9\u00a0G\u00e9n\u00e9rale");
+  // Federal Register escapes HTML before XML escaping: decode twice.
+  CHECK(f.items[1].summary_text == "The Bureau's rule <b>now</b>");
+}
+
+TEST_CASE("Parse converts declared and BOM-signalled encodings to UTF-8") {
+  struct Case {
+    const char* name;
+    std::string doc;
+    const char* want_title;
+  };
+  const std::string cjk_item = "<item><title>";
+  const Case cases[] = {
+      {"ISO-8859-1 read as windows-1252",
+       "<?xml version='1.0' encoding='ISO-8859-1'?><rss><channel><title>"
+       "\x53\x6f\x63\x69\xe9\x74\xe9\x92\x73</title></channel></rss>",
+       "Soci\u00e9t\u00e9\u2019s"},
+      {"windows-1252",
+       "<?xml version='1.0' encoding='windows-1252'?><rss><channel><title>"
+       "\x93quoted\x94</title></channel></rss>",
+       "\u201cquoted\u201d"},
+      {"GB2312", "<?xml version='1.0' encoding='GB2312'?><rss><channel><title>"
+                 "\xcf\xa1\xcd\xc1\xb3\xf6\xbf\xda\xb9\xdc\xd6\xc6</title></channel></rss>",
+       "稀土出口管制"},
+      {"GBK", "<?xml version='1.0' encoding='GBK'?><rss><channel><title>"
+              "\xef\xd8\xba\xcd\xd5\xe0</title></channel></rss>",
+       "镓和锗"},
+      {"GB18030", "<?xml version='1.0' encoding='gb18030'?><rss><channel><title>"
+                  "\xef\xd8\xba\xcd\xd5\xe0</title></channel></rss>",
+       "镓和锗"},
+      {"Big5", "<?xml version='1.0' encoding='Big5'?><rss><channel><title>"
+               "\xb5\x7d\xa4\x67\xa5\x58\xa4\x66\xba\xde\xa8\xee</title></channel></rss>",
+       "稀土出口管制"},
+      {"Shift_JIS", "<?xml version='1.0' encoding='Shift_JIS'?><rss><channel><title>"
+                    "\x8b\x48\x93\x79\x8f\x6f\x8c\xfb\x8a\xc7\x90\xa7</title></channel></rss>",
+       "稀土出口管制"},
+      {"UTF-16LE with BOM",
+       std::string("\xff\xfe<\0r\0s\0s\0>\0<\0c\0h\0a\0n\0n\0e\0l\0>\0<\0t\0i\0t\0l\0e\0>\0"
+                   "\x00\x7a\x1f\x57<\0/\0t\0i\0t\0l\0e\0>\0<\0/\0c\0h\0a\0n\0n\0e\0l\0>\0<\0/\0r\0s\0s\0>\0",
+                   96),
+       "稀土"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    const ParsedFeed f = MustParse(c.doc);
+    CHECK(f.feed.title == c.want_title);
+  }
+}
+
+TEST_CASE("Parse takes the charset from the content type when the document is silent") {
+  ParseOptions options;
+  options.content_type = "application/rss+xml; charset=GBK";
+  const ParsedFeed f = MustParse(
+      "<rss><channel><title>\xef\xd8\xba\xcd\xd5\xe0</title></channel></rss>", options);
+  CHECK(f.feed.title == "镓和锗");
+}
+
+TEST_CASE("Parse reads the dates feeds write, and never a wrong one") {
+  struct Case {
+    const char* pub_date;
+    const char* want;
+  };
+  const Case cases[] = {
+      {"Sat, 22 Feb 2025 17:48:00 +0000", "2025-02-22T17:48:00Z"},
+      {"Fri, 21 Feb 2025 09:15:00 +0800", "2025-02-21T01:15:00Z"},
+      {"Tue, 23 Sep 2025 09:12:44 EDT", "2025-09-23T13:12:44Z"},
+      {"Mon, 06 Jan 2025 10:00:00 EST", "2025-01-06T15:00:00Z"},
+      {"Wed, 2 Jul 2025 09:00 PDT", "2025-07-02T16:00:00Z"},
+      {"02 Jul 2025 09:00:00", "2025-07-02T09:00:00Z"},
+      {"2025-10-09T14:30:00+08:00", "2025-10-09T06:30:00Z"},
+      {"2025-10-09T14:30:00.123Z", "2025-10-09T14:30:00Z"},
+      {"2025-10-09", "2025-10-09T00:00:00Z"},
+      {"2025年10月9日", "2025-10-09T00:00:00Z"},
+      {"not a date", "(none)"},
+      {"Sat, 31 Feb 2025 10:00:00 GMT", "(none)"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.pub_date);
+    const ParsedFeed f = MustParse(Rss(std::string("<item><title>x</title><pubDate>") +
+                                       c.pub_date + "</pubDate></item>"));
+    CHECK(Time(f.items[0].published) == c.want);
+  }
+}
+
+TEST_CASE("Parse keeps what a truncated or ill-formed document gave, and says so") {
+  SECTION("truncated inside the third item") {
+    const std::string doc = Rss(
+        "<item><title>One</title><guid>1</guid></item>"
+        "<item><title>Two</title><guid>2</guid></item>"
+        "<item><title>Thr");
+    const std::string cut = doc.substr(0, doc.find("Thr") + 3);
+    const ParsedFeed f = MustParse(cut);
+    REQUIRE(f.items.size() == 3);
+    CHECK(f.items[1].title == "Two");
+    CHECK(f.error == "unexpected end of document inside <title>");
+    CHECK(f.error_line == 2);
+  }
+  SECTION("mismatched tags") {
+    const ParsedFeed f = MustParse(
+        "<rss><channel><item><title>A</title><description><p>x</description></item>"
+        "<item><title>B</title></item></channel></rss>");
+    CHECK(f.items.size() == 2);
+    CHECK(f.error == "mismatched end tag </description>, expected </p>");
+  }
+}
+
+TEST_CASE("Parse refuses what is not a feed, with a clear error") {
+  struct Case {
+    const char* name;
+    std::string doc;
+    const char* want;
+  };
+  const Case cases[] = {
+      {"0 bytes", "", "parse error: empty document"},
+      {"whitespace", " \n\t ", "parse error: empty document"},
+      {"HTML error page", "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head></html>",
+       "parse error: not a feed: the document is an HTML page"},
+      {"plain text", "Service Unavailable",
+       "parse error: not a feed: no RSS, Atom, RDF or JSON document found"},
+      {"JSON without a mapping", "{\"results\": []}",
+       "invalid argument: the document is JSON but not a JSON Feed; it needs a mapping (see "
+       "docs/json-mapping.md)"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    const Result<ParsedFeed> r = Parse(c.doc, {});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().ToString() == c.want);
+  }
+}
+
+TEST_CASE("Parse enforces the document size and item count bounds") {
+  ParseOptions options;
+  options.max_document_bytes = 100;
+  const std::string big = Rss(std::string(200, ' '));
+  const Result<ParsedFeed> r = Parse(big, options);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kTooLarge);
+  CHECK(r.status().message() == "document is " + std::to_string(big.size()) +
+                                    " bytes; the limit is 100");
+
+  ParseOptions few;
+  few.max_items = 2;
+  std::string items;
+  for (int i = 0; i < 5; ++i) items += "<item><guid>" + std::to_string(i) + "</guid></item>";
+  const ParsedFeed f = MustParse(Rss(items), few);
+  CHECK(f.items.size() == 2);
+  CHECK(f.error == "more than 2 items; the rest were dropped");
+}
+
+TEST_CASE("Parse gives every item a stable key") {
+  const std::string doc = Rss(
+      "<item><guid>g1</guid><link>https://example.com/1</link></item>"
+      "<item><link>https://example.com/2</link></item>"
+      "<item><title>Only a title</title><pubDate>Sat, 22 Feb 2025 17:48:00 GMT</pubDate></item>");
+  const ParsedFeed a = MustParse(doc);
+  const ParsedFeed b = MustParse(doc);
+  REQUIRE(a.items.size() == 3);
+  CHECK(a.items[0].key == "g1");
+  CHECK(a.items[1].key == "https://example.com/2");
+  CHECK(a.items[2].key.rfind("hash:", 0) == 0);
+  CHECK(a.items[2].key == b.items[2].key);
+}
+
+TEST_CASE("Parse folds a republished story and tells apart items sharing a GUID") {
+  SECTION("same GUID and link: the later version wins") {
+    const ParsedFeed f = MustParse(Rss(
+        "<item><guid>W-1</guid><link>https://x/1</link><title>Congo suspends cobalt exports</title>"
+        "<pubDate>Sat, 22 Feb 2025 17:48:00 GMT</pubDate><description>first</description></item>"
+        "<item><guid>W-2</guid><title>Other</title></item>"
+        "<item><guid>W-1</guid><link>https://x/1</link><title>Congo suspends cobalt exports</title>"
+        "<pubDate>Sat, 22 Feb 2025 18:02:00 GMT</pubDate><description>UPDATE 1</description></item>"));
+    REQUIRE(f.items.size() == 2);
+    CHECK(f.items[0].key == "W-1");
+    CHECK(f.items[0].summary_text == "UPDATE 1");
+  }
+  SECTION("one GUID reused for different stories") {
+    const std::string doc = Rss(
+        "<item><guid>https://site/</guid><link>https://site/a</link><title>A</title></item>"
+        "<item><guid>https://site/</guid><link>https://site/b</link><title>B</title></item>");
+    const ParsedFeed f = MustParse(doc);
+    REQUIRE(f.items.size() == 2);
+    CHECK(f.items[0].key == "https://site/");
+    CHECK(f.items[1].key.rfind("https://site/#", 0) == 0);
+    CHECK(f.items[1].key != f.items[0].key);
+    CHECK(MustParse(doc).items[1].key == f.items[1].key);  // stable from poll to poll
+  }
+}
+
+TEST_CASE("Parse reads the feed's polling hints") {
+  const ParsedFeed f = MustParse(
+      Rss("", "<ttl>60</ttl><skipHours><hour>1</hour><hour>2</hour></skipHours>"
+              "<skipDays><day>Sunday</day></skipDays><language>en-us</language>"));
+  CHECK(f.feed.ttl_minutes == 60);
+  CHECK(f.feed.skip_hours == std::vector<int>{1, 2});
+  CHECK(f.feed.skip_days == std::vector<std::string>{"Sunday"});
+  CHECK(f.feed.language == "en-us");
+}
+
+TEST_CASE("Parse reads RSS 1.0, Atom 0.3 and RSS 0.91") {
+  const ParsedFeed rdf = MustParse(
+      "<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#' "
+      "xmlns='http://purl.org/rss/1.0/'><channel rdf:about='https://e/'><title>R</title>"
+      "<link>https://e/</link></channel><item rdf:about='https://e/1'><title>I</title>"
+      "<link>https://e/1</link></item></rdf:RDF>");
+  CHECK(rdf.feed.format == FeedFormat::kRdf);
+  CHECK(rdf.items[0].guid == "https://e/1");
+
+  const ParsedFeed atom03 = MustParse(
+      "<feed version='0.3' xmlns='http://purl.org/atom/ns#'><title>A</title><entry>"
+      "<title mode='escaped' type='text/html'>&lt;b&gt;Bold&lt;/b&gt;</title>"
+      "<issued>2004-01-01T10:00:00Z</issued><id>tag:x,2004:1</id>"
+      "<content mode='base64' type='text/plain'>SGVsbG8=</content></entry></feed>");
+  CHECK(atom03.feed.version == "atom03");
+  CHECK(atom03.items[0].title == "Bold");
+  CHECK(Time(atom03.items[0].published) == "2004-01-01T10:00:00Z");
+  CHECK(atom03.items[0].content_text == "Hello");
+
+  const ParsedFeed rss091 = MustParse(
+      "<!DOCTYPE rss PUBLIC \"-//Netscape Communications//DTD RSS 0.91//EN\" "
+      "\"http://my.netscape.com/publish/formats/rss-0.91.dtd\">"
+      "<rss version='0.91'><channel><title>N&eacute;t</title><item><title>x</title></item>"
+      "</channel></rss>");
+  CHECK(rss091.feed.version == "rss091");
+  CHECK(rss091.feed.title == "N\u00e9t");
+}
+
+}  // namespace
+}  // namespace mineral::feeds

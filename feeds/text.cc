@@ -1,0 +1,778 @@
+#include "feeds/text.h"
+
+#include <utf8proc.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#include "feeds/encoding.h"
+
+namespace mineral::feeds {
+namespace {
+
+constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";  // U+FFFD
+
+// The whitespace CollapseWhitespace folds; see text.h for why only ASCII.
+constexpr std::array<bool, 256> kAsciiSpace = [] {
+  std::array<bool, 256> table{};
+  for (unsigned char c : {' ', '\t', '\n', '\r', '\f', '\v'}) table[c] = true;
+  return table;
+}();
+
+inline bool IsAsciiSpace(char c) { return kAsciiSpace[static_cast<unsigned char>(c)]; }
+inline bool IsAsciiAlpha(char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+inline bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+inline bool IsAsciiAlnum(char c) { return IsAsciiAlpha(c) || IsAsciiDigit(c); }
+inline char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c; }
+
+// The C0 controls SanitizeUtf8 removes: all but tab, newline and carriage
+// return (XML 1.0 forbids them, and they only ever appear as corruption).
+inline bool IsRemovedControl(char32_t c) { return c < 0x20 && c != '\t' && c != '\n' && c != '\r'; }
+
+
+// DecodeUtf8Char, inlined into this file's loops.
+inline Utf8Char DecodeUtf8At(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  const unsigned lead = p[0];
+  if (lead < 0x80) return {lead, 1, true};
+
+  // Unicode Table 3-7, "Well-Formed UTF-8 Byte Sequences": the second byte's
+  // range is narrowed after E0, ED, F0 and F4 to exclude overlong forms,
+  // surrogates and code points past U+10FFFF.
+  int trail;
+  char32_t cp;
+  unsigned low = 0x80;
+  unsigned high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    trail = 1;
+    cp = lead & 0x1F;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    trail = 2;
+    cp = lead & 0x0F;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    trail = 3;
+    cp = lead & 0x07;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return {0xFFFD, 1, false};
+  }
+  int length = 1;
+  for (int k = 0; k < trail; ++k) {
+    if (static_cast<size_t>(length) >= n || p[length] < low || p[length] > high) {
+      return {0xFFFD, length, false};
+    }
+    cp = (cp << 6) | (p[length] & 0x3F);
+    ++length;
+    low = 0x80;
+    high = 0xBF;
+  }
+  return {cp, length, true};
+}
+
+// Collects text, turning every run of ASCII whitespace into one space and
+// dropping it at both ends, so HtmlToText needs no second pass.
+class CollapsingWriter {
+ public:
+  explicit CollapsingWriter(size_t capacity) { out_.reserve(capacity); }
+
+  void Append(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size()) {
+      if (IsAsciiSpace(s[i])) {
+        pending_space_ = true;
+        ++i;
+        continue;
+      }
+      size_t end = i + 1;
+      while (end < s.size() && !IsAsciiSpace(s[end])) ++end;
+      if (pending_space_ && !out_.empty()) out_.push_back(' ');
+      pending_space_ = false;
+      out_.append(s.data() + i, end - i);
+      i = end;
+    }
+  }
+
+  void AppendCodePoint(char32_t cp) {
+    if (cp < 0x80) {
+      char c = static_cast<char>(cp);
+      Append(std::string_view(&c, 1));
+      return;
+    }
+    if (pending_space_ && !out_.empty()) out_.push_back(' ');
+    pending_space_ = false;
+    AppendUtf8(cp, out_);
+  }
+
+  void Separate() { pending_space_ = true; }
+
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+  bool pending_space_ = false;
+};
+
+class PlainWriter {
+ public:
+  explicit PlainWriter(size_t capacity) { out_.reserve(capacity); }
+  void Append(std::string_view s) { out_.append(s); }
+  void AppendCodePoint(char32_t cp) { AppendUtf8(cp, out_); }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+// Decodes the character reference whose '&' is at text[amp] into `out` and
+// returns how many bytes it spans, or 0 (and writes nothing) when there is
+// none, following the HTML Standard's character reference state for text
+// content.
+template <typename Writer>
+size_t DecodeReferenceAt(std::string_view text, size_t amp, Writer& out) {
+  const size_t n = text.size();
+  size_t i = amp + 1;
+  if (i >= n) return 0;
+
+  if (text[i] == '#') {
+    ++i;
+    const bool hex = i < n && (text[i] == 'x' || text[i] == 'X');
+    if (hex) ++i;
+    const size_t digits_begin = i;
+    uint32_t value = 0;
+    for (; i < n; ++i) {
+      const char c = text[i];
+      uint32_t digit;
+      if (IsAsciiDigit(c)) {
+        digit = c - '0';
+      } else if (hex && (c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
+        digit = (c | 0x20) - 'a' + 10;
+      } else {
+        break;
+      }
+      // Saturate: anything past U+10FFFF is invalid however long it is.
+      value = std::min<uint32_t>(value * (hex ? 16 : 10) + digit, 0x110000);
+    }
+    if (i == digits_begin) return 0;  // "&#;" and "&#x" are plain text
+    if (i < n && text[i] == ';') ++i;
+
+    char32_t cp = value;
+    if (value == 0 || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
+      cp = 0xFFFD;
+    } else if (value >= 0x80 && value <= 0x9F) {
+      // HTML Standard, "numeric character reference end state": these mean
+      // the windows-1252 character of that byte.
+      cp = Windows1252ToUnicode(static_cast<unsigned char>(value));
+      if (cp == value) return i - amp;  // undefined in windows-1252: a bare C1 control
+    } else if (IsRemovedControl(value) || value == 0x7F) {
+      return i - amp;
+    }
+    out.AppendCodePoint(cp);
+    return i - amp;
+  }
+
+  const size_t name_begin = i;
+  while (i < n && IsAsciiAlnum(text[i])) ++i;
+  const std::string_view name = text.substr(name_begin, i - name_begin);
+  if (name.empty()) return 0;
+  if (i < n && text[i] == ';') {
+    if (std::string_view value = LookupHtmlEntity(name); !value.empty()) {
+      out.Append(value);
+      return i + 1 - amp;
+    }
+  }
+  // Without a ';' only the legacy names count, and the longest one that
+  // prefixes the run wins: "&copy2024" is "©2024", "&notit;" is "¬it;".
+  // Legacy names are 2 to 6 bytes long.
+  for (size_t len = std::min<size_t>(name.size(), 6); len >= 2; --len) {
+    if (std::string_view value = LookupLegacyHtmlEntity(name.substr(0, len)); !value.empty()) {
+      out.Append(value);
+      return 1 + len;
+    }
+  }
+  return 0;
+}
+
+template <typename Writer>
+void DecodeInto(std::string_view text, Writer& out) {
+  size_t done = 0;
+  for (size_t amp = text.find('&'); amp != std::string_view::npos; amp = text.find('&', amp)) {
+    out.Append(text.substr(done, amp - done));
+    const size_t used = DecodeReferenceAt(text, amp, out);
+    if (used == 0) {
+      out.Append("&");
+      ++amp;
+    } else {
+      amp += used;
+    }
+    done = amp;
+  }
+  out.Append(text.substr(done));
+}
+
+// ---- HtmlToText -----------------------------------------------------------
+
+// Elements whose start and end tags separate words.  Sorted for binary search.
+constexpr std::string_view kBlockElements[] = {
+    "address", "article",  "aside",      "blockquote", "body",     "br",    "caption",
+    "center",  "dd",       "details",    "dialog",     "dir",      "div",   "dl",
+    "dt",      "fieldset", "figcaption", "figure",     "footer",   "form",  "frameset",
+    "h1",      "h2",       "h3",         "h4",         "h5",       "h6",    "header",
+    "hgroup",  "hr",       "html",       "legend",     "li",       "main",  "menu",
+    "nav",     "ol",       "optgroup",   "option",     "p",        "pre",   "section",
+    "summary", "table",    "tbody",      "td",         "textarea", "tfoot", "th",
+    "thead",   "title",    "tr",         "ul",
+};
+
+// Elements dropped together with their content.  Their content is either
+// never shown (script, style, template, head) or a fallback for browsers
+// without a feature (noscript, iframe, noembed, noframes).
+constexpr std::string_view kDroppedElements[] = {
+    "head", "iframe", "noembed", "noframes", "noscript", "script", "style", "template",
+};
+
+constexpr bool IsSorted(const std::string_view* begin, const std::string_view* end) {
+  for (const std::string_view* it = begin + 1; it < end; ++it) {
+    if (!(it[-1] < it[0])) return false;
+  }
+  return true;
+}
+static_assert(IsSorted(std::begin(kBlockElements), std::end(kBlockElements)));
+static_assert(IsSorted(std::begin(kDroppedElements), std::end(kDroppedElements)));
+
+template <size_t N>
+bool Contains(const std::string_view (&sorted)[N], std::string_view name) {
+  return std::binary_search(std::begin(sorted), std::end(sorted), name);
+}
+
+// A tag name, lower-cased into a small buffer; names longer than any element
+// we treat specially are left empty, which matches nothing.
+class TagName {
+ public:
+  TagName(std::string_view html, size_t begin, size_t end) {
+    if (end - begin > sizeof(buffer_)) return;
+    for (size_t i = begin; i < end; ++i) buffer_[size_++] = AsciiLower(html[i]);
+  }
+  std::string_view view() const { return std::string_view(buffer_, size_); }
+
+ private:
+  char buffer_[12];
+  size_t size_ = 0;
+};
+
+// The end of a tag name that starts at `i` (HTML Standard, tag name state).
+size_t ScanTagName(std::string_view html, size_t i) {
+  while (i < html.size() && !IsAsciiSpace(html[i]) && html[i] != '/' && html[i] != '>') ++i;
+  return i;
+}
+
+// Skips the attributes of a tag from `i` (just after its name) to past its
+// '>', honouring quoted values so `<a title="x > y">` is one tag.  Returns
+// html.size() when the tag never closes: the HTML Standard drops a tag cut off
+// by the end of input.
+size_t SkipAttributes(std::string_view html, size_t i, bool* self_closing) {
+  const size_t n = html.size();
+  bool slash = false;
+  while (i < n) {
+    const char c = html[i];
+    if (c == '>') {
+      if (self_closing) *self_closing = slash;
+      return i + 1;
+    }
+    if (c == '/') {
+      slash = true;
+      ++i;
+      continue;
+    }
+    slash = false;
+    if (IsAsciiSpace(c)) {
+      ++i;
+      continue;
+    }
+    // An attribute name; a leading '=' belongs to it (attribute name state).
+    ++i;
+    while (i < n && !IsAsciiSpace(html[i]) && html[i] != '/' && html[i] != '>' && html[i] != '=') {
+      ++i;
+    }
+    size_t j = i;
+    while (j < n && IsAsciiSpace(html[j])) ++j;
+    if (j >= n || html[j] != '=') continue;
+    i = j + 1;
+    while (i < n && IsAsciiSpace(html[i])) ++i;
+    if (i >= n) break;
+    if (html[i] == '"' || html[i] == '\'') {
+      const size_t close = html.find(html[i], i + 1);
+      if (close == std::string_view::npos) return n;
+      i = close + 1;
+    } else {
+      while (i < n && !IsAsciiSpace(html[i]) && html[i] != '>') ++i;
+    }
+  }
+  return n;
+}
+
+// Where the end tag `</name` (any case, followed by a delimiter) begins at or
+// after `from`, or npos.
+size_t FindEndTag(std::string_view html, size_t from, std::string_view name) {
+  const size_t n = html.size();
+  for (size_t lt = html.find("</", from); lt != std::string_view::npos;
+       lt = html.find("</", lt + 2)) {
+    const size_t after = lt + 2 + name.size();
+    if (after > n) return std::string_view::npos;
+    bool same = true;
+    for (size_t k = 0; k < name.size() && same; ++k) same = AsciiLower(html[lt + 2 + k]) == name[k];
+    if (same &&
+        (after == n || IsAsciiSpace(html[after]) || html[after] == '/' || html[after] == '>')) {
+      return lt;
+    }
+  }
+  return std::string_view::npos;
+}
+
+size_t PastNext(std::string_view html, size_t from, std::string_view what) {
+  const size_t at = html.find(what, from);
+  return at == std::string_view::npos ? html.size() : at + what.size();
+}
+
+bool StartsWithAt(std::string_view html, size_t at, std::string_view prefix) {
+  return html.size() - at >= prefix.size() && html.compare(at, prefix.size(), prefix) == 0;
+}
+
+// What HtmlToText has learnt about the input so far.
+struct MarkupState {
+  // Per kDroppedElements entry: a position from which its end tag is known
+  // to be missing.  Without it "<head><head>..." would search the rest of
+  // the input once per tag, quadratic time on hostile input.
+  std::array<size_t, std::size(kDroppedElements)> end_tag_missing_from;
+
+  MarkupState() { end_tag_missing_from.fill(std::string_view::npos); }
+};
+
+// Consumes the markup that starts with the '<' at html[lt], writing any text
+// it carries, and returns where text resumes.  A '<' that starts no markup
+// ("a < b", "1<2") is written as text.
+size_t ConsumeMarkup(std::string_view html, size_t lt, MarkupState& state, CollapsingWriter& out) {
+  const size_t n = html.size();
+  const size_t i = lt + 1;
+  if (i >= n) {
+    out.Append("<");
+    return n;
+  }
+  const char c = html[i];
+
+  if (c == '!') {
+    if (StartsWithAt(html, i + 1, "--")) {
+      const size_t body = i + 3;
+      // "<!-->" and "<!--->" are complete (empty) comments.
+      if (StartsWithAt(html, body, ">")) return body + 1;
+      if (StartsWithAt(html, body, "->")) return body + 2;
+      const size_t end = html.find("--", body);
+      for (size_t at = end; at != std::string_view::npos; at = html.find("--", at + 1)) {
+        if (StartsWithAt(html, at + 2, ">")) return at + 3;
+        if (StartsWithAt(html, at + 2, "!>")) return at + 4;
+      }
+      return n;  // an unclosed comment runs to the end
+    }
+    if (StartsWithAt(html, i + 1, "[CDATA[")) {
+      // Feeds wrap text in CDATA; its content is literal text, no references.
+      const size_t body = i + 8;
+      const size_t end = html.find("]]>", body);
+      out.Append(html.substr(body, end == std::string_view::npos ? n - body : end - body));
+      return end == std::string_view::npos ? n : end + 3;
+    }
+    return PastNext(html, i, ">");  // <!DOCTYPE ...> and other bogus comments
+  }
+  if (c == '?') return PastNext(html, i, ">");
+
+  if (c == '/') {
+    if (i + 1 >= n) {
+      out.Append("</");
+      return n;
+    }
+    if (html[i + 1] == '>') return i + 2;
+    if (!IsAsciiAlpha(html[i + 1])) return PastNext(html, i, ">");
+    const size_t name_end = ScanTagName(html, i + 1);
+    if (Contains(kBlockElements, TagName(html, i + 1, name_end).view())) out.Separate();
+    return SkipAttributes(html, name_end, nullptr);
+  }
+
+  if (!IsAsciiAlpha(c)) {
+    out.Append("<");
+    return i;
+  }
+
+  const size_t name_end = ScanTagName(html, i);
+  const TagName tag(html, i, name_end);
+  bool self_closing = false;
+  const size_t after = SkipAttributes(html, name_end, &self_closing);
+  const std::string_view* dropped =
+      std::lower_bound(std::begin(kDroppedElements), std::end(kDroppedElements), tag.view());
+  if (dropped != std::end(kDroppedElements) && *dropped == tag.view()) {
+    // <script/> is not self-closing in HTML, but in XHTML feed content it is,
+    // and swallowing the rest of the text would be the worse mistake.
+    if (self_closing) return after;
+    size_t& missing_from = state.end_tag_missing_from[dropped - std::begin(kDroppedElements)];
+    const size_t end_tag =
+        after >= missing_from ? std::string_view::npos : FindEndTag(html, after, tag.view());
+    if (end_tag == std::string_view::npos) {
+      missing_from = std::min(missing_from, after);
+      // Script-like elements run to the end when unclosed, as in browsers.
+      // <head> and <template> are ordinary containers: keep their text.
+      return tag.view() == "head" || tag.view() == "template" ? after : n;
+    }
+    return SkipAttributes(html, end_tag + 2 + tag.view().size(), nullptr);
+  }
+  if (Contains(kBlockElements, tag.view())) out.Separate();
+  return after;
+}
+
+// ---- Whitespace -----------------------------------------------------------
+
+// The length of the Unicode whitespace character (White_Space=yes) at the
+// start of `s`, 0 when there is none.  Only for NormalizeForMatching.
+size_t UnicodeSpaceLength(std::string_view s) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  if (IsAsciiSpace(s[0])) return 1;
+  if (b(0) < 0xC2 || s.size() < 2) return 0;
+  if (b(0) == 0xC2) return b(1) == 0x85 || b(1) == 0xA0 ? 2 : 0;
+  if (s.size() < 3) return 0;
+  if (b(0) == 0xE1) return b(1) == 0x9A && b(2) == 0x80 ? 3 : 0;  // U+1680
+  if (b(0) == 0xE3) return b(1) == 0x80 && b(2) == 0x80 ? 3 : 0;  // U+3000
+  if (b(0) != 0xE2) return 0;
+  if (b(1) == 0x80) {
+    const unsigned c = b(2);
+    return c <= 0x8A || c == 0xA8 || c == 0xA9 || c == 0xAF ? 3
+                                                            : 0;  // U+2000-200A, 2028, 2029, 202F
+  }
+  return b(1) == 0x81 && b(2) == 0x9F ? 3 : 0;  // U+205F
+}
+
+std::string CollapseUnicodeWhitespace(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool pending_space = false;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (const size_t space = UnicodeSpaceLength(text.substr(i)); space != 0) {
+      pending_space = true;
+      i += space;
+      continue;
+    }
+    if (pending_space && !out.empty()) out.push_back(' ');
+    pending_space = false;
+    out.push_back(text[i++]);
+  }
+  return out;
+}
+
+// The common characters whose NormalizeForMatching form needs no tables:
+// no-break space, precomposed Latin-1 letters, CJK ideographs, kana, Hangul
+// syllables, common punctuation and fullwidth ASCII.  None of them is the second
+// element of a canonical composition, so they also bound the segments that do
+// need utf8proc.  A test checks every one against utf8proc.
+bool IsSimpleFold(char32_t cp) {
+  return cp == 0xA0 ||                      // no-break space
+         (cp >= 0xC0 && cp <= 0xFF) ||      // Latin-1 letters (and × ÷)
+         (cp >= 0xFF01 && cp <= 0xFF5E) ||  // fullwidth ASCII
+         (cp >= 0x4E00 && cp <= 0x9FFF) ||  // CJK Unified Ideographs
+         (cp >= 0x3400 && cp <= 0x4DBF) ||  // Extension A
+         (cp >= 0x3041 && cp <= 0x3096) ||  // hiragana
+         (cp >= 0x30A1 && cp <= 0x30FA) ||  // katakana
+         (cp >= 0xAC00 && cp <= 0xD7A3) ||  // Hangul syllables
+         cp == 0x3001 || cp == 0x3002 ||    // ideographic comma, full stop
+         cp == 0x2013 || cp == 0x2014 ||    // en and em dash
+         cp == 0x2018 || cp == 0x2019 ||    // single quotes
+         cp == 0x201C || cp == 0x201D ||    // double quotes
+         cp == 0x2026 || cp == 0x20AC;      // ellipsis, euro sign
+}
+
+// Precondition: IsSimpleFold(cp); `bytes` is its UTF-8.
+void AppendSimpleFold(char32_t cp, std::string_view bytes, std::string& out) {
+  if (cp == 0xA0) {
+    out.push_back(' ');
+  } else if (cp == 0xDF) {
+    out.append("ss");
+  } else if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) {
+    AppendUtf8(cp + 0x20, out);
+  } else if (cp == 0x2013 || cp == 0x2014) {
+    out.push_back('-');  // UTF8PROC_LUMP
+  } else if (cp == 0x2018 || cp == 0x2019) {
+    out.push_back('\'');  // UTF8PROC_LUMP
+  } else if (cp == 0x2026) {
+    out.append("...");
+  } else if (cp >= 0xFF01 && cp <= 0xFF5E) {
+    out.push_back(AsciiLower(static_cast<char>(cp - 0xFEE0)));  // NFKC gives ASCII
+  } else {
+    for (char byte : bytes) out.push_back(byte);  // cheaper than append() for 1-3 bytes
+  }
+}
+
+// NFKC with case folding as NormalizeForMatching defines it, by utf8proc.
+// `segment` is valid UTF-8.
+void AppendNormalized(std::string_view segment, std::string& out) {
+  // STRIPCC turns newlines and tabs into spaces and removes other controls;
+  // IGNORE removes default-ignorable characters such as U+00AD and U+200B,
+  // which split words invisibly; LUMP maps look-alike punctuation to ASCII.
+  constexpr auto kOptions = static_cast<utf8proc_option_t>(
+      UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE |
+      UTF8PROC_STRIPCC | UTF8PROC_LUMP);
+  utf8proc_uint8_t* mapped = nullptr;
+  const utf8proc_ssize_t length =
+      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(segment.data()),
+                   static_cast<utf8proc_ssize_t>(segment.size()), &mapped, kOptions);
+  if (length >= 0) {
+    out.append(reinterpret_cast<const char*>(mapped), length);
+  } else {
+    out.append(segment);  // only on allocation failure, as the input is valid
+  }
+  std::free(mapped);
+}
+
+bool IsAscii(std::string_view text) {
+  size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t chunk;
+    std::memcpy(&chunk, text.data() + i, 8);
+    if (chunk & 0x8080808080808080ULL) return false;
+  }
+  for (; i < text.size(); ++i) {
+    if (static_cast<unsigned char>(text[i]) >= 0x80) return false;
+  }
+  return true;
+}
+
+// Replaces invalid UTF-8; also removes the controls SanitizeUtf8 removes when
+// `remove_controls`.  Copies runs of good bytes at once.
+std::string CleanUtf8(std::string_view text, bool remove_controls) {
+  std::string out;
+  out.reserve(text.size());
+  size_t run = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if (remove_controls && IsRemovedControl(c)) {
+        out.append(text.data() + run, i - run);
+        run = ++i;
+      } else {
+        ++i;
+      }
+      continue;
+    }
+    const Utf8Char ch = DecodeUtf8At(text.substr(i));
+    if (!ch.valid) {
+      out.append(text.data() + run, i - run);
+      out.append(kReplacementChar);
+      run = i + ch.length;
+    }
+    i += ch.length;
+  }
+  out.append(text.data() + run, text.size() - run);
+  return out;
+}
+
+}  // namespace
+
+void AppendUtf8(char32_t cp, std::string& out) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+std::string ReplaceEncodedSurrogates(std::string_view text) {
+  std::string s(text);
+  for (size_t i = s.find('\xED'); i != std::string::npos && i + 2 < s.size();
+       i = s.find('\xED', i + 1)) {
+    if (static_cast<unsigned char>(s[i + 1]) >= 0xA0) s.replace(i, 3, "\xEF\xBF\xBD");
+  }
+  return s;
+}
+
+bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
+  }
+  return true;
+}
+
+Utf8Char DecodeUtf8Char(std::string_view text) { return DecodeUtf8At(text); }
+
+bool IsValidUtf8(std::string_view text) {
+  size_t i = 0;
+  const size_t n = text.size();
+  while (i < n) {
+    if (i + 8 <= n) {
+      uint64_t chunk;
+      std::memcpy(&chunk, text.data() + i, 8);
+      if ((chunk & 0x8080808080808080ULL) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    const Utf8Char ch = DecodeUtf8At(text.substr(i));
+    if (!ch.valid) return false;
+    i += ch.length;
+  }
+  return true;
+}
+
+std::string SanitizeUtf8(std::string_view text) { return CleanUtf8(text, true); }
+
+std::string ReplaceInvalidUtf8(std::string_view text) { return CleanUtf8(text, false); }
+
+std::string DecodeHtmlEntities(std::string_view text) {
+  PlainWriter out(text.size());
+  DecodeInto(text, out);
+  return out.Take();
+}
+
+std::string HtmlToText(std::string_view html) {
+  CollapsingWriter out(html.size());
+  MarkupState state;
+  const size_t n = html.size();
+  size_t i = 0;
+  while (i < n) {
+    size_t special = i;
+    while (special < n && html[special] != '<' && html[special] != '&') ++special;
+    out.Append(html.substr(i, special - i));
+    if (special == n) break;
+    if (html[special] == '&') {
+      const size_t used = DecodeReferenceAt(html, special, out);
+      if (used == 0) out.Append("&");
+      i = special + std::max<size_t>(used, 1);
+    } else {
+      i = ConsumeMarkup(html, special, state, out);
+    }
+  }
+  return out.Take();
+}
+
+std::string EscapeHtml(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  size_t run = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    std::string_view escaped;
+    switch (text[i]) {
+      case '&':
+        escaped = "&amp;";
+        break;
+      case '<':
+        escaped = "&lt;";
+        break;
+      case '>':
+        escaped = "&gt;";
+        break;
+      case '"':
+        escaped = "&quot;";
+        break;
+      default:
+        continue;
+    }
+    out.append(text.data() + run, i - run);
+    out.append(escaped);
+    run = i + 1;
+  }
+  out.append(text.data() + run, text.size() - run);
+  return out;
+}
+
+std::string CollapseWhitespace(std::string_view text) {
+  CollapsingWriter out(text.size());
+  out.Append(text);
+  return out.Take();
+}
+
+std::string NormalizeForMatching(std::string_view text) {
+  if (IsAscii(text)) {
+    // NFKC, case folding and lumping leave ASCII alone but for case, so skip
+    // utf8proc for the common English item.  Same result as below: controls
+    // SanitizeUtf8 removes vanish, the rest is lower-cased and collapsed.
+    std::string out;
+    out.reserve(text.size());
+    bool pending_space = false;
+    for (const char c : text) {
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        pending_space = true;
+      } else if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7F) {
+        if (pending_space && !out.empty()) out.push_back(' ');
+        pending_space = false;
+        out.push_back(AsciiLower(c));
+      }
+    }
+    return out;
+  }
+
+  const std::string clean = SanitizeUtf8(text);
+  // utf8proc runs at a few tens of MB/s, so only the characters that need it
+  // go through it: ASCII and AppendSimpleFold's characters bound the
+  // segments handed to utf8proc, and each segment takes the character before
+  // it along, as that may be the starter a combining mark composes with
+  // ("e" U+0301 -> "é").
+  std::string folded;
+  folded.reserve(clean.size() + 16);
+  const std::string_view input(clean);
+  const size_t n = input.size();
+  size_t prev_start = std::string::npos;  // the previous character if it was
+  size_t prev_folded_size = 0;            // folded here, and where its fold starts
+  size_t i = 0;
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(input[i]);
+    const size_t folded_size = folded.size();
+    if (c < 0x80) {
+      if (c != 0x7F) folded.push_back(AsciiLower(static_cast<char>(c)));  // STRIPCC drops DEL
+      prev_start = i++;
+      prev_folded_size = folded_size;
+      continue;
+    }
+    const Utf8Char ch = DecodeUtf8At(input.substr(i));
+    if (IsSimpleFold(ch.code_point)) {
+      AppendSimpleFold(ch.code_point, input.substr(i, ch.length), folded);
+      prev_start = i;
+      prev_folded_size = folded_size;
+      i += ch.length;
+      continue;
+    }
+    size_t begin = i;
+    if (prev_start != std::string::npos) {
+      begin = prev_start;
+      folded.resize(prev_folded_size);
+    }
+    // The segment ends before the next character that is simple on its own.
+    size_t end = i + ch.length;
+    while (end < n && static_cast<unsigned char>(input[end]) >= 0x80) {
+      const Utf8Char next = DecodeUtf8At(input.substr(end));
+      if (IsSimpleFold(next.code_point)) break;
+      end += next.length;
+    }
+    AppendNormalized(input.substr(begin, end - begin), folded);
+    prev_start = std::string::npos;
+    i = end;
+  }
+  return CollapseUnicodeWhitespace(folded);
+}
+
+}  // namespace mineral::feeds

@@ -1,0 +1,514 @@
+#include "feeds/text.h"
+
+#include <utf8proc.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mineral::feeds {
+namespace {
+
+struct Case {
+  std::string_view input;
+  std::string_view expected;
+};
+
+TEST_CASE("LookupHtmlEntity finds HTML5 names", "[text]") {
+  const Case cases[] = {
+      {"nbsp", "\u00a0"},
+      {"eacute", "\u00e9"},
+      {"amp", "&"},
+      {"AMP", "&"},
+      {"lt", "<"},
+      {"quot", "\""},
+      {"rsquo", "\u2019"},
+      {"hellip", "\u2026"},
+      {"mdash", "\u2014"},
+      {"euro", "\u20ac"},
+      {"AElig", "\u00c6"},
+      {"zwnj", "\u200c"},
+      {"fjlig", "fj"},
+      {"NotEqualTilde", "\u2242\u0338"},
+      {"CounterClockwiseContourIntegral", "\u2233"},  // the longest name
+      {"Aacute", "\u00c1"},
+      {"aacute", "\u00e1"},
+      {"zwj", "\u200d"},
+      {"gt", ">"},
+      {"GT", ">"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.input);
+    CHECK(LookupHtmlEntity(c.input) == c.expected);
+  }
+}
+
+TEST_CASE("LookupHtmlEntity returns empty for unknown names", "[text]") {
+  for (std::string_view name : {"", "a", "nbsp;", "NBSP", "Nbsp", "unknown", "amp ", "&amp", "x",
+                                "zzzzzz", "CounterClockwiseContourIntegralX"}) {
+    INFO(name);
+    CHECK(LookupHtmlEntity(name).empty());
+  }
+}
+
+TEST_CASE("LookupLegacyHtmlEntity knows which names work without ';'", "[text]") {
+  CHECK(LookupLegacyHtmlEntity("amp") == "&");
+  CHECK(LookupLegacyHtmlEntity("copy") == "\u00a9");
+  CHECK(LookupLegacyHtmlEntity("nbsp") == "\u00a0");
+  CHECK(LookupLegacyHtmlEntity("yuml") == "\u00ff");
+  CHECK(LookupLegacyHtmlEntity("hellip").empty());
+  CHECK(LookupLegacyHtmlEntity("rsquo").empty());
+  CHECK(LookupLegacyHtmlEntity("bogus").empty());
+}
+
+TEST_CASE("DecodeHtmlEntities", "[text]") {
+  // Expectations agree with Python's html.unescape, which follows the HTML
+  // Standard, except where noted.
+  const Case cases[] = {
+      {"", ""},
+      {"plain text", "plain text"},
+      {"&nbsp;", "\u00a0"},
+      {"caf&eacute;", "caf\u00e9"},
+      {"AT&amp;T", "AT&T"},
+      {"AT&ampT", "AT&T"},
+      {"&amp", "&"},
+      {"Tom &amp Jerry", "Tom & Jerry"},
+      {"don&#8217;t", "don\u2019t"},
+      {"don&#x2019;t", "don\u2019t"},
+      {"don&#X2019;t", "don\u2019t"},
+      {"2010&#150;2020", "2010\u20132020"},
+      {"&#128;5", "\u20ac5"},
+      {"&#146;", "\u2019"},
+      {"&#x9F;", "\u0178"},
+      {"a&#0;b", "a\uFFFDb"},
+      {"&#xD800;", "\uFFFD"},
+      {"&#xDFFF;", "\uFFFD"},
+      {"&#x110000;", "\uFFFD"},
+      {"&#99999999999;", "\uFFFD"},
+      {"&#x10FFFF;", "\U0010FFFF"},
+      {"&#128512;", "\U0001F600"},
+      {"&#39s", "'s"},
+      {"&#39", "'"},
+      {"&#39 x", "' x"},
+      {"&#x27;s", "'s"},
+      {"&#65&#66;", "AB"},
+      {"&#x41g", "Ag"},
+      {"&notit;", "\u00acit;"},
+      {"&notin;", "\u2209"},
+      {"&notin", "\u00acin"},
+      {"&copy2024", "\u00a92024"},
+      {"&copy;2024", "\u00a92024"},
+      {"&hellip", "&hellip"},
+      {"&hellip;", "\u2026"},
+      {"&unknown;", "&unknown;"},
+      {"&;", "&;"},
+      {"&#;", "&#;"},
+      {"&#x;", "&#x;"},
+      {"&#xg;", "&#xg;"},
+      {"& b", "& b"},
+      {"&", "&"},
+      {"&&amp;&", "&&&"},
+      {"&AMP;", "&"},
+      {"&NotEqualTilde;", "\u2242\u0338"},
+      {"&fjlig;", "fj"},
+      {"&#9;", "\t"},
+      {"&#10;", "\n"},
+      // Python keeps these; we drop what SanitizeUtf8 would remove anyway.
+      {"a&#1;b", "ab"},
+      {"a&#x7f;b", "ab"},
+      {"a&#129;b", "ab"},
+      {"&amp;lt;", "&lt;"},  // decoded once only
+      {"\u00e9&eacute;", "\u00e9\u00e9"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.input);
+    CHECK(DecodeHtmlEntities(c.input) == c.expected);
+  }
+}
+
+TEST_CASE("HtmlToText", "[text]") {
+  const Case cases[] = {
+      {"", ""},
+      {"   ", ""},
+      {"plain", "plain"},
+      {"<p>Hello</p><p>world</p>", "Hello world"},
+      {"<b>rare</b><i>earth</i>", "rareearth"},  // inline tags join
+      {"line one<br>line two<br/>line three<br />end", "line one line two line three end"},
+      {"<ul><li>one<ul><li>nested</li></ul></li><li>two</li></ul>", "one nested two"},
+      {"<ol><li>a<li>b</ol>", "a b"},
+      {"<table><tr><td>Li</td><td>12.5</td></tr><tr><th>Co</th></tr></table>", "Li 12.5 Co"},
+      {"<h1>Title</h1>Body", "Title Body"},
+      {"<div><p>unclosed <b>bold <i>italic", "unclosed bold italic"},
+      {"a < b and c > d", "a < b and c > d"},
+      {"1<2", "1<2"},
+      {"x <= y", "x <= y"},
+      {"trailing <", "trailing <"},
+      {"trailing </", "trailing </"},
+      {"&lt;b&gt;not a tag&lt;/b&gt;", "<b>not a tag</b>"},
+      {"&amp;lt;b&amp;gt;", "&lt;b&gt;"},
+      {"<a href=\"x>y\" title='a>b'>link</a> text", "link text"},
+      {"<a title=\"unterminated>text", ""},  // a tag cut off by the end is dropped
+      {"<img src=x alt=\"chart\">Prices", "Prices"},
+      // Dropped elements are display:none, so they separate nothing.
+      {"before<script>var a = '<p>'; if (a < b) {}</script>after", "beforeafter"},
+      {"before <SCRIPT type=\"text/javascript\">x()</ScRiPt > after", "before after"},
+      {"a<style>p { color: red; }</style>b", "ab"},
+      {"<noscript><img src=pixel></noscript>text", "text"},
+      {"<script src=x.js />kept", "kept"},
+      {"text<script>never closed", "text"},
+      {"a<!-- comment <p>with tags</p> -->b", "ab"},
+      {"a<!---->b<!-->c<!--->d", "abcd"},
+      {"a<!-- unclosed comment", "a"},
+      {"a<!-- x --!>b", "ab"},
+      {"<![CDATA[<b>raw</b> &amp;]]> after", "<b>raw</b> &amp; after"},
+      {"<![CDATA[unclosed", "unclosed"},
+      {"<!DOCTYPE html><html><head><title>T</title><style>x</style></head>"
+       "<body><p>Body</p></body></html>",
+       "Body"},
+      {"<head><meta charset=utf-8>no end", "no end"},
+      {"<?xml version=\"1.0\"?><p>x</p>", "x"},
+      {"a</>b", "ab"},
+      {"a</ 3>b", "ab"},
+      {"caf&eacute; &amp; cr&egrave;me", "caf\u00e9 & cr\u00e8me"},
+      {"testing &nbsp; entity", "testing \u00a0 entity"},
+      {"x&#32;&#32;y", "x y"},
+      {"  lots \n\t of \r\n  space  ", "lots of space"},
+      {"<p>\n  Copper\n</p>\n<p>\n  prices\n</p>", "Copper prices"},
+      {"<pre>  keep\n  words  </pre>", "keep words"},
+      {"<p class=\"x\"data-a='1' / >y", "y"},
+      {"<a\nhref=\"u\"\n>multi-line tag</a>", "multi-line tag"},
+      {"<P>UPPER</P>", "UPPER"},
+      {"<custom-element>x</custom-element>y", "xy"},
+      {"<veryveryverylongtagname>x", "x"},
+      {"<p>\u7a00\u571f\u51fa\u53e3</p>", "\u7a00\u571f\u51fa\u53e3"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.input);
+    CHECK(HtmlToText(c.input) == c.expected);
+  }
+}
+
+TEST_CASE("HtmlToText on real feed descriptions", "[text]") {
+  SECTION("Mining.com WordPress footer") {
+    const std::string_view html =
+        "<p>China&#8217;s export controls on rare earths tightened on Thursday, "
+        "with licences now required for seven elements.</p>\n"
+        "<p>The post <a href=\"https://www.mining.com/china-rare-earths/\" "
+        "rel=\"nofollow\">China tightens rare earth controls</a> appeared first on "
+        "<a href=\"https://www.mining.com\" rel=\"nofollow\">MINING.COM</a>.</p>\n";
+    CHECK(HtmlToText(html) ==
+          "China\u2019s export controls on rare earths tightened on Thursday, with licences now "
+          "required for seven elements. The post China tightens rare earth controls appeared "
+          "first on MINING.COM.");
+  }
+  SECTION("figure with caption and tracking pixel") {
+    const std::string_view html =
+        "<figure class=\"wp-block-image\"><img decoding=\"async\" width=\"900\" "
+        "src=\"https://example.com/a.jpg\" alt=\"Lithium mine\" /><figcaption>Greenbushes "
+        "mine. Credit: Talison</figcaption></figure><p>Lithium&nbsp;prices fell 4%&hellip;</p>"
+        "<img src=\"https://feeds.feedburner.com/~r/x/~4/y\" height=\"1\" width=\"1\" alt=\"\"/>";
+    CHECK(HtmlToText(html) ==
+          "Greenbushes mine. Credit: Talison Lithium\u00a0prices fell 4%\u2026");
+  }
+  SECTION("Google Alerts style") {
+    const std::string_view html =
+        "Reuters: <b>Gallium</b> and <b>germanium</b> export &quot;ban&quot; to "
+        "US&nbsp;...";
+    CHECK(HtmlToText(html) == "Reuters: Gallium and germanium export \"ban\" to US\u00a0...");
+  }
+  SECTION("embedded tweet with script") {
+    const std::string_view html =
+        "<blockquote class=\"twitter-tweet\"><p lang=\"en\" dir=\"ltr\">Cobalt up 10%"
+        "</p>&mdash; Analyst (@a) <a href=\"https://t.co/x\">May 1, 2024</a></blockquote>"
+        "<script async src=\"https://platform.twitter.com/widgets.js\" charset=\"utf-8\">"
+        "</script>";
+    CHECK(HtmlToText(html) == "Cobalt up 10% \u2014 Analyst (@a) May 1, 2024");
+  }
+}
+
+std::string RandomBytes(std::mt19937& rng, size_t max_size, std::string_view alphabet) {
+  std::uniform_int_distribution<size_t> size_dist(0, max_size);
+  std::uniform_int_distribution<size_t> pick(0, alphabet.size() - 1);
+  std::string s(size_dist(rng), '\0');
+  for (char& c : s) c = alphabet[pick(rng)];
+  return s;
+}
+
+TEST_CASE("HtmlToText survives random markup", "[text]") {
+  // A cheap stand-in for the fuzzer: markup-heavy random input must neither
+  // crash (the sanitizers watch) nor hang, and the output is always collapsed.
+  std::mt19937 rng(20240501);
+  constexpr std::string_view kAlphabet =
+      "<<<>>>&&&;;#x/!-- \"'=abpscriptylehdCDATA[]]\n\t\xC3\xA9\xFF"
+      "0129";
+  for (int i = 0; i < 20000; ++i) {
+    const std::string html = RandomBytes(rng, 64, kAlphabet);
+    const std::string text = HtmlToText(html);
+    INFO(html);
+    REQUIRE(text.size() <= html.size() * 4);
+    REQUIRE(text == CollapseWhitespace(text));
+  }
+}
+
+TEST_CASE("HtmlToText is linear on hostile repetitions", "[text]") {
+  // Each would take minutes if some construct rescanned the rest of the input.
+  for (std::string_view unit : {"<head>", "<template>", "<script>", "<!--", "<![CDATA[", "<a ",
+                                "<a title=\"", "&", "&amp", "&#", "</", "<!x", "<p>x"}) {
+    std::string html;
+    for (int i = 0; i < 100000; ++i) html += unit;
+    INFO(unit);
+    CHECK(HtmlToText(html).size() <= html.size());
+  }
+}
+
+TEST_CASE("EscapeHtml", "[text]") {
+  const Case cases[] = {
+      {"", ""},
+      {"plain", "plain"},
+      {"a < b & c > \"d\"", "a &lt; b &amp; c &gt; &quot;d&quot;"},
+      {"it's", "it's"},
+      {"&amp;", "&amp;amp;"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.input);
+    CHECK(EscapeHtml(c.input) == c.expected);
+    CHECK(DecodeHtmlEntities(EscapeHtml(c.input)) == c.input);
+  }
+}
+
+TEST_CASE("CollapseWhitespace folds ASCII whitespace only", "[text]") {
+  const Case cases[] = {
+      {"", ""},
+      {" \t\n\r\f\v ", ""},
+      {"a", "a"},
+      {"  a  b  ", "a b"},
+      {"a\t\tb\nc\r\nd\fe\vf", "a b c d e f"},
+      {"testing \u00a0 entity", "testing \u00a0 entity"},
+      {"\u00a0a\u00a0", "\u00a0a\u00a0"},
+      {"a\u3000b", "a\u3000b"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.input);
+    CHECK(CollapseWhitespace(c.input) == c.expected);
+  }
+}
+
+TEST_CASE("NormalizeForMatching", "[text]") {
+  const Case cases[] = {
+      {"", ""},
+      {"Rare Earths", "rare earths"},
+      {"\uff32are  EARTHS", "rare earths"},  // fullwidth R
+      {"Stra\u00dfe", "strasse"},
+      {"\u7a00\u571f\u51fa\u53e3\u7ba1\u5236", "\u7a00\u571f\u51fa\u53e3\u7ba1\u5236"},
+      {"\ud76c\ud1a0\ub958", "\ud76c\ud1a0\ub958"},  // Hangul syllables stay composed
+      {"  Lithium\u00a0\u00a0prices\u3000up ", "lithium prices up"},
+      {"a\u2028b\u2029c\u0085d\u1680e", "a b c d e"},
+      {"cafe\u0301", "caf\u00e9"},  // composed
+      {"CAF\u00c9", "caf\u00e9"},
+      {"\u2163", "iv"},      // Roman numeral four, a compatibility character
+      {"\ufb01ne", "fine"},  // fi ligature
+      {"H\u2082O", "h2o"},
+      {"China\u2019s", "china's"},
+      {"rare\u2010earth", "rare-earth"},
+      {"soft\u00adhyphen", "softhyphen"},
+      {"zero\u200bwidth", "zerowidth"},
+      {"\u039a\u039f\u0392\u0391\u039b\u03a4\u0399\u039f",
+       "\u03ba\u03bf\u03b2\u03b1\u03bb\u03c4\u03b9\u03bf"},
+      {"a\x01"
+       "b\tc",
+       "ab c"},
+      {"A\x0b"
+       "B",
+       "ab"},
+      {"bad\xff"
+       "byte",
+       "bad\uFFFDbyte"},
+      {"\xc3", "\uFFFD"},
+      {"Ni\u00d1O", "ni\u00f1o"},
+      // Segment edges around the characters that skip utf8proc.
+      {"E\u0301", "\u00e9"},
+      {"\u7a00E\u0301x", "\u7a00\u00e9x"},
+      {"\u7a00\u0301", "\u7a00\u0301"},
+      {"\u7a00\ufe00\u571f", "\u7a00\u571f"},  // variation selector ignored
+      {"A\u0323\u0302B",
+       "\u1ead"
+       "b"},                             // reordered, then composed
+      {"\u212a", "k"},                   // Kelvin sign
+      {"\u30ab\u3099", "\u30ac"},        // kana + voiced mark
+      {"\uff76\uff9e", "\u30ac"},        // halfwidth kana
+      {"\u1100\u1161\u11a8", "\uac01"},  // jamo compose to a syllable
+      {"\uac00\u11a8", "\uac01"},
+      {"\u2f00\uf900", "\u4e00\u8c48"},  // radical, compatibility ideograph
+      {"x\u00a0\u00a0\u7a00 \u00a0", "x \u7a00"},
+      {"\u0130", "i\u0307"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.input);
+    CHECK(NormalizeForMatching(c.input) == c.expected);
+  }
+}
+
+TEST_CASE("NormalizeForMatching's ASCII fast path agrees with utf8proc", "[text]") {
+  // Appending a non-ASCII letter sends the same text through utf8proc.
+  std::mt19937 rng(7);
+  constexpr std::string_view kAlphabet = "aZ09 \t\n\r\x0b\x0c\x01\x7f-'.,;:!?~^`@_|";
+  for (int i = 0; i < 2000; ++i) {
+    const std::string ascii = RandomBytes(rng, 24, kAlphabet);
+    const std::string fast = NormalizeForMatching(ascii);
+    std::string slow = NormalizeForMatching(ascii + "\u00e9");
+    REQUIRE(slow.ends_with("\u00e9"));
+    slow.resize(slow.size() - 2);
+    if (slow.ends_with(' ')) slow.pop_back();
+    INFO(ascii);
+    REQUIRE(fast == slow);
+  }
+}
+
+std::string Utf8(char32_t cp) {
+  std::string out;
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+  return out;
+}
+
+std::string Utf8proc(const std::string& text) {
+  utf8proc_uint8_t* mapped = nullptr;
+  const utf8proc_ssize_t length = utf8proc_map(
+      reinterpret_cast<const utf8proc_uint8_t*>(text.data()), text.size(), &mapped,
+      static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+                                     UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STRIPCC |
+                                     UTF8PROC_LUMP));
+  REQUIRE(length >= 0);
+  std::string out(reinterpret_cast<const char*>(mapped), length);
+  std::free(mapped);
+  return out;
+}
+
+TEST_CASE("NormalizeForMatching's shortcuts agree with utf8proc", "[text]") {
+  // The BMP characters NormalizeForMatching folds without utf8proc, alone and
+  // between other text, must come out as utf8proc folds them.
+  const std::pair<char32_t, char32_t> ranges[] = {
+      {0x20, 0x7E},     {0xA0, 0xA0},     {0xC0, 0xFF},     {0xFF01, 0xFF5E},
+      {0x4E00, 0x9FFF}, {0x3400, 0x4DBF}, {0x3041, 0x3096}, {0x30A1, 0x30FA},
+      {0xAC00, 0xD7A3}, {0x3001, 0x3002}, {0x2010, 0x2027}, {0x20AC, 0x20AC},
+  };
+  size_t mismatches = 0;
+  for (const auto& [first, last] : ranges) {
+    for (char32_t cp = first; cp <= last; ++cp) {
+      if (cp == ' ') continue;
+      const std::string text = "\u03a9" + Utf8(cp) + "x" + Utf8(cp) + "\u0301";
+      const std::string expected = Utf8proc(text);
+      if (NormalizeForMatching(text) != expected) {
+        ++mismatches;
+        UNSCOPED_INFO("U+" << std::hex << static_cast<uint32_t>(cp));
+      }
+    }
+  }
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("IsValidUtf8 is strict", "[text]") {
+  const std::string_view valid[] = {
+      "",           "ascii only, long enough for the eight-byte path",
+      "\u00e9",     "\u0800",
+      "\ud7ff",     "\ue000",
+      "\uffff",     "\U00010000",
+      "\U0010FFFF", "mixed \u7a00\u571f and \U0001F600 text",
+  };
+  for (std::string_view s : valid) {
+    INFO(s);
+    CHECK(IsValidUtf8(s));
+  }
+  const std::string_view invalid[] = {
+      "\x80",
+      "\xbf",
+      "\xc0\x80",          // overlong NUL
+      "\xc1\xbf",          // overlong
+      "\xe0\x80\xaf",      // overlong '/'
+      "\xe0\x9f\xbf",      // overlong
+      "\xed\xa0\x80",      // U+D800
+      "\xed\xbf\xbf",      // U+DFFF
+      "\xf0\x8f\xbf\xbf",  // overlong
+      "\xf4\x90\x80\x80",  // U+110000
+      "\xf5\x80\x80\x80",
+      "\xff",
+      "\xc3",          // truncated
+      "\xe2\x82",      // truncated
+      "abcdefgh\xe9",  // Latin-1 after the fast path
+      "caf\xe9 au lait",
+  };
+  for (std::string_view s : invalid) {
+    INFO(s);
+    CHECK_FALSE(IsValidUtf8(s));
+  }
+}
+
+TEST_CASE("SanitizeUtf8 replaces maximal subparts and drops controls", "[text]") {
+  const Case cases[] = {
+      {"", ""},
+      {"clean \u00e9 text", "clean \u00e9 text"},
+      {"caf\xe9", "caf\uFFFD"},
+      {"\xc3(", "\uFFFD("},
+      {"\xe2\x82(", "\uFFFD("},  // one U+FFFD for the truncated sequence
+      {"\xf0\x9f\x98", "\uFFFD"},
+      {"\xc0\x80", "\uFFFD\uFFFD"},  // C0 is never valid, 80 on its own
+      {"\xed\xa0\x80", "\uFFFD\uFFFD\uFFFD"},
+      {"\xf4\x90\x80\x80", "\uFFFD\uFFFD\uFFFD\uFFFD"},
+      {"\x80\x80", "\uFFFD\uFFFD"},
+      {std::string_view("a\0b", 3), "ab"},
+      {"tab\tnl\ncr\r", "tab\tnl\ncr\r"},
+      {"bell\x07 esc\x1b ff\x0c vt\x0b", "bell esc ff vt"},
+      {"del\x7f", "del\x7f"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.input);
+    CHECK(SanitizeUtf8(c.input) == c.expected);
+    CHECK(IsValidUtf8(SanitizeUtf8(c.input)));
+  }
+  CHECK(ReplaceInvalidUtf8(std::string_view("a\0\x07\xff", 4)) ==
+        std::string_view("a\0\x07\uFFFD", 6));
+}
+
+TEST_CASE("DecodeUtf8Char", "[text]") {
+  Utf8Char c = DecodeUtf8Char("A");
+  CHECK((c.code_point == U'A' && c.length == 1 && c.valid));
+  c = DecodeUtf8Char("\u00e9x");
+  CHECK((c.code_point == 0xE9 && c.length == 2 && c.valid));
+  c = DecodeUtf8Char("\U0001F600");
+  CHECK((c.code_point == 0x1F600 && c.length == 4 && c.valid));
+  c = DecodeUtf8Char("\xf0\x9f\x98x");
+  CHECK((c.code_point == 0xFFFD && c.length == 3 && !c.valid));
+  c = DecodeUtf8Char("\xe0\x80");
+  CHECK((c.code_point == 0xFFFD && c.length == 1 && !c.valid));
+}
+
+TEST_CASE("Text helpers never produce invalid UTF-8 from valid input", "[text]") {
+  std::mt19937 rng(99);
+  const std::vector<std::string_view> pieces = {
+      "<p>",    "</p>",       "&amp;",     "&#150;", "&#xD800;", "&eacute", "\u00e9",
+      "\u7a00", " ",          "<br/>",     "<!--",   "-->",      "&",       "<",
+      ">",      "\U0001F600", "&#128512;", "text",   "\u00a0"};
+  std::uniform_int_distribution<size_t> pick(0, pieces.size() - 1);
+  for (int i = 0; i < 5000; ++i) {
+    std::string html;
+    for (int k = 0; k < 12; ++k) html += pieces[pick(rng)];
+    INFO(html);
+    REQUIRE(IsValidUtf8(HtmlToText(html)));
+    REQUIRE(IsValidUtf8(DecodeHtmlEntities(html)));
+    REQUIRE(IsValidUtf8(NormalizeForMatching(html)));
+  }
+}
+
+}  // namespace
+}  // namespace mineral::feeds

@@ -1,0 +1,72 @@
+#include "feeds/url.h"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <cctype>
+
+namespace mineral::feeds {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  const auto is_space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  };
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Browsers tolerate characters RFC 3986 does not (spaces, non-ASCII, '|',
+// '^', ...) and percent-encode them; feeds rely on that.
+std::string EscapeForParsing(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool keep = c > 0x20 && c < 0x7F && c != '"' && c != '<' && c != '>' && c != '\\' &&
+                      c != '^' && c != '`' && c != '{' && c != '|' && c != '}';
+    if (keep) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool IsAbsoluteUrl(std::string_view url) {
+  url = Trim(url);
+  // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
+  if (url.empty() || !std::isalpha(static_cast<unsigned char>(url[0]))) return false;
+  for (size_t i = 1; i < url.size(); ++i) {
+    const char c = url[i];
+    if (c == ':') return true;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') {
+      return false;
+    }
+  }
+  return false;
+}
+
+std::string ResolveUrl(std::string_view base, std::string_view ref) {
+  ref = Trim(ref);
+  base = Trim(base);
+  if (IsAbsoluteUrl(ref) || base.empty() || !IsAbsoluteUrl(base)) return std::string(ref);
+  const std::string escaped_base = EscapeForParsing(base);
+  const std::string escaped_ref = EscapeForParsing(ref);
+  auto parsed_base = boost::urls::parse_uri(escaped_base);
+  auto parsed_ref = boost::urls::parse_uri_reference(escaped_ref);
+  if (!parsed_base || !parsed_ref) return std::string(ref);
+  boost::urls::url resolved;
+  if (boost::urls::resolve(*parsed_base, *parsed_ref, resolved)) {
+    return std::string(resolved.buffer());
+  }
+  return std::string(ref);
+}
+
+}  // namespace mineral::feeds

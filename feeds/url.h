@@ -1,0 +1,18 @@
+// URL resolution for relative links (RFC 3986 section 5).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace mineral::feeds {
+
+// `ref` resolved against `base`.  Returns `ref` (trimmed) unchanged when it is
+// already absolute, when `base` is empty or not absolute, or when either does
+// not parse.  Surrounding whitespace is trimmed and spaces inside are
+// percent-encoded, as browsers do.  Pure.
+std::string ResolveUrl(std::string_view base, std::string_view ref);
+
+// True for an absolute URL with a scheme ("https://x", "mailto:a@b").
+bool IsAbsoluteUrl(std::string_view url);
+
+}  // namespace mineral::feeds

@@ -1,0 +1,48 @@
+#include "feeds/url.h"
+
+#include <catch2/catch.hpp>
+
+namespace mineral::feeds {
+namespace {
+
+TEST_CASE("ResolveUrl follows RFC 3986 section 5.4") {
+  const std::string base = "http://a/b/c/d;p?q";
+  struct Case {
+    const char* ref;
+    const char* want;
+  };
+  const Case cases[] = {
+      {"g", "http://a/b/c/g"},       {"./g", "http://a/b/c/g"},
+      {"g/", "http://a/b/c/g/"},     {"/g", "http://a/g"},
+      {"//g", "http://g"},           {"?y", "http://a/b/c/d;p?y"},
+      {"#s", "http://a/b/c/d;p?q#s"}, {"../g", "http://a/b/g"},
+      {"../../g", "http://a/g"},     {"", "http://a/b/c/d;p?q"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.ref);
+    CHECK(ResolveUrl(base, c.ref) == c.want);
+  }
+}
+
+TEST_CASE("ResolveUrl leaves absolute and unresolvable references alone") {
+  CHECK(ResolveUrl("http://example.com/", " https://other.org/x ") == "https://other.org/x");
+  CHECK(ResolveUrl("", "/relative") == "/relative");
+  CHECK(ResolveUrl("not a url", "/relative") == "/relative");
+  CHECK(ResolveUrl("http://example.com/a/", "mailto:x@y.org") == "mailto:x@y.org");
+}
+
+TEST_CASE("ResolveUrl percent-encodes what browsers would") {
+  CHECK(ResolveUrl("http://example.com/news/", "a b.html") == "http://example.com/news/a%20b.html");
+  CHECK(ResolveUrl("http://example.com/", "/稀土") == "http://example.com/%E7%A8%80%E5%9C%9F");
+}
+
+TEST_CASE("IsAbsoluteUrl wants a scheme") {
+  CHECK(IsAbsoluteUrl("https://x"));
+  CHECK(IsAbsoluteUrl("urn:tag:sec.gov,2008:accession-number=1"));
+  CHECK_FALSE(IsAbsoluteUrl("/x"));
+  CHECK_FALSE(IsAbsoluteUrl("1:2"));
+  CHECK_FALSE(IsAbsoluteUrl(""));
+}
+
+}  // namespace
+}  // namespace mineral::feeds

@@ -1,0 +1,646 @@
+#include "feeds/xml_reader.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "feeds/text.h"
+
+namespace mineral::feeds {
+namespace {
+
+constexpr std::string_view kXmlNamespace = "http://www.w3.org/XML/1998/namespace";
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+bool IsNameStart(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_' || u == ':' || u >= 0x80;
+}
+
+// Characters that end a tag or attribute name.  Deliberately loose: anything
+// a browser would keep in a name is kept.
+bool EndsName(char c) { return IsSpace(c) || c == '>' || c == '/' || c == '=' || c == '<'; }
+
+bool StartsWith(std::string_view s, size_t pos, std::string_view prefix) {
+  return s.size() - pos >= prefix.size() && s.compare(pos, prefix.size(), prefix) == 0;
+}
+
+bool StartsWithNoCase(std::string_view s, size_t pos, std::string_view prefix) {
+  if (s.size() - pos < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    char a = s[pos + i];
+    if (a >= 'a' && a <= 'z') a = static_cast<char>(a - 'a' + 'A');
+    if (a != prefix[i]) return false;
+  }
+  return true;
+}
+
+
+
+// Code points 0x80-0x9F in a numeric reference almost always mean the
+// windows-1252 character with that byte value (HTML5 "numeric character
+// reference end state" does the same remapping).
+constexpr uint16_t kWindows1252C1[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
+// Prefixes feeds use without declaring them, mapped to what they always mean.
+std::string_view WellKnownPrefix(std::string_view prefix) {
+  struct Entry {
+    std::string_view prefix, uri;
+  };
+  static constexpr Entry kEntries[] = {
+      {"atom", "http://www.w3.org/2005/Atom"},
+      {"content", "http://purl.org/rss/1.0/modules/content/"},
+      {"dc", "http://purl.org/dc/elements/1.1/"},
+      {"dcterms", "http://purl.org/dc/terms/"},
+      {"itunes", "http://www.itunes.com/dtds/podcast-1.0.dtd"},
+      {"media", "http://search.yahoo.com/mrss/"},
+      {"rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"},
+      {"sy", "http://purl.org/rss/1.0/modules/syndication/"},
+      {"xhtml", "http://www.w3.org/1999/xhtml"},
+  };
+  for (const auto& e : kEntries) {
+    if (e.prefix == prefix) return e.uri;
+  }
+  return {};
+}
+
+}  // namespace
+
+XmlReader::XmlReader(std::string_view utf8) : XmlReader(utf8, Limits()) {}
+
+XmlReader::XmlReader(std::string_view utf8, Limits limits) : doc_(utf8), limits_(limits) {
+  // A BOM left in front is not text.
+  if (StartsWith(doc_, 0, "\xEF\xBB\xBF")) pos_ = 3;
+}
+
+const XmlAttribute* XmlReader::FindAttribute(std::string_view ns, std::string_view local) const {
+  for (const auto& a : attributes_) {
+    if (a.local == local && a.ns == ns) return &a;
+  }
+  return nullptr;
+}
+
+void XmlReader::SetError(size_t offset, std::string message) {
+  if (!error_.empty()) return;
+  offset = std::min(offset, doc_.size());
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i < offset; ++i) {
+    if (doc_[i] == '\n') {
+      ++line;
+      column = 1;
+    } else if ((static_cast<unsigned char>(doc_[i]) & 0xC0) != 0x80) {
+      ++column;
+    }
+  }
+  error_ = std::move(message);
+  error_line_ = line;
+  error_column_ = column;
+}
+
+XmlReader::Token XmlReader::Next() {
+  if (pending_ends_ > 0) return PopPending();
+  if (self_closing_pending_) {
+    self_closing_pending_ = false;
+    const OpenElement e = stack_.back();
+    stack_.pop_back();
+    return EmitEnd(e, token_end_, token_end_);
+  }
+  while (!done_) {
+    if (pos_ >= doc_.size()) {
+      if (stack_.empty()) {
+        done_ = true;
+        break;
+      }
+      SetError(doc_.size(), "unexpected end of document inside <" +
+                                std::string(stack_.back().qname) + ">");
+      pending_at_ = doc_.size();
+      pending_ends_ = stack_.size();
+      return PopPending();
+    }
+    if (doc_[pos_] != '<') return ReadText();
+    if (pos_ + 1 >= doc_.size()) return ReadText();
+    const char c = doc_[pos_ + 1];
+    if (c == '/') {
+      const Token t = ReadEndTag();
+      if (t != Token::kEnd) return t;
+      continue;  // an end tag nothing was open for: skipped
+    }
+    if (c == '!') {
+      if (StartsWith(doc_, pos_, "<!--")) {
+        SkipComment();
+        continue;
+      }
+      if (StartsWith(doc_, pos_, "<![CDATA[")) {
+        token_begin_ = pos_;
+        const size_t start = pos_ + 9;
+        size_t end = doc_.find("]]>", start);
+        if (end == std::string_view::npos) {
+          SetError(pos_, "unterminated CDATA section");
+          end = doc_.size();
+          pos_ = end;
+        } else {
+          pos_ = end + 3;
+        }
+        token_end_ = pos_;
+        text_ = doc_.substr(start, end - start);
+        is_cdata_ = true;
+        return Token::kText;
+      }
+      if (StartsWithNoCase(doc_, pos_, "<!DOCTYPE")) {
+        ReadDoctype();
+        continue;
+      }
+      // Some other declaration: skip it.
+      const size_t end = doc_.find('>', pos_);
+      pos_ = end == std::string_view::npos ? doc_.size() : end + 1;
+      continue;
+    }
+    if (c == '?') {
+      SkipProcessingInstruction();
+      continue;
+    }
+    if (IsNameStart(c)) {
+      const Token t = ReadStartTag();
+      if (t != Token::kEnd) return t;
+      continue;  // too deep: read on
+    }
+    return ReadText();  // a '<' that starts nothing is text ("a < b")
+  }
+  return Token::kEnd;
+}
+
+XmlReader::Token XmlReader::PopPending() {
+  // Popped one at a time, so depth() is right for each end token.
+  --pending_ends_;
+  const OpenElement e = stack_.back();
+  stack_.pop_back();
+  return EmitEnd(e, pending_at_, pending_at_);
+}
+
+XmlReader::Token XmlReader::EmitEnd(const OpenElement& e, size_t begin, size_t end) {
+  // Bindings declared on this element end with it; the interned URI that
+  // ns() points to outlives the binding.
+  bindings_.resize(e.bindings_mark);
+  ns_ = e.ns;
+  local_ = e.local;
+  qname_ = e.qname;
+  attributes_.clear();
+  token_begin_ = begin;
+  token_end_ = end;
+  return Token::kEndElement;
+}
+
+void XmlReader::SkipComment() {
+  const size_t end = doc_.find("-->", pos_ + 4);
+  if (end == std::string_view::npos) {
+    SetError(pos_, "unterminated comment");
+    pos_ = doc_.size();
+  } else {
+    pos_ = end + 3;
+  }
+}
+
+void XmlReader::SkipProcessingInstruction() {
+  const size_t end = doc_.find("?>", pos_ + 2);
+  if (end == std::string_view::npos) {
+    SetError(pos_, "unterminated processing instruction");
+    pos_ = doc_.size();
+  } else {
+    pos_ = end + 2;
+  }
+}
+
+void XmlReader::ReadDoctype() {
+  // <!DOCTYPE name [PUBLIC "..." "..."] [ [ internal subset ] ]>
+  size_t i = pos_ + 9;
+  const size_t n = doc_.size();
+  char quote = 0;
+  while (i < n) {
+    const char c = doc_[i];
+    if (quote) {
+      if (c == quote) quote = 0;
+      ++i;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+      ++i;
+    } else if (c == '>') {
+      pos_ = i + 1;
+      return;
+    } else if (c == '[') {
+      ++i;
+      break;
+    } else {
+      ++i;
+    }
+  }
+  // Internal subset: collect <!ENTITY name "value"> and skip the rest.
+  while (i < n) {
+    while (i < n && IsSpace(doc_[i])) ++i;
+    if (i >= n) break;
+    if (doc_[i] == ']') {
+      const size_t end = doc_.find('>', i);
+      pos_ = end == std::string_view::npos ? n : end + 1;
+      return;
+    }
+    if (StartsWith(doc_, i, "<!--")) {
+      const size_t end = doc_.find("-->", i + 4);
+      i = end == std::string_view::npos ? n : end + 3;
+      continue;
+    }
+    if (StartsWith(doc_, i, "<!ENTITY")) {
+      size_t j = i + 8;
+      while (j < n && IsSpace(doc_[j])) ++j;
+      const bool parameter = j < n && doc_[j] == '%';
+      if (parameter) {
+        ++j;
+        while (j < n && IsSpace(doc_[j])) ++j;
+      }
+      const size_t name_start = j;
+      while (j < n && !IsSpace(doc_[j]) && doc_[j] != '>') ++j;
+      const std::string_view name = doc_.substr(name_start, j - name_start);
+      while (j < n && IsSpace(doc_[j])) ++j;
+      if (j < n && (doc_[j] == '"' || doc_[j] == '\'')) {
+        const char q = doc_[j];
+        const size_t end = doc_.find(q, j + 1);
+        if (end == std::string_view::npos) break;
+        if (!parameter && !name.empty()) {
+          dtd_entities_.emplace_back(std::string(name),
+                                     std::string(doc_.substr(j + 1, end - j - 1)));
+        }
+        j = end + 1;
+      }
+      // External entities (SYSTEM/PUBLIC) are never fetched.
+      char q = 0;
+      while (j < n && (q || doc_[j] != '>')) {
+        if (q && doc_[j] == q) {
+          q = 0;
+        } else if (!q && (doc_[j] == '"' || doc_[j] == '\'')) {
+          q = doc_[j];
+        }
+        ++j;
+      }
+      i = j + 1;
+      continue;
+    }
+    if (doc_[i] == '<') {
+      // <!ELEMENT>, <!ATTLIST>, <?pi?>, ...: skip to the closing '>'.
+      char q = 0;
+      size_t j = i + 1;
+      while (j < n && (q || doc_[j] != '>')) {
+        if (q && doc_[j] == q) {
+          q = 0;
+        } else if (!q && (doc_[j] == '"' || doc_[j] == '\'')) {
+          q = doc_[j];
+        }
+        ++j;
+      }
+      i = j + 1;
+      continue;
+    }
+    ++i;  // parameter entity references and stray characters
+  }
+  SetError(pos_, "unterminated DOCTYPE");
+  pos_ = n;
+}
+
+void XmlReader::SplitName(std::string_view qname, std::string_view* prefix,
+                          std::string_view* local) const {
+  const size_t colon = qname.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == qname.size()) {
+    *prefix = {};
+    *local = qname;
+  } else {
+    *prefix = qname.substr(0, colon);
+    *local = qname.substr(colon + 1);
+  }
+}
+
+std::string_view XmlReader::ResolvePrefix(std::string_view prefix, bool is_attribute) const {
+  if (prefix.empty() && is_attribute) return {};
+  if (prefix == "xml") return kXmlNamespace;
+  for (auto it = bindings_.rbegin(); it != bindings_.rend(); ++it) {
+    if (it->prefix == prefix) return it->uri;
+  }
+  if (prefix.empty()) return {};
+  const std::string_view known = WellKnownPrefix(prefix);
+  // An undeclared, unknown prefix keeps its name as a namespace of its own so
+  // that <foo:title> is never mistaken for <title>.
+  return known.empty() ? prefix : known;
+}
+
+XmlReader::Token XmlReader::ReadStartTag() {
+  const size_t n = doc_.size();
+  token_begin_ = pos_;
+  size_t i = pos_ + 1;
+  const size_t name_start = i;
+  while (i < n && !EndsName(doc_[i])) ++i;
+  const std::string_view qname = doc_.substr(name_start, i - name_start);
+
+  struct RawAttribute {
+    std::string_view qname;
+    std::string_view raw_value;
+  };
+  // Small and reused: attributes are few.
+  static thread_local std::vector<RawAttribute> raw;
+  raw.clear();
+  bool self_closing = false;
+  bool closed = false;
+  while (i < n) {
+    while (i < n && IsSpace(doc_[i])) ++i;
+    if (i >= n) break;
+    const char c = doc_[i];
+    if (c == '>') {
+      ++i;
+      closed = true;
+      break;
+    }
+    if (c == '/') {
+      if (i + 1 < n && doc_[i + 1] == '>') {
+        i += 2;
+        self_closing = true;
+        closed = true;
+        break;
+      }
+      ++i;
+      continue;
+    }
+    if (c == '<') break;  // tag never closed: the next tag starts here
+    const size_t attr_start = i;
+    while (i < n && !EndsName(doc_[i])) ++i;
+    if (i == attr_start) {  // a stray '=' or similar
+      ++i;
+      continue;
+    }
+    const std::string_view aname = doc_.substr(attr_start, i - attr_start);
+    while (i < n && IsSpace(doc_[i])) ++i;
+    std::string_view value;
+    if (i < n && doc_[i] == '=') {
+      ++i;
+      while (i < n && IsSpace(doc_[i])) ++i;
+      if (i < n && (doc_[i] == '"' || doc_[i] == '\'')) {
+        const char q = doc_[i];
+        const size_t end = doc_.find(q, i + 1);
+        if (end == std::string_view::npos) {
+          SetError(i, "unterminated attribute value");
+          value = doc_.substr(i + 1);
+          i = n;
+        } else {
+          value = doc_.substr(i + 1, end - i - 1);
+          i = end + 1;
+        }
+      } else {
+        const size_t vstart = i;
+        while (i < n && !IsSpace(doc_[i]) && doc_[i] != '>') ++i;
+        value = doc_.substr(vstart, i - vstart);
+        // Unquoted values are read as HTML reads them; nothing is lost.
+      }
+    }
+    bool duplicate = false;
+    for (const auto& r : raw) duplicate |= r.qname == aname;
+    if (!duplicate) raw.push_back({aname, value});
+  }
+  if (!closed) SetError(token_begin_, "unterminated start tag <" + std::string(qname) + ">");
+  pos_ = i;
+  token_end_ = i;
+
+  if (stack_.size() >= limits_.max_depth) {
+    SetError(token_begin_, "elements nested deeper than " + std::to_string(limits_.max_depth));
+    return Token::kEnd;  // skipped; its end tag will find nothing open
+  }
+
+  const size_t bindings_mark = bindings_.size();
+  attributes_.clear();
+  attribute_storage_used_ = 0;
+  auto decoded = [&](std::string_view v) -> std::string_view {
+    if (v.find_first_of("&\t\n\r") == std::string_view::npos) return v;
+    if (attribute_storage_used_ == attribute_storage_.size()) attribute_storage_.emplace_back();
+    std::string& s = attribute_storage_[attribute_storage_used_++];
+    s.clear();
+    DecodeInto(v, s, 0);
+    // Attribute-value normalization (XML 1.0 section 3.3.3).
+    for (char& ch : s) {
+      if (ch == '\t' || ch == '\n' || ch == '\r') ch = ' ';
+    }
+    return s;
+  };
+  for (const auto& r : raw) {
+    const bool is_default = r.qname == "xmlns";
+    if (!is_default && !StartsWith(r.qname, 0, "xmlns:")) continue;
+    // Interned, so that ns() views stay valid after the binding goes.
+    const std::string& uri = *interned_uris_.emplace(decoded(r.raw_value)).first;
+    bindings_.push_back({is_default ? std::string_view() : r.qname.substr(6), uri});
+  }
+
+  std::string_view prefix, local;
+  SplitName(qname, &prefix, &local);
+  ns_ = ResolvePrefix(prefix, false);
+  local_ = local;
+  qname_ = qname;
+  for (const auto& r : raw) {
+    if (r.qname == "xmlns" || StartsWith(r.qname, 0, "xmlns:")) continue;
+    XmlAttribute a;
+    SplitName(r.qname, &prefix, &a.local);
+    a.ns = ResolvePrefix(prefix, true);
+    a.qname = r.qname;
+    a.value = decoded(r.raw_value);
+    attributes_.push_back(a);
+  }
+  stack_.push_back({qname, ns_, local_, bindings_mark});
+  self_closing_pending_ = self_closing;
+  is_cdata_ = false;
+  return Token::kStartElement;
+}
+
+XmlReader::Token XmlReader::ReadEndTag() {
+  const size_t n = doc_.size();
+  const size_t begin = pos_;
+  size_t i = pos_ + 2;
+  const size_t name_start = i;
+  while (i < n && !EndsName(doc_[i])) ++i;
+  const std::string_view qname = doc_.substr(name_start, i - name_start);
+  const size_t gt = doc_.find('>', i);
+  const size_t lt = doc_.find('<', i);
+  if (gt == std::string_view::npos || (lt != std::string_view::npos && lt < gt)) {
+    // "</rss" as the last bytes of a document loses nothing: not worth a
+    // report.  Anywhere else the markup is broken.
+    const bool last_tag = lt == std::string_view::npos && stack_.size() == 1 &&
+                          stack_.back().qname == qname;
+    if (!last_tag) SetError(begin, "unterminated end tag </" + std::string(qname) + ">");
+    pos_ = lt == std::string_view::npos ? n : lt;
+  } else {
+    pos_ = gt + 1;
+  }
+  token_begin_ = begin;
+  token_end_ = pos_;
+
+  if (!stack_.empty() && stack_.back().qname == qname) {
+    const OpenElement e = stack_.back();
+    stack_.pop_back();
+    return EmitEnd(e, begin, pos_);
+  }
+  // Mismatched: close up to the nearest open element of that name (exact,
+  // then ignoring case as HTML does), or ignore a tag nothing matches.
+  auto match = std::find_if(stack_.rbegin(), stack_.rend(),
+                            [&](const OpenElement& e) { return e.qname == qname; });
+  if (match == stack_.rend()) {
+    match = std::find_if(stack_.rbegin(), stack_.rend(),
+                         [&](const OpenElement& e) { return EqualsIgnoreAsciiCase(e.qname, qname); });
+  }
+  if (match == stack_.rend()) {
+    SetError(begin, "end tag </" + std::string(qname) + "> matches no open element");
+    return Token::kEnd;
+  }
+  if (!EqualsIgnoreAsciiCase(stack_.back().qname, qname)) {
+    SetError(begin, "mismatched end tag </" + std::string(qname) + ">, expected </" +
+                        std::string(stack_.back().qname) + ">");
+  }
+  pending_ends_ = static_cast<size_t>(match - stack_.rbegin()) + 1;
+  pending_at_ = begin;
+  return PopPending();
+}
+
+XmlReader::Token XmlReader::ReadText() {
+  const size_t n = doc_.size();
+  const size_t start = pos_;
+  size_t i = pos_ + (doc_[pos_] == '<' ? 1 : 0);  // a lone '<' is text
+  bool has_reference = false;
+  while (i < n) {
+    const void* p = std::memchr(doc_.data() + i, '<', n - i);
+    const size_t lt = p ? static_cast<size_t>(static_cast<const char*>(p) - doc_.data()) : n;
+    if (!has_reference && std::memchr(doc_.data() + i, '&', lt - i) != nullptr) {
+      has_reference = true;
+    }
+    i = lt;
+    if (i + 1 >= n) {
+      if (i < n) ++i;  // trailing '<'
+      continue;
+    }
+    const char c = doc_[i + 1];
+    if (c == '/' || c == '!' || c == '?' || IsNameStart(c)) break;
+    ++i;  // "a < b": the '<' is text
+  }
+  pos_ = i;
+  token_begin_ = start;
+  token_end_ = i;
+  is_cdata_ = false;
+  const std::string_view raw = doc_.substr(start, i - start);
+  if (!has_reference) {
+    text_ = raw;
+  } else {
+    text_buffer_.clear();
+    DecodeInto(raw, text_buffer_, 0);
+    text_ = text_buffer_;
+  }
+  return Token::kText;
+}
+
+void XmlReader::DecodeInto(std::string_view raw, std::string& out, int entity_depth) {
+  out.reserve(out.size() + raw.size());
+  size_t i = 0;
+  while (i < raw.size()) {
+    const size_t amp = raw.find('&', i);
+    if (amp == std::string_view::npos) {
+      out.append(raw.substr(i));
+      return;
+    }
+    out.append(raw.substr(i, amp - i));
+    i = amp + DecodeReference(raw, amp, out, entity_depth);
+  }
+}
+
+size_t XmlReader::DecodeReference(std::string_view raw, size_t i, std::string& out,
+                                  int entity_depth) {
+  const size_t n = raw.size();
+  size_t j = i + 1;
+  if (j < n && raw[j] == '#') {
+    ++j;
+    const bool hex = j < n && (raw[j] == 'x' || raw[j] == 'X');
+    if (hex) ++j;
+    const size_t digits_start = j;
+    uint32_t cp = 0;
+    bool overflow = false;
+    while (j < n) {
+      const char c = raw[j];
+      int d;
+      if (c >= '0' && c <= '9') {
+        d = c - '0';
+      } else if (hex && c >= 'a' && c <= 'f') {
+        d = c - 'a' + 10;
+      } else if (hex && c >= 'A' && c <= 'F') {
+        d = c - 'A' + 10;
+      } else {
+        break;
+      }
+      cp = cp * (hex ? 16 : 10) + static_cast<uint32_t>(d);
+      if (cp > 0x10FFFF) overflow = true, cp = 0x110000;
+      ++j;
+    }
+    if (j == digits_start) {  // "&#" followed by no digits: literal
+      out.push_back('&');
+      return 1;
+    }
+    if (j < n && raw[j] == ';') ++j;
+    if (overflow || cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      cp = 0xFFFD;
+    } else if (cp >= 0x80 && cp <= 0x9F) {
+      cp = kWindows1252C1[cp - 0x80];
+    }
+    AppendUtf8(cp, out);
+    return j - i;
+  }
+  while (j < n && j - i <= 64) {
+    const char c = raw[j];
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+        c == '_' || c == '-' || c == '.' || c == ':') {
+      ++j;
+    } else {
+      break;
+    }
+  }
+  if (j >= n || raw[j] != ';' || j == i + 1) {  // a bare '&'
+    out.push_back('&');
+    return 1;
+  }
+  const std::string_view name = raw.substr(i + 1, j - i - 1);
+  const size_t consumed = j + 1 - i;
+  if (name == "amp") {
+    out.push_back('&');
+  } else if (name == "lt") {
+    out.push_back('<');
+  } else if (name == "gt") {
+    out.push_back('>');
+  } else if (name == "quot") {
+    out.push_back('"');
+  } else if (name == "apos") {
+    out.push_back('\'');
+  } else {
+    for (const auto& [ename, value] : dtd_entities_) {
+      if (ename != name) continue;
+      if (entity_depth >= 8 || entity_bytes_ + value.size() > limits_.max_entity_expansion) {
+        SetError(0, "entity expansion limit reached at &" + std::string(name) + ";");
+        return consumed;
+      }
+      entity_bytes_ += value.size();
+      DecodeInto(value, out, entity_depth + 1);
+      return consumed;
+    }
+    // HTML5 moved &lang; and &rang; to U+27E8/U+27E9; feeds were written
+    // against HTML 4, whose definitions (U+2329/U+232A) they mean.
+    if (name == "lang" || name == "rang") {
+      AppendUtf8(name == "lang" ? 0x2329 : 0x232A, out);
+      return consumed;
+    }
+    const std::string_view html = LookupHtmlEntity(name);
+    if (!html.empty()) {
+      out.append(html);
+    } else {
+      out.append(raw.substr(i, consumed));  // unknown: keep as written
+    }
+  }
+  return consumed;
+}
+
+}  // namespace mineral::feeds

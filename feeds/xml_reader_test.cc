@@ -1,0 +1,143 @@
+#include "feeds/xml_reader.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+namespace mineral::feeds {
+namespace {
+
+// The token stream as compact text: "<ns|local>", "</local>", "'text'".
+std::string Trace(std::string_view doc, std::string* error = nullptr) {
+  XmlReader r(doc);
+  std::string out;
+  for (XmlReader::Token t = r.Next(); t != XmlReader::Token::kEnd; t = r.Next()) {
+    switch (t) {
+      case XmlReader::Token::kStartElement:
+        out += "<";
+        if (!r.ns().empty()) out += std::string(r.ns()) + "|";
+        out += std::string(r.local());
+        for (const auto& a : r.attributes()) {
+          out += " " + std::string(a.qname) + "=" + std::string(a.value);
+        }
+        out += ">";
+        break;
+      case XmlReader::Token::kEndElement:
+        out += "</" + std::string(r.local()) + ">";
+        break;
+      case XmlReader::Token::kText:
+        out += "'" + std::string(r.text()) + "'";
+        break;
+      case XmlReader::Token::kEnd:
+        break;
+    }
+  }
+  if (error && !r.error().empty()) {
+    *error = std::to_string(r.error_line()) + ":" + std::to_string(r.error_column()) + ": " +
+             r.error();
+  }
+  return out;
+}
+
+TEST_CASE("XmlReader reads well-formed documents with namespaces") {
+  std::string error;
+  CHECK(Trace("<?xml version='1.0'?><rss xmlns:dc='http://purl.org/dc/elements/1.1/'>"
+              "<dc:creator a=\"1\">Jo</dc:creator><x/></rss>",
+              &error) ==
+        "<rss><http://purl.org/dc/elements/1.1/|creator a=1>'Jo'</creator><x></x></rss>");
+  CHECK(error.empty());
+  CHECK(Trace("<feed xmlns='http://www.w3.org/2005/Atom'><title>T</title></feed>") ==
+        "<http://www.w3.org/2005/Atom|feed><http://www.w3.org/2005/Atom|title>'T'</title></feed>");
+}
+
+TEST_CASE("XmlReader decodes XML, numeric and HTML entities") {
+  CHECK(Trace("<t>&amp;&lt;&gt;&quot;&apos;&#65;&#x42;</t>") == "<t>'&<>\"'AB'</t>");
+  CHECK(Trace("<t>a&nbsp;b &eacute;</t>") == "<t>'a\u00a0b \u00e9'</t>");
+  CHECK(Trace("<t>&#150;&#x92;</t>") == "<t>'\u2013\u2019'</t>");  // windows-1252 remap
+  CHECK(Trace("<t>AT&T &unknown; &#;</t>") == "<t>'AT&T &unknown; &#;'</t>");
+  CHECK(Trace("<a href='?a=1&b=2&amp;c=3'/>") == "<a href=?a=1&b=2&c=3></a>");
+}
+
+TEST_CASE("XmlReader keeps CDATA as is and skips comments and PIs") {
+  CHECK(Trace("<t><![CDATA[<b>&amp;</b>]]><!-- c --><?pi x?></t>") == "<t>'<b>&amp;</b>'</t>");
+}
+
+TEST_CASE("XmlReader expands entities declared in the internal DTD subset") {
+  CHECK(Trace("<!DOCTYPE rss [<!ENTITY co \"Example &amp; Co\">]><rss>&co;</rss>") ==
+        "<rss>'Example & Co'</rss>");
+}
+
+TEST_CASE("XmlReader bounds entity expansion") {
+  std::string doc = "<!DOCTYPE x [<!ENTITY a \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\">";
+  doc += "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">";
+  doc += "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">";
+  doc += "<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">";
+  doc += "<!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">]>";
+  doc += "<x>&e;&e;&e;&e;</x>";
+  XmlReader r(doc);
+  size_t text = 0;
+  for (auto t = r.Next(); t != XmlReader::Token::kEnd; t = r.Next()) {
+    if (t == XmlReader::Token::kText) text += r.text().size();
+  }
+  CHECK(text <= (1u << 20) + 64);
+  CHECK_THAT(r.error(), Catch::Contains("entity expansion limit"));
+}
+
+TEST_CASE("XmlReader recovers from ill-formed markup") {
+  std::string error;
+  SECTION("unclosed HTML inside an element") {
+    CHECK(Trace("<d><p>a<br>b</d>", &error) == "<d><p>'a'<br>'b'</br></p></d>");
+    CHECK(error == "1:13: mismatched end tag </d>, expected </br>");
+  }
+  SECTION("end tag with nothing open is skipped") {
+    CHECK(Trace("<a>x</b></a>", &error) == "<a>'x'</a>");
+    CHECK(error == "1:5: end tag </b> matches no open element");
+  }
+  SECTION("truncated document closes what is open") {
+    CHECK(Trace("<rss><item><title>Half", &error) == "<rss><item><title>'Half'</title></item></rss>");
+    CHECK(error == "1:23: unexpected end of document inside <title>");
+  }
+  SECTION("a lone '<' is text") {
+    CHECK(Trace("<t>a < b</t>", &error) == "<t>'a < b'</t>");
+    CHECK(error.empty());
+  }
+  SECTION("unquoted attributes") {
+    CHECK(Trace("<a href=x.html>t</a>", &error) == "<a href=x.html>'t'</a>");
+    CHECK(error.empty());
+  }
+  SECTION("the root's end tag cut short at the very end") {
+    CHECK(Trace("<rss><c>x</c></rss", &error) == "<rss><c>'x'</c></rss>");
+    CHECK(error.empty());
+    CHECK(Trace("<rss><c>x</c </rss>", &error) == "<rss><c>'x'</c></rss>");
+    CHECK(error == "1:10: unterminated end tag </c>");
+  }
+}
+
+TEST_CASE("XmlReader maps undeclared well-known prefixes") {
+  CHECK(Trace("<rss><dc:date>d</dc:date><foo:title>x</foo:title></rss>") ==
+        "<rss><http://purl.org/dc/elements/1.1/|date>'d'</date><foo|title>'x'</title></rss>");
+}
+
+TEST_CASE("XmlReader bounds nesting depth") {
+  std::string doc;
+  for (int i = 0; i < 1000; ++i) doc += "<a>";
+  XmlReader r(doc);
+  size_t max_depth = 0;
+  for (auto t = r.Next(); t != XmlReader::Token::kEnd; t = r.Next()) {
+    max_depth = std::max(max_depth, r.depth());
+  }
+  CHECK(max_depth == 256);
+}
+
+TEST_CASE("XmlReader gives offsets of element content") {
+  const std::string_view doc = "<d>x<b>y</b></d>";
+  XmlReader r(doc);
+  REQUIRE(r.Next() == XmlReader::Token::kStartElement);
+  const size_t content_begin = r.token_end();
+  while (!(r.Next() == XmlReader::Token::kEndElement && r.local() == "d")) {
+  }
+  CHECK(doc.substr(content_begin, r.token_begin() - content_begin) == "x<b>y</b>");
+}
+
+}  // namespace
+}  // namespace mineral::feeds
