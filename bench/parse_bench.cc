@@ -10,6 +10,7 @@
 // over the JSON files; the best of N repetitions counts for each of the four.
 // The corpus comes from bench/gen_corpus.py; bench/run_parse_bench.sh does it
 // all.
+#include <rapidjson/document.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -23,7 +24,6 @@
 #include <iterator>
 #include <limits>
 #include <pugixml.hpp>
-#include <rapidjson/document.h>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -51,7 +51,7 @@ struct Document {
 struct Pass {
   double seconds = std::numeric_limits<double>::infinity();
   size_t items = 0;
-  size_t failed = 0;     // documents the parser rejected
+  size_t failed = 0;      // documents the parser rejected
   size_t ill_formed = 0;  // feeds::Parse only: succeeded with ParsedFeed::error set
 };
 
@@ -266,12 +266,10 @@ int main(int argc, char** argv) {
     const bool report = verbose && rep == 0;
     for (auto [row, set] : {std::pair{&xml, &xml_docs}, std::pair{&json, &json_docs}}) {
       if (set->empty()) continue;
-      KeepBest(row->floor, TimePass(*set, [report](const Document& d, Pass& p) {
-                 FloorOne(d, p, report);
-               }));
-      KeepBest(row->parse, TimePass(*set, [report](const Document& d, Pass& p) {
-                 ParseOne(d, p, report);
-               }));
+      KeepBest(row->floor,
+               TimePass(*set, [report](const Document& d, Pass& p) { FloorOne(d, p, report); }));
+      KeepBest(row->parse,
+               TimePass(*set, [report](const Document& d, Pass& p) { ParseOne(d, p, report); }));
     }
   }
 
@@ -288,14 +286,16 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::printf("parse_bench: %s: %zu files (%zu XML, %zu JSON), %.2f MB; best of %d reps, "
-              "steady_clock, I/O excluded\n",
-              args.corpus_dir.c_str(), all.files, xml.files, json.files,
-              static_cast<double>(all.bytes) / 1e6, args.reps);
-  std::printf("floor = pugixml load_buffer (XML) / RapidJSON Document::Parse (JSON), DOM only; "
-              "parse = feeds::Parse, default options\n\n");
-  std::printf("%-6s %6s %8s %8s | %9s %11s %8s | %9s %11s %8s | %6s\n", "", "files", "MB",
-              "items", "floor", "floor", "floor", "parse", "parse", "parse", "parse/");
+  std::printf(
+      "parse_bench: %s: %zu files (%zu XML, %zu JSON), %.2f MB; best of %d reps, "
+      "steady_clock, I/O excluded\n",
+      args.corpus_dir.c_str(), all.files, xml.files, json.files,
+      static_cast<double>(all.bytes) / 1e6, args.reps);
+  std::printf(
+      "floor = pugixml load_buffer (XML) / RapidJSON Document::Parse (JSON), DOM only; "
+      "parse = feeds::Parse, default options\n\n");
+  std::printf("%-6s %6s %8s %8s | %9s %11s %8s | %9s %11s %8s | %6s\n", "", "files", "MB", "items",
+              "floor", "floor", "floor", "parse", "parse", "parse", "parse/");
   std::printf("%-6s %6s %8s %8s | %9s %11s %8s | %9s %11s %8s | %6s\n", "", "", "", "", "MB/s",
               "items/s", "items", "MB/s", "items/s", "items", "floor");
   for (const Row* r : {&xml, &json, &all}) {
@@ -303,9 +303,10 @@ int main(int argc, char** argv) {
   }
   std::printf("\npeak RSS: %.1f MiB (%.1f MiB after loading the corpus)\n", PeakRssMiB(),
               rss_loaded);
-  std::printf("floor: %zu documents rejected; parse: %zu documents failed, %zu parsed with "
-              "ParsedFeed::error set\n",
-              all.floor.failed, all.parse.failed, all.parse.ill_formed);
+  std::printf(
+      "floor: %zu documents rejected; parse: %zu documents failed, %zu parsed with "
+      "ParsedFeed::error set\n",
+      all.floor.failed, all.parse.failed, all.parse.ill_formed);
   if (all.floor.items != all.parse.items) {
     std::printf("note: item counts differ (floor %zu, parse %zu)%s\n", all.floor.items,
                 all.parse.items, verbose ? "" : "; --verbose lists the documents with problems");

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "daemon/cli.h"
+#include "daemon/input.h"
 #include "feeds/json_mapping.h"
 #include "feeds/parser.h"
 
@@ -74,30 +75,6 @@ std::optional<size_t> ParseSize(const std::string& s) {
   return v;
 }
 
-// Reads at most `limit` + 1 bytes, so an oversized input is detected without
-// holding all of it.
-Result<std::string> ReadInput(const std::string& path, std::istream& in, size_t limit) {
-  std::string data;
-  auto read_bounded = [&](std::istream& s) -> bool {
-    char buf[1 << 16];
-    while (s) {
-      s.read(buf, sizeof buf);
-      data.append(buf, static_cast<size_t>(s.gcount()));
-      if (data.size() > limit) return false;
-    }
-    return s.eof();
-  };
-  if (path == "-") {
-    if (!read_bounded(in) && data.size() <= limit) return Status::IoError("cannot read standard input");
-    return data;
-  }
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return Status::IoError(path + ": is a directory");
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return Status::IoError(path + ": cannot open: " + std::strerror(errno));
-  if (!read_bounded(file) && data.size() <= limit) return Status::IoError(path + ": read error");
-  return data;
-}
 
 }  // namespace
 
@@ -237,7 +214,7 @@ int RunParseCommand(const std::vector<std::string>& args, std::istream& in, std:
   int status = kExitOk;
   for (const std::string& file : files) {
     const std::string name = file == "-" ? "<stdin>" : file;
-    Result<std::string> data = ReadInput(file, in, options.max_document_bytes);
+    Result<std::string> data = ReadInputFile(file, in, options.max_document_bytes);
     if (!data.ok()) {
       err << "mineral-alertd: " << data.status().message() << "\n";
       status = kExitFailure;

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "feeds/text.h"
+#include "text/text.h"
 
 namespace mineral::feeds {
 namespace {
@@ -227,7 +227,7 @@ struct Decoded {
 
 Decoded DecodeUtf8(std::string_view bytes) {
   Decoded out;
-  if (IsValidUtf8(bytes)) {
+  if (text::IsValidUtf8(bytes)) {
     out.text = bytes;
     return out;  // `multibyte` is only read when there are errors
   }
@@ -236,11 +236,11 @@ Decoded DecodeUtf8(std::string_view bytes) {
       ++i;
       continue;
     }
-    const Utf8Char ch = DecodeUtf8Char(bytes.substr(i));
+    const text::Utf8Char ch = text::DecodeUtf8Char(bytes.substr(i));
     ++(ch.valid ? out.multibyte : out.errors);
     i += ch.length;
   }
-  out.text = out.errors == 0 ? std::string(bytes) : ReplaceInvalidUtf8(bytes);
+  out.text = out.errors == 0 ? std::string(bytes) : text::ReplaceInvalidUtf8(bytes);
   return out;
 }
 
@@ -253,7 +253,7 @@ Decoded DecodeWindows1252(std::string_view bytes) {
     const auto c = static_cast<unsigned char>(bytes[i]);
     if (c < 0x80) continue;
     out.text.append(bytes.data() + run, i - run);
-    AppendUtf8(Windows1252ToUnicode(c), out.text);
+    text::AppendUtf8(text::Windows1252ToUnicode(c), out.text);
     run = i + 1;
   }
   out.text.append(bytes.data() + run, bytes.size() - run);
@@ -331,7 +331,7 @@ Utf8Document Decode(std::string_view bytes, const Codec& codec, bool trusted) {
       // is a common server default; well-formed multi-byte UTF-8 is decisive.
       const bool non_ascii = std::any_of(
           bytes.begin(), bytes.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
-      if (non_ascii && IsValidUtf8(bytes)) return {std::string(bytes), "utf-8"};
+      if (non_ascii && text::IsValidUtf8(bytes)) return {std::string(bytes), "utf-8"};
       return {DecodeWindows1252(bytes).text, "windows-1252"};
     }
     case Decoder::kIconv:
@@ -364,11 +364,11 @@ void Tidy(std::string& text) {
     if (at + 1 >= text.size()) break;
     const auto next = static_cast<unsigned char>(text[at + 1]);
     if (next < 0x80 || next > 0x9F) continue;
-    const char32_t cp = Windows1252ToUnicode(next);
+    const char32_t cp = text::Windows1252ToUnicode(next);
     if (cp == next) continue;  // undefined in windows-1252: leave it
     if (out.empty()) out.reserve(text.size() + 16);
     out.append(text, run, at - run);
-    AppendUtf8(cp, out);
+    text::AppendUtf8(cp, out);
     run = at + 2;
   }
   if (run == 0) return;
@@ -378,17 +378,6 @@ void Tidy(std::string& text) {
 
 }  // namespace
 
-char32_t Windows1252ToUnicode(unsigned char byte) {
-  // The WHATWG windows-1252 index for 0x80-0x9F; the five bytes Microsoft
-  // leaves undefined map to the C1 control of the same value.
-  static constexpr char16_t kC1[32] = {
-      0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,  // 80-87
-      0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,  // 88-8F
-      0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,  // 90-97
-      0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,  // 98-9F
-  };
-  return byte >= 0x80 && byte <= 0x9F ? kC1[byte - 0x80] : byte;
-}
 
 std::string CharsetFromContentType(std::string_view content_type) {
   // RFC 9110 section 5.6.6: parameters are `;`-separated name=value pairs,

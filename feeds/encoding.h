@@ -43,9 +43,5 @@ std::string CharsetFromContentType(std::string_view content_type);
 // Never fails today; the Result leaves room for a size limit.
 Result<Utf8Document> DecodeToUtf8(std::string_view bytes, std::string_view charset_hint);
 
-// The character a windows-1252 byte stands for (WHATWG index); the five bytes
-// Microsoft leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) map to the C1
-// control of the same value, as do all bytes below 0x80 to themselves.
-char32_t Windows1252ToUnicode(unsigned char byte);
 
 }  // namespace mineral::feeds

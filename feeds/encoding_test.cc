@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "feeds/text.h"
+#include "text/text.h"
 
 namespace mineral::feeds {
 namespace {
@@ -23,7 +23,7 @@ std::string ReadSharedFile(const std::string& relative) {
 Utf8Document MustDecode(std::string_view bytes, std::string_view hint = "") {
   Result<Utf8Document> doc = DecodeToUtf8(bytes, hint);
   REQUIRE(doc.ok());
-  CHECK(IsValidUtf8(doc->text));
+  CHECK(text::IsValidUtf8(doc->text));
   CHECK_FALSE(std::string_view(doc->text).starts_with("\xEF\xBB\xBF"));
   return std::move(doc).value();
 }
@@ -334,7 +334,7 @@ TEST_CASE("DecodeToUtf8 on the feedparser encoding cases", "[encoding]") {
   SECTION("demoronize-2: a numeric reference is left to the XML reader") {
     const Utf8Document doc = MustDecode(ReadSharedFile(dir + "demoronize-2.xml"), "");
     CHECK(doc.text.find("<description>don&#146;t</description>") != std::string::npos);
-    CHECK(DecodeHtmlEntities("don&#146;t") == "don\u2019t");
+    CHECK(text::DecodeHtmlEntities("don&#146;t") == "don\u2019t");
   }
   SECTION("euc-kr declared") {
     for (const char* file : {"euc-kr.xml", "euc-kr-item.xml"}) {
@@ -362,20 +362,20 @@ TEST_CASE("DecodeToUtf8 never fails on random bytes", "[encoding]") {
     Result<Utf8Document> doc = DecodeToUtf8(bytes, hints[(i / 10) % 10]);
     REQUIRE(doc.ok());
     INFO(bytes);
-    REQUIRE(IsValidUtf8(doc->text));
+    REQUIRE(text::IsValidUtf8(doc->text));
     REQUIRE_FALSE(std::string_view(doc->text).starts_with("\xEF\xBB\xBF"));
   }
 }
 
 TEST_CASE("Windows1252ToUnicode", "[encoding]") {
-  CHECK(Windows1252ToUnicode('A') == U'A');
-  CHECK(Windows1252ToUnicode(0x80) == 0x20AC);
-  CHECK(Windows1252ToUnicode(0x92) == 0x2019);
-  CHECK(Windows1252ToUnicode(0x96) == 0x2013);
-  CHECK(Windows1252ToUnicode(0x9F) == 0x0178);
-  CHECK(Windows1252ToUnicode(0x81) == 0x81);
-  CHECK(Windows1252ToUnicode(0xA0) == 0xA0);
-  CHECK(Windows1252ToUnicode(0xFF) == 0xFF);
+  CHECK(text::Windows1252ToUnicode('A') == U'A');
+  CHECK(text::Windows1252ToUnicode(0x80) == 0x20AC);
+  CHECK(text::Windows1252ToUnicode(0x92) == 0x2019);
+  CHECK(text::Windows1252ToUnicode(0x96) == 0x2013);
+  CHECK(text::Windows1252ToUnicode(0x9F) == 0x0178);
+  CHECK(text::Windows1252ToUnicode(0x81) == 0x81);
+  CHECK(text::Windows1252ToUnicode(0xA0) == 0xA0);
+  CHECK(text::Windows1252ToUnicode(0xFF) == 0xFF);
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "feeds/date.h"
-#include "feeds/text.h"
+#include "text/text.h"
 
 namespace mineral::feeds {
 namespace {
@@ -27,7 +27,7 @@ constexpr unsigned kJsonFlags =
 // RapidJSON writes an escaped lone low surrogate ("\udc00") as the three
 // bytes of U+DC00, which UTF-8 forbids.
 std::string Utf8String(const char* data, size_t size) {
-  return ReplaceEncodedSurrogates(std::string_view(data, size));
+  return text::ReplaceEncodedSurrogates(std::string_view(data, size));
 }
 
 const Value* Member(const Value& object, const char* name) {

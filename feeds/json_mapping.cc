@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "feeds/date.h"
-#include "feeds/text.h"
+#include "text/text.h"
 #include "model/time.h"
 
 namespace mineral::feeds {
@@ -45,7 +45,7 @@ std::string_view View(const Value& v) { return {v.GetString(), v.GetStringLength
 // RapidJSON writes an escaped lone low surrogate ("\udc00") as the three
 // bytes of U+DC00, which UTF-8 forbids.
 std::string Utf8String(const char* data, size_t size) {
-  return ReplaceEncodedSurrogates(std::string_view(data, size));
+  return text::ReplaceEncodedSurrogates(std::string_view(data, size));
 }
 
 std::string Utf8(const Value& v) { return Utf8String(v.GetString(), v.GetStringLength()); }
@@ -273,7 +273,7 @@ bool TakeMonthName(std::string_view& s, int& month) {
   for (int i = 0; i < 12; ++i) {
     // The full name first, so "March" is not read as "Mar" + "ch".
     for (size_t len : {kNames[i].size(), size_t{3}}) {
-      if (s.size() >= len && EqualsIgnoreAsciiCase(s.substr(0, len), kNames[i].substr(0, len))) {
+      if (s.size() >= len && text::EqualsIgnoreAsciiCase(s.substr(0, len), kNames[i].substr(0, len))) {
         s.remove_prefix(len);
         month = i + 1;
         return true;
@@ -324,7 +324,7 @@ bool MatchPattern(std::string_view& s, std::string_view pattern, BrokenDownTime&
       continue;
     }
     if (p != '%' || i + 1 == pattern.size()) {
-      if (s.empty() || !EqualsIgnoreAsciiCase(s.substr(0, 1), std::string_view(&p, 1))) return false;
+      if (s.empty() || !text::EqualsIgnoreAsciiCase(s.substr(0, 1), std::string_view(&p, 1))) return false;
       s.remove_prefix(1);
       continue;
     }
@@ -367,9 +367,9 @@ bool MatchPattern(std::string_view& s, std::string_view pattern, BrokenDownTime&
         t.second = static_cast<int>(n);
         break;
       case 'p':
-        if (s.size() >= 2 && EqualsIgnoreAsciiCase(s.substr(0, 2), "am")) {
+        if (s.size() >= 2 && text::EqualsIgnoreAsciiCase(s.substr(0, 2), "am")) {
           pm = false;
-        } else if (s.size() >= 2 && EqualsIgnoreAsciiCase(s.substr(0, 2), "pm")) {
+        } else if (s.size() >= 2 && text::EqualsIgnoreAsciiCase(s.substr(0, 2), "pm")) {
           pm = true;
         } else {
           return false;
@@ -388,7 +388,7 @@ bool MatchPattern(std::string_view& s, std::string_view pattern, BrokenDownTime&
       }
       case 'Z':
         if (s.size() >= 3 &&
-            (EqualsIgnoreAsciiCase(s.substr(0, 3), "UTC") || EqualsIgnoreAsciiCase(s.substr(0, 3), "GMT"))) {
+            (text::EqualsIgnoreAsciiCase(s.substr(0, 3), "UTC") || text::EqualsIgnoreAsciiCase(s.substr(0, 3), "GMT"))) {
           s.remove_prefix(3);
         } else if (!s.empty() && (s.front() == 'Z' || s.front() == 'z')) {
           s.remove_prefix(1);

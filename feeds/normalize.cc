@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <unordered_map>
 
-#include "feeds/text.h"
+#include "text/text.h"
 #include "feeds/url.h"
 
 namespace mineral::feeds {
@@ -45,11 +45,11 @@ void DropWordPressFooter(std::string& text) {
 
 void NormalizeText(std::string& html, std::string& text) {
   if (text.empty() && !html.empty()) {
-    text = HtmlToText(html);
+    text = text::HtmlToText(html);
     DropWordPressFooter(text);
   } else if (!text.empty()) {
-    text = CollapseWhitespace(text);
-    if (html.empty()) html = EscapeHtml(text);
+    text = text::CollapseWhitespace(text);
+    if (html.empty()) html = text::EscapeHtml(text);
   }
 }
 
@@ -72,7 +72,7 @@ std::string BaseKey(const Item& item) {
 
 void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
   Feed& feed = parsed.feed;
-  feed.title = CollapseWhitespace(feed.title);
+  feed.title = text::CollapseWhitespace(feed.title);
   if (!feed.link.empty()) feed.link = ResolveUrl(options.fetch_url, feed.link);
   const std::string& link_base = feed.link.empty() ? options.fetch_url : feed.link;
 
@@ -85,18 +85,18 @@ void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
   }
 
   for (Item& item : parsed.items) {
-    item.title = CollapseWhitespace(item.title);
-    item.guid = CollapseWhitespace(item.guid);
+    item.title = text::CollapseWhitespace(item.title);
+    item.guid = text::CollapseWhitespace(item.guid);
     // An empty reference would resolve to the base itself: keep it empty.
     if (!item.link.empty()) item.link = ResolveUrl(link_base, item.link);
     NormalizeText(item.summary_html, item.summary_text);
     NormalizeText(item.content_html, item.content_text);
     std::erase_if(item.authors, [](std::string& a) {
-      a = CollapseWhitespace(a);
+      a = text::CollapseWhitespace(a);
       return a.empty();
     });
     std::erase_if(item.categories, [](std::string& c) {
-      c = CollapseWhitespace(c);
+      c = text::CollapseWhitespace(c);
       return c.empty();
     });
     for (Enclosure& e : item.enclosures) e.url = ResolveUrl(link_base, e.url);

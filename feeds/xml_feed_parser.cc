@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "feeds/date.h"
-#include "feeds/text.h"
+#include "text/text.h"
 #include "feeds/url.h"
 #include "feeds/xml_reader.h"
 
@@ -60,7 +60,7 @@ Ns ClassifyNamespace(std::string_view uri) {
   };
   // Case-insensitive: generators write "http://www.itunes.com/DTDs/...".
   for (const auto& e : kEntries) {
-    if (EqualsIgnoreAsciiCase(e.uri, uri)) return e.ns;
+    if (text::EqualsIgnoreAsciiCase(e.uri, uri)) return e.ns;
   }
   return Ns::kOther;
 }
@@ -200,7 +200,7 @@ bool LooksLikeHtml(std::string_view s) {
     if (j < s.size() && s[j] == '>') {
       const std::string_view name = s.substr(i + 2, j - i - 2);
       for (auto e : kElements) {
-        if (EqualsIgnoreAsciiCase(e, name)) return true;
+        if (text::EqualsIgnoreAsciiCase(e, name)) return true;
       }
     }
   }
@@ -251,9 +251,9 @@ std::string AuthorName(std::string_view s) {
   if (open != std::string_view::npos && close != std::string_view::npos && close > open) {
     const std::string_view outside = s.substr(0, open);
     const std::string_view inside = s.substr(open + 1, close - open - 1);
-    if (outside.find('@') != std::string_view::npos) return CollapseWhitespace(inside);
+    if (outside.find('@') != std::string_view::npos) return text::CollapseWhitespace(inside);
     if (inside.find('@') != std::string_view::npos) {
-      std::string name = CollapseWhitespace(outside);
+      std::string name = text::CollapseWhitespace(outside);
       if (!name.empty()) return name;
     }
   }
@@ -261,16 +261,16 @@ std::string AuthorName(std::string_view s) {
   const size_t gt = s.rfind('>');
   if (lt != std::string_view::npos && gt != std::string_view::npos && gt > lt && lt > 0 &&
       s.substr(lt, gt - lt).find('@') != std::string_view::npos) {
-    std::string name = CollapseWhitespace(s.substr(0, lt));
+    std::string name = text::CollapseWhitespace(s.substr(0, lt));
     if (!name.empty()) return name;
   }
-  return CollapseWhitespace(s);
+  return text::CollapseWhitespace(s);
 }
 
 // CDF writes attributes in capitals (HREF, LASTMOD).
 const XmlAttribute* FindPlainAttribute(const XmlReader& reader, std::string_view name) {
   for (const auto& a : reader.attributes()) {
-    if (a.ns.empty() && EqualsIgnoreAsciiCase(a.local, name)) return &a;
+    if (a.ns.empty() && text::EqualsIgnoreAsciiCase(a.local, name)) return &a;
   }
   return nullptr;
 }
@@ -395,12 +395,12 @@ Result<ParsedFeed> FeedBuilder::Run() {
   }
   Feed& feed = out_.feed;
   feed.title = feed_title_rich_.rank >= feed_title_text_.rank && feed_title_rich_.rank > 0
-                   ? (feed_title_rich_.is_html ? HtmlToText(feed_title_rich_.value)
-                                               : CollapseWhitespace(feed_title_rich_.value))
-                   : CollapseWhitespace(feed_title_text_.value);
+                   ? (feed_title_rich_.is_html ? text::HtmlToText(feed_title_rich_.value)
+                                               : text::CollapseWhitespace(feed_title_rich_.value))
+                   : text::CollapseWhitespace(feed_title_text_.value);
   feed.link = feed_link_.value;
-  feed.description = feed_description_.is_html ? HtmlToText(feed_description_.value)
-                                               : CollapseWhitespace(feed_description_.value);
+  feed.description = feed_description_.is_html ? text::HtmlToText(feed_description_.value)
+                                               : text::CollapseWhitespace(feed_description_.value);
   feed.language = feed_language_.value;
   feed.updated = feed_updated_.value;
   if (!update_period_.empty() && !feed.ttl_minutes) {
@@ -538,7 +538,7 @@ void FeedBuilder::StartItem() {
     item_.link.Set(Resolve(href->value), 2);  // CDF
   }
   for (const auto& a : reader_.attributes()) {
-    if (a.ns.empty() && EqualsIgnoreAsciiCase(a.local, "lastmod")) item_.updated.Set(a.value, 2);  // CDF
+    if (a.ns.empty() && text::EqualsIgnoreAsciiCase(a.local, "lastmod")) item_.updated.Set(a.value, 2);  // CDF
   }
   if (!frames_.back().lang.empty()) item_.language.Set(frames_.back().lang, 2);
 }
@@ -636,7 +636,7 @@ void FeedBuilder::StartInItem(Ns ns, const LowerName& name) {
   } else if ((rss && name == "guid") || (atom && name == "id")) {
     if (rss) {
       const XmlAttribute* p = FindPlainAttribute(reader_, "ispermalink");
-      item_.guid_is_permalink = !(p && EqualsIgnoreAsciiCase(p->value, "false"));
+      item_.guid_is_permalink = !(p && text::EqualsIgnoreAsciiCase(p->value, "false"));
     }
     BeginCapture(Field::kGuid, 3);
   } else if ((rss && name == "pubdate") ||
@@ -813,13 +813,13 @@ void FeedBuilder::FinishCapture() {
                   ? std::string(reader_.document().substr(
                         c.content_begin,
                         content_end > c.content_begin ? content_end - c.content_begin : 0))
-                  : EscapeHtml(c.text);
+                  : text::EscapeHtml(c.text);
       is_html = true;
       break;
     case TextType::kBase64Text:
       value = DecodeBase64(c.text);
       is_html = c.rss_title;
-      if (!IsValidUtf8(value)) value = SanitizeUtf8(value);
+      if (!text::IsValidUtf8(value)) value = text::SanitizeUtf8(value);
       break;
   }
   if (in_item_) {
@@ -839,26 +839,26 @@ void FeedBuilder::AssignToFeed(Field field, int rank, std::string value, bool is
       }
       break;
     case Field::kLink:
-      feed_link_.Set(capture_.base_active ? ResolveUrl(capture_.base, CollapseWhitespace(value)) : CollapseWhitespace(value), 3);
+      feed_link_.Set(capture_.base_active ? ResolveUrl(capture_.base, text::CollapseWhitespace(value)) : text::CollapseWhitespace(value), 3);
       break;
     case Field::kDescription:
       feed_description_.Set(std::move(value), is_html, rank);
       break;
     case Field::kLanguage:
-      feed_language_.Set(CollapseWhitespace(value), rank);
+      feed_language_.Set(text::CollapseWhitespace(value), rank);
       break;
     case Field::kUpdated:
       feed_updated_.Set(value, rank);
       break;
     case Field::kTtl: {
-      const std::string v = CollapseWhitespace(value);
+      const std::string v = text::CollapseWhitespace(value);
       char* end = nullptr;
       const long ttl = std::strtol(v.c_str(), &end, 10);
       if (end && *end == '\0' && ttl > 0 && ttl < 525600) out_.feed.ttl_minutes = static_cast<int>(ttl);
       break;
     }
     case Field::kUpdatePeriod:
-      update_period_ = CollapseWhitespace(value);
+      update_period_ = text::CollapseWhitespace(value);
       break;
     case Field::kUpdateFrequency: {
       const long f = std::strtol(value.c_str(), nullptr, 10);
@@ -866,7 +866,7 @@ void FeedBuilder::AssignToFeed(Field field, int rank, std::string value, bool is
       break;
     }
     case Field::kSkipHour: {
-      const std::string v = CollapseWhitespace(value);
+      const std::string v = text::CollapseWhitespace(value);
       char* end = nullptr;
       const long h = std::strtol(v.c_str(), &end, 10);
       if (!v.empty() && end && *end == '\0' && h >= 0 && h <= 24) {
@@ -875,7 +875,7 @@ void FeedBuilder::AssignToFeed(Field field, int rank, std::string value, bool is
       break;
     }
     case Field::kSkipDay: {
-      std::string v = CollapseWhitespace(value);
+      std::string v = text::CollapseWhitespace(value);
       if (!v.empty()) out_.feed.skip_days.push_back(std::move(v));
       break;
     }
@@ -894,10 +894,10 @@ void FeedBuilder::AssignToItem(Field field, int rank, std::string value, bool is
       }
       break;
     case Field::kLink:
-      item_.link.Set(capture_.base_active ? ResolveUrl(capture_.base, CollapseWhitespace(value)) : CollapseWhitespace(value), rank);
+      item_.link.Set(capture_.base_active ? ResolveUrl(capture_.base, text::CollapseWhitespace(value)) : text::CollapseWhitespace(value), rank);
       break;
     case Field::kGuid:
-      item_.guid.Set(CollapseWhitespace(value), rank);
+      item_.guid.Set(text::CollapseWhitespace(value), rank);
       break;
     case Field::kPublished:
       item_.published.Set(value, rank);
@@ -916,18 +916,18 @@ void FeedBuilder::AssignToItem(Field field, int rank, std::string value, bool is
       item_.content.Set(std::move(value), is_html, rank);
       break;
     case Field::kCategory: {
-      std::string v = CollapseWhitespace(value);
+      std::string v = text::CollapseWhitespace(value);
       if (!v.empty()) item_.categories.push_back(std::move(v));
       break;
     }
     case Field::kLanguage:
-      item_.language.Set(CollapseWhitespace(value), rank);
+      item_.language.Set(text::CollapseWhitespace(value), rank);
       break;
     case Field::kPersonName:
-      person_name_ = CollapseWhitespace(value);
+      person_name_ = text::CollapseWhitespace(value);
       break;
     case Field::kPersonEmail:
-      person_email_ = CollapseWhitespace(value);
+      person_email_ = text::CollapseWhitespace(value);
       break;
     default:
       break;
@@ -949,9 +949,9 @@ void FeedBuilder::FinishItem() {
   ItemBuilder& b = item_;
   Item item;
   if (b.title_rich.rank > 0 && b.title_rich.rank >= b.title_text.rank) {
-    item.title = HtmlToText(b.title_rich.value);
+    item.title = text::HtmlToText(b.title_rich.value);
   } else {
-    item.title = CollapseWhitespace(b.title_text.value);
+    item.title = text::CollapseWhitespace(b.title_text.value);
   }
   item.guid = std::move(b.guid.value);
   item.link = std::move(b.link.value);
@@ -969,12 +969,12 @@ void FeedBuilder::FinishItem() {
   if (b.summary.is_html) {
     item.summary_html = std::move(b.summary.value);
   } else {
-    item.summary_text = CollapseWhitespace(b.summary.value);
+    item.summary_text = text::CollapseWhitespace(b.summary.value);
   }
   if (b.content.is_html) {
     item.content_html = std::move(b.content.value);
   } else {
-    item.content_text = CollapseWhitespace(b.content.value);
+    item.content_text = text::CollapseWhitespace(b.content.value);
   }
   item.categories = std::move(b.categories);
   item.enclosures = std::move(b.enclosures);

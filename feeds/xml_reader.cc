@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "feeds/text.h"
+#include "text/text.h"
 
 namespace mineral::feeds {
 namespace {
@@ -37,13 +37,6 @@ bool StartsWithNoCase(std::string_view s, size_t pos, std::string_view prefix) {
 
 
 
-// Code points 0x80-0x9F in a numeric reference almost always mean the
-// windows-1252 character with that byte value (HTML5 "numeric character
-// reference end state" does the same remapping).
-constexpr uint16_t kWindows1252C1[32] = {
-    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
 
 // Prefixes feeds use without declaring them, mapped to what they always mean.
 std::string_view WellKnownPrefix(std::string_view prefix) {
@@ -487,13 +480,13 @@ XmlReader::Token XmlReader::ReadEndTag() {
                             [&](const OpenElement& e) { return e.qname == qname; });
   if (match == stack_.rend()) {
     match = std::find_if(stack_.rbegin(), stack_.rend(),
-                         [&](const OpenElement& e) { return EqualsIgnoreAsciiCase(e.qname, qname); });
+                         [&](const OpenElement& e) { return text::EqualsIgnoreAsciiCase(e.qname, qname); });
   }
   if (match == stack_.rend()) {
     SetError(begin, "end tag </" + std::string(qname) + "> matches no open element");
     return Token::kEnd;
   }
-  if (!EqualsIgnoreAsciiCase(stack_.back().qname, qname)) {
+  if (!text::EqualsIgnoreAsciiCase(stack_.back().qname, qname)) {
     SetError(begin, "mismatched end tag </" + std::string(qname) + ">, expected </" +
                         std::string(stack_.back().qname) + ">");
   }
@@ -586,9 +579,11 @@ size_t XmlReader::DecodeReference(std::string_view raw, size_t i, std::string& o
     if (overflow || cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
       cp = 0xFFFD;
     } else if (cp >= 0x80 && cp <= 0x9F) {
-      cp = kWindows1252C1[cp - 0x80];
+      // Code points 0x80-0x9F in a numeric reference almost always mean the
+      // windows-1252 character of that byte (HTML5 remaps them the same way).
+      cp = text::Windows1252ToUnicode(static_cast<unsigned char>(cp));
     }
-    AppendUtf8(cp, out);
+    text::AppendUtf8(cp, out);
     return j - i;
   }
   while (j < n && j - i <= 64) {
@@ -630,10 +625,10 @@ size_t XmlReader::DecodeReference(std::string_view raw, size_t i, std::string& o
     // HTML5 moved &lang; and &rang; to U+27E8/U+27E9; feeds were written
     // against HTML 4, whose definitions (U+2329/U+232A) they mean.
     if (name == "lang" || name == "rang") {
-      AppendUtf8(name == "lang" ? 0x2329 : 0x232A, out);
+      text::AppendUtf8(name == "lang" ? 0x2329 : 0x232A, out);
       return consumed;
     }
-    const std::string_view html = LookupHtmlEntity(name);
+    const std::string_view html = text::LookupHtmlEntity(name);
     if (!html.empty()) {
       out.append(html);
     } else {

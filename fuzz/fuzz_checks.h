@@ -8,16 +8,15 @@
 #include <string_view>
 
 #include "feeds/parsed_feed.h"
-#include "feeds/text.h"
 #include "model/item.h"
+#include "text/text.h"
 
-#define FUZZ_CHECK(cond)                                                                \
-  do {                                                                                  \
-    if (!(cond)) {                                                                      \
-      std::fprintf(stderr, "fuzz invariant failed: %s (%s:%d)\n", #cond, __FILE__,     \
-                   __LINE__);                                                           \
-      __builtin_trap();                                                                 \
-    }                                                                                   \
+#define FUZZ_CHECK(cond)                                                                      \
+  do {                                                                                        \
+    if (!(cond)) {                                                                            \
+      std::fprintf(stderr, "fuzz invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
+      __builtin_trap();                                                                       \
+    }                                                                                         \
   } while (false)
 
 namespace mineral::fuzz {
@@ -26,7 +25,7 @@ inline std::string_view AsText(const uint8_t* data, size_t size) {
   return {reinterpret_cast<const char*>(data), size};
 }
 
-// A strict UTF-8 check written independently of feeds::IsValidUtf8 (no
+// A strict UTF-8 check written independently of text::IsValidUtf8 (no
 // overlong forms, no surrogates, nothing above U+10FFFF), so fuzz_text can
 // compare the two.
 inline bool ReferenceValidUtf8(std::string_view s) {
@@ -63,9 +62,9 @@ inline bool ReferenceValidUtf8(std::string_view s) {
   return true;
 }
 
-inline bool Utf8(std::string_view s) { return feeds::IsValidUtf8(s) && ReferenceValidUtf8(s); }
+inline bool Utf8(std::string_view s) { return text::IsValidUtf8(s) && ReferenceValidUtf8(s); }
 
-// Text that HtmlToText / CollapseWhitespace promise: ASCII whitespace only
+// Text that text::HtmlToText / text::CollapseWhitespace promise: ASCII whitespace only
 // as single spaces between other characters.
 inline bool Collapsed(std::string_view s) {
   if (s.empty()) return true;

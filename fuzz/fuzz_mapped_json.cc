@@ -11,8 +11,8 @@
 
 #include "feeds/json_mapping.h"
 #include "feeds/parser.h"
-#include "feeds/text.h"
 #include "fuzz/fuzz_checks.h"
+#include "text/text.h"
 
 namespace {
 
@@ -43,8 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::string sanitized;
   std::string_view utf8 = input;
-  if (!feeds::IsValidUtf8(input)) {
-    sanitized = feeds::SanitizeUtf8(input);
+  if (!text::IsValidUtf8(input)) {
+    sanitized = text::SanitizeUtf8(input);
     utf8 = sanitized;
   }
   for (const feeds::JsonMapping& m : mappings) {

@@ -10,15 +10,14 @@
 #include <string>
 
 #include "feeds/encoding.h"
-#include "feeds/text.h"
 #include "fuzz/fuzz_checks.h"
+#include "text/text.h"
 
 namespace {
 
 constexpr std::string_view kCharsets[] = {
-    "",          "utf-8",     "windows-1252", "iso-8859-1", "gb2312",  "gb18030",
-    "shift_jis", "euc-kr",    "big5",         "utf-16",     "utf-16be", "utf-32",
-    "koi8-r",    "x-unknown", "us-ascii",     "utf-7",
+    "",     "utf-8",  "windows-1252", "iso-8859-1", "gb2312", "gb18030",   "shift_jis", "euc-kr",
+    "big5", "utf-16", "utf-16be",     "utf-32",     "koi8-r", "x-unknown", "us-ascii",  "utf-7",
 };
 
 bool NoRemovedControls(std::string_view s) {
@@ -36,16 +35,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view hint = kCharsets[data[0] % std::size(kCharsets)];
   const std::string_view text = fuzz::AsText(data + 1, size - 1);
-  const bool valid = feeds::IsValidUtf8(text);
+  const bool valid = text::IsValidUtf8(text);
   FUZZ_CHECK(valid == fuzz::ReferenceValidUtf8(text));
 
   // Never fails, whatever the bytes; UTF-8 in gives UTF-8 out.
-  const std::string plain = feeds::HtmlToText(text);
+  const std::string plain = text::HtmlToText(text);
   FUZZ_CHECK(fuzz::Collapsed(plain));
-  const std::string decoded = feeds::DecodeHtmlEntities(text);
-  const std::string collapsed = feeds::CollapseWhitespace(text);
+  const std::string decoded = text::DecodeHtmlEntities(text);
+  const std::string collapsed = text::CollapseWhitespace(text);
   FUZZ_CHECK(fuzz::Collapsed(collapsed));
-  const std::string normalized = feeds::NormalizeForMatching(text);
+  const std::string normalized = text::NormalizeForMatching(text);
   if (valid) {
     FUZZ_CHECK(fuzz::Utf8(plain));
     FUZZ_CHECK(fuzz::Utf8(decoded));
@@ -53,15 +52,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(fuzz::Utf8(normalized));
   }
 
-  const std::string escaped = feeds::EscapeHtml(text);
+  const std::string escaped = text::EscapeHtml(text);
   FUZZ_CHECK(escaped.find_first_of("<>\"") == std::string::npos);
 
-  const std::string clean = feeds::SanitizeUtf8(text);
+  const std::string clean = text::SanitizeUtf8(text);
   FUZZ_CHECK(fuzz::Utf8(clean));
   FUZZ_CHECK(NoRemovedControls(clean));
   if (valid && NoRemovedControls(text)) FUZZ_CHECK(clean == text);
 
-  if (text.size() <= 64) FUZZ_CHECK(fuzz::Utf8(feeds::LookupHtmlEntity(text)));
+  if (text.size() <= 64) FUZZ_CHECK(fuzz::Utf8(text::LookupHtmlEntity(text)));
 
   auto doc = feeds::DecodeToUtf8(text, hint);
   if (doc.ok()) {

@@ -7,9 +7,9 @@
 #include <string>
 
 #include "feeds/parser.h"
-#include "feeds/text.h"
 #include "feeds/xml_feed_parser.h"
 #include "fuzz/fuzz_checks.h"
+#include "text/text.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace mineral;
@@ -20,8 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // output must then be UTF-8 too (character references included).
   std::string sanitized;
   std::string_view utf8 = input;
-  if (!feeds::IsValidUtf8(input)) {
-    sanitized = feeds::SanitizeUtf8(input);
+  if (!text::IsValidUtf8(input)) {
+    sanitized = text::SanitizeUtf8(input);
     FUZZ_CHECK(fuzz::Utf8(sanitized));
     utf8 = sanitized;
   }

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Generates feeds/html_entities.inc, the HTML5 named character reference
+"""Generates text/html_entities.inc, the HTML5 named character reference
 table, from Python's standard library (html.entities.html5).
 
 The table is data, so it is generated rather than typed: rerun this script
 when Python's table changes and check the output in.
 
-  python3 scripts/gen_html_entities.py > feeds/html_entities.inc
+  python3 scripts/gen_html_entities.py > text/html_entities.inc
 
 Each row is {name, value, legacy}: the name without '&' and ';', its UTF-8
 text, and whether HTML also accepts it without the ';' (the legacy names such
@@ -47,7 +47,7 @@ def main() -> int:
           % sys.version_info[:2])
     print("// do not edit.  %d names (%d keys with the legacy forms without ';')."
           % (len(names), len(table)))
-    print("// Included by feeds/html_entities.cc inside the table's initializer.")
+    print("// Included by text/html_entities.cc inside the table's initializer.")
     print("\n".join(rows))
     return 0
 

@@ -9,7 +9,7 @@ set -eu
 
 packages="cmake ninja-build g++ pkg-config git python3 tzdata
   libboost1.81-dev libboost-url1.81-dev rapidjson-dev libutf8proc-dev
-  libpugixml-dev catch2"
+  libpugixml-dev catch2 libhyperscan-dev libtomlplusplus-dev"
 
 for arg in "$@"; do
   case "$arg" in

@@ -1,4 +1,4 @@
-#include "feeds/text.h"
+#include "text/text.h"
 
 #include <utf8proc.h>
 
@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace mineral::feeds {
+namespace mineral::text {
 namespace {
 
 struct Case {
@@ -511,4 +511,4 @@ TEST_CASE("Text helpers never produce invalid UTF-8 from valid input", "[text]")
 }
 
 }  // namespace
-}  // namespace mineral::feeds
+}  // namespace mineral::text

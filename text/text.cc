@@ -1,4 +1,4 @@
-#include "feeds/text.h"
+#include "text/text.h"
 
 #include <utf8proc.h>
 
@@ -8,9 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "feeds/encoding.h"
 
-namespace mineral::feeds {
+namespace mineral::text {
 namespace {
 
 constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";  // U+FFFD
@@ -597,6 +596,18 @@ void AppendUtf8(char32_t cp, std::string& out) {
   }
 }
 
+char32_t Windows1252ToUnicode(unsigned char byte) {
+  // The WHATWG windows-1252 index for 0x80-0x9F; the five bytes Microsoft
+  // leaves undefined map to the C1 control of the same value.
+  static constexpr char16_t kC1[32] = {
+      0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,  // 80-87
+      0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,  // 88-8F
+      0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,  // 90-97
+      0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,  // 98-9F
+  };
+  return byte >= 0x80 && byte <= 0x9F ? kC1[byte - 0x80] : byte;
+}
+
 std::string ReplaceEncodedSurrogates(std::string_view text) {
   std::string s(text);
   for (size_t i = s.find('\xED'); i != std::string::npos && i + 2 < s.size();
@@ -775,4 +786,4 @@ std::string NormalizeForMatching(std::string_view text) {
   return CollapseUnicodeWhitespace(folded);
 }
 
-}  // namespace mineral::feeds
+}  // namespace mineral::text

@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <string_view>
 
-#include "feeds/text.h"
+#include "text/text.h"
 
-namespace mineral::feeds {
+namespace mineral::text {
 namespace {
 
 struct Entity {
@@ -18,7 +18,7 @@ struct Entity {
 };
 
 constexpr Entity kEntities[] = {
-#include "feeds/html_entities.inc"
+#include "text/html_entities.inc"
 };
 
 constexpr bool IsSortedByName() {
@@ -51,4 +51,4 @@ std::string_view LookupLegacyHtmlEntity(std::string_view name) {
   return entity && entity->legacy ? entity->value : std::string_view();
 }
 
-}  // namespace mineral::feeds
+}  // namespace mineral::text

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace mineral::feeds {
+namespace mineral::text {
 
 // The UTF-8 text of an HTML named character reference without '&' and ';'
 // ("nbsp" -> "\u00a0", "eacute" -> "é"), from the full HTML5 table; empty when
@@ -59,6 +59,11 @@ std::string SanitizeUtf8(std::string_view text);
 // produce such bytes (RapidJSON, from an escaped lone "\udc00").
 std::string ReplaceEncodedSurrogates(std::string_view text);
 
+// The character a windows-1252 byte stands for (WHATWG index); the five bytes
+// Microsoft leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) map to the C1
+// control of the same value, as do all bytes below 0x80 to themselves.
+char32_t Windows1252ToUnicode(unsigned char byte);
+
 // Appends the UTF-8 encoding of a code point (precondition: a Unicode scalar
 // value, not a surrogate).
 void AppendUtf8(char32_t cp, std::string& out);
@@ -88,4 +93,4 @@ struct Utf8Char {
 // Maximal Subparts").  Precondition: !text.empty().
 Utf8Char DecodeUtf8Char(std::string_view text);
 
-}  // namespace mineral::feeds
+}  // namespace mineral::text
