@@ -131,13 +131,15 @@ TEST_CASE("parse fails with exit 1 on what is not a feed, and on missing files")
   CHECK(r.code == kExitFailure);
   CHECK(r.err == "mineral-alertd: /nonexistent/feed.xml: cannot open: No such file or directory\n");
 
-  r = Cli({"parse", "--max-bytes", "10", "-"}, "<rss><channel><title>long enough</title></channel></rss>");
+  r = Cli({"parse", "--max-bytes", "10", "-"},
+          "<rss><channel><title>long enough</title></channel></rss>");
   CHECK(r.code == kExitFailure);
   CHECK_THAT(r.err, Catch::Contains("the limit is 10"));
 }
 
 TEST_CASE("parse prints one line per file when given several") {
-  const Run r = Cli({"parse", Example("usgs-news.rss"), Example("govuk-search-news-and-communications.atom")});
+  const Run r = Cli(
+      {"parse", Example("usgs-news.rss"), Example("govuk-search-news-and-communications.atom")});
   REQUIRE(r.code == kExitOk);
   std::istringstream lines(r.out);
   std::string line;

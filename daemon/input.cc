@@ -22,7 +22,8 @@ Result<std::string> ReadInputFile(const std::string& path, std::istream& in, siz
     return s.eof();
   };
   if (path == "-") {
-    if (!read_bounded(in) && data.size() <= limit) return Status::IoError("cannot read standard input");
+    if (!read_bounded(in) && data.size() <= limit)
+      return Status::IoError("cannot read standard input");
     return data;
   }
   std::error_code ec;

@@ -75,7 +75,6 @@ std::optional<size_t> ParseSize(const std::string& s) {
   return v;
 }
 
-
 }  // namespace
 
 std::string RenderParsedFeedJson(const feeds::ParsedFeed& parsed) {
@@ -165,13 +164,20 @@ int RunParseCommand(const std::vector<std::string>& args, std::istream& in, std:
       return kExitOk;
     } else if (a == "--format") {
       if (!value(&v)) return usage_error("--format needs a value");
-      if (v == "auto") options.format = FeedFormat::kUnknown;
-      else if (v == "rss") options.format = FeedFormat::kRss;
-      else if (v == "rdf") options.format = FeedFormat::kRdf;
-      else if (v == "atom") options.format = FeedFormat::kAtom;
-      else if (v == "jsonfeed") options.format = FeedFormat::kJsonFeed;
-      else if (v == "json") options.format = FeedFormat::kJson;
-      else return usage_error("unknown format '" + v + "' (auto, rss, rdf, atom, jsonfeed, json)");
+      if (v == "auto")
+        options.format = FeedFormat::kUnknown;
+      else if (v == "rss")
+        options.format = FeedFormat::kRss;
+      else if (v == "rdf")
+        options.format = FeedFormat::kRdf;
+      else if (v == "atom")
+        options.format = FeedFormat::kAtom;
+      else if (v == "jsonfeed")
+        options.format = FeedFormat::kJsonFeed;
+      else if (v == "json")
+        options.format = FeedFormat::kJson;
+      else
+        return usage_error("unknown format '" + v + "' (auto, rss, rdf, atom, jsonfeed, json)");
     } else if (a == "--map") {
       if (!value(&map_arg)) return usage_error("--map needs a value");
     } else if (a == "--base-url") {
@@ -183,7 +189,7 @@ int RunParseCommand(const std::vector<std::string>& args, std::istream& in, std:
       const auto n = ParseSize(v);
       if (!n) return usage_error(a + " wants a positive integer, not '" + v + "'");
       (a == "--max-bytes" ? options.max_document_bytes : options.max_items) = *n;
-    } else if (a.size() > 1 && a[0] == '-' ) {
+    } else if (a.size() > 1 && a[0] == '-') {
       return usage_error("unknown option '" + a + "'");
     } else {
       files.push_back(a);
@@ -239,8 +245,7 @@ int RunParseCommand(const std::vector<std::string>& args, std::istream& in, std:
     if (!parsed->error.empty()) {
       err << name;
       if (parsed->error_line > 0) err << ":" << parsed->error_line << ":" << parsed->error_column;
-      err << ": warning: " << parsed->error << " (" << parsed->items.size()
-          << " items read)\n";
+      err << ": warning: " << parsed->error << " (" << parsed->items.size() << " items read)\n";
     }
     out << RenderParsedFeedJson(*parsed) << "\n";
   }

@@ -59,8 +59,10 @@ TEST_CASE("Fixture: Federal Register RSS (dc:creator, double-escaped abstracts)"
   CHECK(f.feed.title == "Federal Register Documents from Industry and Security Bureau");
   REQUIRE(f.items.size() == 3);
   const Item& first = f.items[0];
-  CHECK(first.title == "Expansion of End-User Controls To Cover Affiliates of Certain Listed Entities");
-  CHECK(first.authors == std::vector<std::string>{"Commerce Department, Industry and Security Bureau"});
+  CHECK(first.title ==
+        "Expansion of End-User Controls To Cover Affiliates of Certain Listed Entities");
+  CHECK(first.authors ==
+        std::vector<std::string>{"Commerce Department, Industry and Security Bureau"});
   for (const Item& item : f.items) {
     INFO(item.title);
     // Abstracts are HTML-escaped before XML escaping: no entity survives.
@@ -72,16 +74,20 @@ TEST_CASE("Fixture: Federal Register RSS (dc:creator, double-escaped abstracts)"
 
 TEST_CASE("Fixture: news wire RSS (CDATA, +0800, missing pubDate, republished guid)") {
   const ParsedFeed f = ParseExample("news-generic.rss");
-  CheckItems(f, {
-      {"EXW-2025-02-22-COBALT-01", "Congo suspends cobalt exports for four months to curb oversupply",
-       "https://news.example.com/markets/commodities/congo-suspends-cobalt-exports-2025-02-22/",
-       "2025-02-22T18:02:00Z"},
-      {"EXW-2025-02-21-SB-W-02", "Antimony & tungsten prices hit records as China curbs bite",
-       "https://news.example.com/markets/commodities/antimony-tungsten-prices-records/",
-       "2025-02-21T01:15:00Z"},
-      {"EXW-2025-06-12-RECALL-03", "Lithium battery recall: 1 million power banks pulled over fire risk",
-       "https://news.example.com/business/retail/power-bank-recall/", "(none)"},
-  });
+  CheckItems(
+      f,
+      {
+          {"EXW-2025-02-22-COBALT-01",
+           "Congo suspends cobalt exports for four months to curb oversupply",
+           "https://news.example.com/markets/commodities/congo-suspends-cobalt-exports-2025-02-22/",
+           "2025-02-22T18:02:00Z"},
+          {"EXW-2025-02-21-SB-W-02", "Antimony & tungsten prices hit records as China curbs bite",
+           "https://news.example.com/markets/commodities/antimony-tungsten-prices-records/",
+           "2025-02-21T01:15:00Z"},
+          {"EXW-2025-06-12-RECALL-03",
+           "Lithium battery recall: 1 million power banks pulled over fire risk",
+           "https://news.example.com/business/retail/power-bank-recall/", "(none)"},
+      });
   // The republished story keeps its first place with the update's text.
   CHECK_THAT(f.items[0].summary_text, Catch::StartsWith("UPDATE 1: adds analyst comment."));
   CHECK(f.items[1].summary_text.find("Beijing\u2019s export controls") != std::string::npos);
@@ -95,8 +101,9 @@ TEST_CASE("Fixture: Mining.com WordPress RSS (content:encoded, dc:creator, categ
   const Item& cobalt = f.items[0];
   CHECK(cobalt.key == "https://www.mining.com/?p=1191234");
   CHECK(cobalt.title == "Congo to replace cobalt export ban with quotas from October 16");
-  CHECK(cobalt.link ==
-        "https://www.mining.com/web/congo-to-replace-cobalt-export-ban-with-quotas-from-october-16/");
+  CHECK(
+      cobalt.link ==
+      "https://www.mining.com/web/congo-to-replace-cobalt-export-ban-with-quotas-from-october-16/");
   CHECK(Time(cobalt.published) == "2025-09-21T16:42:10Z");
   CHECK(cobalt.authors == std::vector<std::string>{"Reuters"});
   CHECK_FALSE(cobalt.categories.empty());
@@ -111,7 +118,8 @@ TEST_CASE("Fixture: Mining.com WordPress RSS (content:encoded, dc:creator, categ
 TEST_CASE("Fixture: Google News RSS (redirect links, HTML descriptions)") {
   const ParsedFeed f = ParseExample("google-news-search.rss");
   REQUIRE(f.items.size() == 3);
-  CHECK(f.items[0].title == "China suspends ban on gallium, germanium, antimony exports to US - Reuters");
+  CHECK(f.items[0].title ==
+        "China suspends ban on gallium, germanium, antimony exports to US - Reuters");
   CHECK(f.items[0].key == "CBMiswFBVV95cUxNQ2hpbmFTdXNwZW5kc0dhbGxpdW0");
   CHECK(Time(f.items[0].published) == "2025-11-09T05:41:00Z");
   CHECK(f.items[1].title == "Gallium Software Inc. names new chief executive - PR Newswire");
@@ -143,8 +151,9 @@ TEST_CASE("Fixture: GOV.UK Atom (updated only, html summaries)") {
   const ParsedFeed f = ParseExample("govuk-search-news-and-communications.atom");
   CHECK(f.feed.format == FeedFormat::kAtom);
   REQUIRE(f.items.size() == 3);
-  CHECK(f.items[1].key ==
-        "tag:www.gov.uk,2005:/government/news/export-control-joint-unit-notice-to-exporters-2025-14");
+  CHECK(
+      f.items[1].key ==
+      "tag:www.gov.uk,2005:/government/news/export-control-joint-unit-notice-to-exporters-2025-14");
   CHECK(f.items[1].title == "Notice to exporters 2025/14: open general export licence updates");
   CHECK_FALSE(f.items[1].published.has_value());  // GOV.UK gives no <published>
   CHECK(f.items[1].updated.has_value());
@@ -161,7 +170,9 @@ TEST_CASE("Fixture: SEC EDGAR company Atom (ISO-8859-1, local offsets)") {
 }
 
 TEST_CASE("Fixture: SEC EDGAR current filings Atom (relative feed link, one accession twice)") {
-  const ParsedFeed f = ParseExample("sec-edgar-getcurrent-8k.atom", "https://www.sec.gov/cgi-bin/browse-edgar?action=getcurrent&type=8-K");
+  const ParsedFeed f =
+      ParseExample("sec-edgar-getcurrent-8k.atom",
+                   "https://www.sec.gov/cgi-bin/browse-edgar?action=getcurrent&type=8-K");
   CHECK(f.feed.link == "https://www.sec.gov/cgi-bin/browse-edgar?action=getcurrent");
   std::vector<std::string> keys;
   for (const Item& item : f.items) keys.push_back(item.key);
@@ -171,7 +182,8 @@ TEST_CASE("Fixture: SEC EDGAR current filings Atom (relative feed link, one acce
 }
 
 TEST_CASE("Fixture: MOFCOM HTML list pages are refused with a clear error") {
-  for (const char* name : {"mofcom-zcfb-announcement-list.html", "mofcom-en-announcements-list.html"}) {
+  for (const char* name :
+       {"mofcom-zcfb-announcement-list.html", "mofcom-en-announcements-list.html"}) {
     INFO(name);
     const Result<ParsedFeed> r = Parse(ReadExample(name), {});
     REQUIRE_FALSE(r.ok());

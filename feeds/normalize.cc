@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <unordered_map>
 
-#include "text/text.h"
 #include "feeds/url.h"
+#include "text/text.h"
 
 namespace mineral::feeds {
 namespace {
@@ -78,8 +78,8 @@ void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
 
   if (parsed.items.size() > options.max_items) {
     if (parsed.error.empty()) {
-      parsed.error = "more than " + std::to_string(options.max_items) +
-                     " items; the rest were dropped";
+      parsed.error =
+          "more than " + std::to_string(options.max_items) + " items; the rest were dropped";
     }
     parsed.items.resize(options.max_items);
   }
@@ -116,9 +116,8 @@ void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
     // Only an identity the publisher gave (GUID or link) says "same story";
     // two hash-keyed items are merely alike and both are kept.
     const bool publisher_key = item.key.rfind("hash:", 0) != 0;
-    const bool same_story = publisher_key &&
-                            ((!item.link.empty() && item.link == earlier.link) ||
-                             (!item.title.empty() && item.title == earlier.title));
+    const bool same_story = publisher_key && ((!item.link.empty() && item.link == earlier.link) ||
+                                              (!item.title.empty() && item.title == earlier.title));
     if (same_story) {
       const auto t_new = LatestTime(item), t_old = LatestTime(earlier);
       if (t_new && (!t_old || *t_new > *t_old)) std::swap(earlier, item);

@@ -128,7 +128,8 @@ Result<ParsedFeed> Parse(std::string_view bytes, const ParseOptions& options) {
     case FeedFormat::kJson:
       if (options.mapping == nullptr) {
         return Status::InvalidArgument(
-            "the document is JSON but not a JSON Feed; it needs a mapping (see docs/json-mapping.md)");
+            "the document is JSON but not a JSON Feed; it needs a mapping (see "
+            "docs/json-mapping.md)");
       }
       parsed = ParseMappedJson(text, *options.mapping, options);
       break;

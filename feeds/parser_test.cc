@@ -41,23 +41,23 @@ TEST_CASE("DetectFormat reads the bytes, not the content type") {
 }
 
 TEST_CASE("Parse reads namespaced elements") {
-  const std::string doc = Rss(
-      "<item><title>Gallium curbs</title>"
-      "<link>https://example.com/a</link>"
-      "<dc:creator>Jane Roe</dc:creator>"
-      "<dc:date>2025-10-09T08:00:00+08:00</dc:date>"
-      "<dc:identifier>MOFCOM-2025-61</dc:identifier>"
-      "<description>Short</description>"
-      "<content:encoded><![CDATA[<p>Full <b>story</b></p>]]></content:encoded>"
-      "<media:content url='/img/ga.jpg' type='image/jpeg'/>"
-      "</item>"
-      "<item><title>Atom link only</title>"
-      "<atom:link rel='alternate' href='https://example.com/b'/></item>",
-      "<atom:link rel='self' href='https://example.com/feed.xml'/>",
-      " xmlns:dc='http://purl.org/dc/elements/1.1/'"
-      " xmlns:content='http://purl.org/rss/1.0/modules/content/'"
-      " xmlns:media='http://search.yahoo.com/mrss/'"
-      " xmlns:atom='http://www.w3.org/2005/Atom'");
+  const std::string doc =
+      Rss("<item><title>Gallium curbs</title>"
+          "<link>https://example.com/a</link>"
+          "<dc:creator>Jane Roe</dc:creator>"
+          "<dc:date>2025-10-09T08:00:00+08:00</dc:date>"
+          "<dc:identifier>MOFCOM-2025-61</dc:identifier>"
+          "<description>Short</description>"
+          "<content:encoded><![CDATA[<p>Full <b>story</b></p>]]></content:encoded>"
+          "<media:content url='/img/ga.jpg' type='image/jpeg'/>"
+          "</item>"
+          "<item><title>Atom link only</title>"
+          "<atom:link rel='alternate' href='https://example.com/b'/></item>",
+          "<atom:link rel='self' href='https://example.com/feed.xml'/>",
+          " xmlns:dc='http://purl.org/dc/elements/1.1/'"
+          " xmlns:content='http://purl.org/rss/1.0/modules/content/'"
+          " xmlns:media='http://search.yahoo.com/mrss/'"
+          " xmlns:atom='http://www.w3.org/2005/Atom'");
   const ParsedFeed f = MustParse(doc);
   REQUIRE(f.items.size() == 2);
   const Item& a = f.items[0];
@@ -126,24 +126,30 @@ TEST_CASE("Parse converts declared and BOM-signalled encodings to UTF-8") {
        "<?xml version='1.0' encoding='windows-1252'?><rss><channel><title>"
        "\x93quoted\x94</title></channel></rss>",
        "\u201cquoted\u201d"},
-      {"GB2312", "<?xml version='1.0' encoding='GB2312'?><rss><channel><title>"
-                 "\xcf\xa1\xcd\xc1\xb3\xf6\xbf\xda\xb9\xdc\xd6\xc6</title></channel></rss>",
+      {"GB2312",
+       "<?xml version='1.0' encoding='GB2312'?><rss><channel><title>"
+       "\xcf\xa1\xcd\xc1\xb3\xf6\xbf\xda\xb9\xdc\xd6\xc6</title></channel></rss>",
        "稀土出口管制"},
-      {"GBK", "<?xml version='1.0' encoding='GBK'?><rss><channel><title>"
-              "\xef\xd8\xba\xcd\xd5\xe0</title></channel></rss>",
+      {"GBK",
+       "<?xml version='1.0' encoding='GBK'?><rss><channel><title>"
+       "\xef\xd8\xba\xcd\xd5\xe0</title></channel></rss>",
        "镓和锗"},
-      {"GB18030", "<?xml version='1.0' encoding='gb18030'?><rss><channel><title>"
-                  "\xef\xd8\xba\xcd\xd5\xe0</title></channel></rss>",
+      {"GB18030",
+       "<?xml version='1.0' encoding='gb18030'?><rss><channel><title>"
+       "\xef\xd8\xba\xcd\xd5\xe0</title></channel></rss>",
        "镓和锗"},
-      {"Big5", "<?xml version='1.0' encoding='Big5'?><rss><channel><title>"
-               "\xb5\x7d\xa4\x67\xa5\x58\xa4\x66\xba\xde\xa8\xee</title></channel></rss>",
+      {"Big5",
+       "<?xml version='1.0' encoding='Big5'?><rss><channel><title>"
+       "\xb5\x7d\xa4\x67\xa5\x58\xa4\x66\xba\xde\xa8\xee</title></channel></rss>",
        "稀土出口管制"},
-      {"Shift_JIS", "<?xml version='1.0' encoding='Shift_JIS'?><rss><channel><title>"
-                    "\x8b\x48\x93\x79\x8f\x6f\x8c\xfb\x8a\xc7\x90\xa7</title></channel></rss>",
+      {"Shift_JIS",
+       "<?xml version='1.0' encoding='Shift_JIS'?><rss><channel><title>"
+       "\x8b\x48\x93\x79\x8f\x6f\x8c\xfb\x8a\xc7\x90\xa7</title></channel></rss>",
        "稀土出口管制"},
       {"UTF-16LE with BOM",
        std::string("\xff\xfe<\0r\0s\0s\0>\0<\0c\0h\0a\0n\0n\0e\0l\0>\0<\0t\0i\0t\0l\0e\0>\0"
-                   "\x00\x7a\x1f\x57<\0/\0t\0i\0t\0l\0e\0>\0<\0/\0c\0h\0a\0n\0n\0e\0l\0>\0<\0/\0r\0s\0s\0>\0",
+                   "\x00\x7a\x1f\x57<\0/\0t\0i\0t\0l\0e\0>\0<\0/\0c\0h\0a\0n\0n\0e\0l\0>\0<\0/"
+                   "\0r\0s\0s\0>\0",
                    96),
        "稀土"},
   };
@@ -157,8 +163,8 @@ TEST_CASE("Parse converts declared and BOM-signalled encodings to UTF-8") {
 TEST_CASE("Parse takes the charset from the content type when the document is silent") {
   ParseOptions options;
   options.content_type = "application/rss+xml; charset=GBK";
-  const ParsedFeed f = MustParse(
-      "<rss><channel><title>\xef\xd8\xba\xcd\xd5\xe0</title></channel></rss>", options);
+  const ParsedFeed f =
+      MustParse("<rss><channel><title>\xef\xd8\xba\xcd\xd5\xe0</title></channel></rss>", options);
   CHECK(f.feed.title == "镓和锗");
 }
 
@@ -183,18 +189,18 @@ TEST_CASE("Parse reads the dates feeds write, and never a wrong one") {
   };
   for (const Case& c : cases) {
     INFO(c.pub_date);
-    const ParsedFeed f = MustParse(Rss(std::string("<item><title>x</title><pubDate>") +
-                                       c.pub_date + "</pubDate></item>"));
+    const ParsedFeed f = MustParse(
+        Rss(std::string("<item><title>x</title><pubDate>") + c.pub_date + "</pubDate></item>"));
     CHECK(Time(f.items[0].published) == c.want);
   }
 }
 
 TEST_CASE("Parse keeps what a truncated or ill-formed document gave, and says so") {
   SECTION("truncated inside the third item") {
-    const std::string doc = Rss(
-        "<item><title>One</title><guid>1</guid></item>"
-        "<item><title>Two</title><guid>2</guid></item>"
-        "<item><title>Thr");
+    const std::string doc =
+        Rss("<item><title>One</title><guid>1</guid></item>"
+            "<item><title>Two</title><guid>2</guid></item>"
+            "<item><title>Thr");
     const std::string cut = doc.substr(0, doc.find("Thr") + 3);
     const ParsedFeed f = MustParse(cut);
     REQUIRE(f.items.size() == 3);
@@ -220,7 +226,8 @@ TEST_CASE("Parse refuses what is not a feed, with a clear error") {
   const Case cases[] = {
       {"0 bytes", "", "parse error: empty document"},
       {"whitespace", " \n\t ", "parse error: empty document"},
-      {"HTML error page", "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head></html>",
+      {"HTML error page",
+       "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head></html>",
        "parse error: not a feed: the document is an HTML page"},
       {"plain text", "Service Unavailable",
        "parse error: not a feed: no RSS, Atom, RDF or JSON document found"},
@@ -243,8 +250,8 @@ TEST_CASE("Parse enforces the document size and item count bounds") {
   const Result<ParsedFeed> r = Parse(big, options);
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == Status::Code::kTooLarge);
-  CHECK(r.status().message() == "document is " + std::to_string(big.size()) +
-                                    " bytes; the limit is 100");
+  CHECK(r.status().message() ==
+        "document is " + std::to_string(big.size()) + " bytes; the limit is 100");
 
   ParseOptions few;
   few.max_items = 2;
@@ -276,15 +283,16 @@ TEST_CASE("Parse folds a republished story and tells apart items sharing a GUID"
         "<pubDate>Sat, 22 Feb 2025 17:48:00 GMT</pubDate><description>first</description></item>"
         "<item><guid>W-2</guid><title>Other</title></item>"
         "<item><guid>W-1</guid><link>https://x/1</link><title>Congo suspends cobalt exports</title>"
-        "<pubDate>Sat, 22 Feb 2025 18:02:00 GMT</pubDate><description>UPDATE 1</description></item>"));
+        "<pubDate>Sat, 22 Feb 2025 18:02:00 GMT</pubDate><description>UPDATE "
+        "1</description></item>"));
     REQUIRE(f.items.size() == 2);
     CHECK(f.items[0].key == "W-1");
     CHECK(f.items[0].summary_text == "UPDATE 1");
   }
   SECTION("one GUID reused for different stories") {
-    const std::string doc = Rss(
-        "<item><guid>https://site/</guid><link>https://site/a</link><title>A</title></item>"
-        "<item><guid>https://site/</guid><link>https://site/b</link><title>B</title></item>");
+    const std::string doc =
+        Rss("<item><guid>https://site/</guid><link>https://site/a</link><title>A</title></item>"
+            "<item><guid>https://site/</guid><link>https://site/b</link><title>B</title></item>");
     const ParsedFeed f = MustParse(doc);
     REQUIRE(f.items.size() == 2);
     CHECK(f.items[0].key == "https://site/");
@@ -295,9 +303,10 @@ TEST_CASE("Parse folds a republished story and tells apart items sharing a GUID"
 }
 
 TEST_CASE("Parse reads the feed's polling hints") {
-  const ParsedFeed f = MustParse(
-      Rss("", "<ttl>60</ttl><skipHours><hour>1</hour><hour>2</hour></skipHours>"
-              "<skipDays><day>Sunday</day></skipDays><language>en-us</language>"));
+  const ParsedFeed f =
+      MustParse(Rss("",
+                    "<ttl>60</ttl><skipHours><hour>1</hour><hour>2</hour></skipHours>"
+                    "<skipDays><day>Sunday</day></skipDays><language>en-us</language>"));
   CHECK(f.feed.ttl_minutes == 60);
   CHECK(f.feed.skip_hours == std::vector<int>{1, 2});
   CHECK(f.feed.skip_days == std::vector<std::string>{"Sunday"});

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "feeds/date.h"
-#include "text/text.h"
 #include "feeds/url.h"
 #include "feeds/xml_reader.h"
+#include "text/text.h"
 
 namespace mineral::feeds {
 namespace {
@@ -28,7 +28,6 @@ enum class Ns {
   kSyndication,
   kOther,
 };
-
 
 Ns ClassifyNamespace(std::string_view uri) {
   if (uri.empty()) return Ns::kNone;
@@ -79,7 +78,6 @@ struct LowerName {
   std::string_view view() const { return {buf.data(), len}; }
   bool operator==(std::string_view s) const { return view() == s; }
 };
-
 
 // A value with a rank: a better-ranked source replaces a worse one; among
 // equals the first wins (feeds that repeat an element mean the first).
@@ -140,8 +138,8 @@ enum class Field {
   kGuid,
   kPublished,
   kUpdated,
-  kAuthor,       // plain name
-  kRssAuthor,    // "email (Name)" or "Name <email>"
+  kAuthor,     // plain name
+  kRssAuthor,  // "email (Name)" or "Name <email>"
   kSummary,
   kContent,
   kCategory,
@@ -158,14 +156,14 @@ enum class Field {
 
 enum class Context {
   kDocument,
-  kFeed,         // <rss>, <rdf:RDF>, <feed>
-  kChannel,      // RSS/RDF channel (the feed's metadata)
-  kItem,         // item or entry
-  kPerson,       // atom author inside an item or feed
-  kMediaGroup,   // media:group inside an item
+  kFeed,        // <rss>, <rdf:RDF>, <feed>
+  kChannel,     // RSS/RDF channel (the feed's metadata)
+  kItem,        // item or entry
+  kPerson,      // atom author inside an item or feed
+  kMediaGroup,  // media:group inside an item
   kSkipHours,
   kSkipDays,
-  kIgnored,      // unknown element: nothing below it is read
+  kIgnored,  // unknown element: nothing below it is read
 };
 
 // How a text construct's content is to be read.
@@ -188,9 +186,10 @@ struct Capture {
 // like HTML": an end tag of a known HTML element, or a character reference.
 bool LooksLikeHtml(std::string_view s) {
   static constexpr std::string_view kElements[] = {
-      "a", "abbr", "b", "big", "blockquote", "br", "cite", "code", "div", "em", "font",
-      "h1", "h2", "h3", "h4", "h5", "h6", "i", "li", "ol", "p", "pre", "q", "s", "small",
-      "span", "strike", "strong", "sub", "sup", "table", "td", "th", "tr", "tt", "u", "ul"};
+      "a",     "abbr", "b",  "big", "blockquote", "br",   "cite",   "code",   "div", "em",
+      "font",  "h1",   "h2", "h3",  "h4",         "h5",   "h6",     "i",      "li",  "ol",
+      "p",     "pre",  "q",  "s",   "small",      "span", "strike", "strong", "sub", "sup",
+      "table", "td",   "th", "tr",  "tt",         "u",    "ul"};
   for (size_t i = s.find("</"); i != std::string_view::npos; i = s.find("</", i + 2)) {
     size_t j = i + 2;
     while (j < s.size() && ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z') ||
@@ -285,9 +284,9 @@ class FeedBuilder {
  private:
   struct Frame {
     Context context;
-    std::string base;  // xml:base in effect inside this element
+    std::string base;           // xml:base in effect inside this element
     bool has_xml_base = false;  // else links stay relative for NormalizeFeed
-    std::string lang;  // xml:lang in effect
+    std::string lang;           // xml:lang in effect
   };
 
   void OnStart();
@@ -358,11 +357,13 @@ void FeedBuilder::PushFrame(Context context) {
   Frame f{context, frames_.empty() ? options_.fetch_url : frames_.back().base,
           !frames_.empty() && frames_.back().has_xml_base,
           frames_.empty() ? std::string() : frames_.back().lang};
-  if (const XmlAttribute* b = reader_.FindAttribute("http://www.w3.org/XML/1998/namespace", "base")) {
+  if (const XmlAttribute* b =
+          reader_.FindAttribute("http://www.w3.org/XML/1998/namespace", "base")) {
     f.base = ResolveUrl(f.base, b->value);
     f.has_xml_base = true;
   }
-  if (const XmlAttribute* l = reader_.FindAttribute("http://www.w3.org/XML/1998/namespace", "lang")) {
+  if (const XmlAttribute* l =
+          reader_.FindAttribute("http://www.w3.org/XML/1998/namespace", "lang")) {
     f.lang = std::string(l->value);
   }
   frames_.push_back(std::move(f));
@@ -406,11 +407,16 @@ Result<ParsedFeed> FeedBuilder::Run() {
   if (!update_period_.empty() && !feed.ttl_minutes) {
     // sy:updatePeriod/updateFrequency: the feed changes `frequency` times per period.
     int minutes = 0;
-    if (update_period_ == "hourly") minutes = 60;
-    else if (update_period_ == "daily") minutes = 24 * 60;
-    else if (update_period_ == "weekly") minutes = 7 * 24 * 60;
-    else if (update_period_ == "monthly") minutes = 30 * 24 * 60;
-    else if (update_period_ == "yearly") minutes = 365 * 24 * 60;
+    if (update_period_ == "hourly")
+      minutes = 60;
+    else if (update_period_ == "daily")
+      minutes = 24 * 60;
+    else if (update_period_ == "weekly")
+      minutes = 7 * 24 * 60;
+    else if (update_period_ == "monthly")
+      minutes = 30 * 24 * 60;
+    else if (update_period_ == "yearly")
+      minutes = 365 * 24 * 60;
     if (minutes > 0) feed.ttl_minutes = minutes / std::max(1, update_frequency_);
   }
   if (!reader_.error().empty()) {
@@ -445,8 +451,10 @@ void FeedBuilder::OnStart() {
     case Context::kPerson:
       PushFrame(Context::kIgnored);
       if (ns == Ns::kAtom || ns == Ns::kAtom03 || ns == Ns::kNone) {
-        if (name == "name") BeginCapture(Field::kPersonName, 1);
-        else if (name == "email") BeginCapture(Field::kPersonEmail, 1);
+        if (name == "name")
+          BeginCapture(Field::kPersonName, 1);
+        else if (name == "email")
+          BeginCapture(Field::kPersonEmail, 1);
       }
       return;
     case Context::kSkipHours:
@@ -538,7 +546,8 @@ void FeedBuilder::StartItem() {
     item_.link.Set(Resolve(href->value), 2);  // CDF
   }
   for (const auto& a : reader_.attributes()) {
-    if (a.ns.empty() && text::EqualsIgnoreAsciiCase(a.local, "lastmod")) item_.updated.Set(a.value, 2);  // CDF
+    if (a.ns.empty() && text::EqualsIgnoreAsciiCase(a.local, "lastmod"))
+      item_.updated.Set(a.value, 2);  // CDF
   }
   if (!frames_.back().lang.empty()) item_.language.Set(frames_.back().lang, 2);
 }
@@ -620,8 +629,7 @@ void FeedBuilder::StartInItem(Ns ns, const LowerName& name) {
       const XmlAttribute* url = reader_.FindAttribute({}, "url");
       if (url && name == "content") {
         const XmlAttribute* type = reader_.FindAttribute({}, "type");
-        item_.enclosures.push_back(
-            {Resolve(url->value), type ? std::string(type->value) : "", 0});
+        item_.enclosures.push_back({Resolve(url->value), type ? std::string(type->value) : "", 0});
       }
     }
     return;
@@ -639,8 +647,7 @@ void FeedBuilder::StartInItem(Ns ns, const LowerName& name) {
       item_.guid_is_permalink = !(p && text::EqualsIgnoreAsciiCase(p->value, "false"));
     }
     BeginCapture(Field::kGuid, 3);
-  } else if ((rss && name == "pubdate") ||
-             (atom && (name == "published" || name == "issued"))) {
+  } else if ((rss && name == "pubdate") || (atom && (name == "published" || name == "issued"))) {
     BeginCapture(Field::kPublished, 3);
   } else if (atom && (name == "updated" || name == "modified")) {
     BeginCapture(Field::kUpdated, 3);
@@ -671,20 +678,32 @@ void FeedBuilder::StartInItem(Ns ns, const LowerName& name) {
       item_.enclosures.push_back(std::move(e));
     }
   } else if (ns == Ns::kDc) {
-    if (name == "title") BeginCapture(Field::kTitle, 2);
-    else if (name == "description") BeginTextConstruct(Field::kSummary, 2);
-    else if (name == "creator" || name == "author") BeginCapture(Field::kAuthor, 2);
-    else if (name == "date") BeginCapture(Field::kUpdated, 2);
-    else if (name == "identifier") BeginCapture(Field::kGuid, 2);
-    else if (name == "subject") BeginCapture(Field::kCategory, 1);
-    else if (name == "language") BeginCapture(Field::kLanguage, 3);
+    if (name == "title")
+      BeginCapture(Field::kTitle, 2);
+    else if (name == "description")
+      BeginTextConstruct(Field::kSummary, 2);
+    else if (name == "creator" || name == "author")
+      BeginCapture(Field::kAuthor, 2);
+    else if (name == "date")
+      BeginCapture(Field::kUpdated, 2);
+    else if (name == "identifier")
+      BeginCapture(Field::kGuid, 2);
+    else if (name == "subject")
+      BeginCapture(Field::kCategory, 1);
+    else if (name == "language")
+      BeginCapture(Field::kLanguage, 3);
   } else if (ns == Ns::kDcTerms) {
-    if (name == "issued") BeginCapture(Field::kPublished, 2);
-    else if (name == "created") BeginCapture(Field::kPublished, 1);
-    else if (name == "modified") BeginCapture(Field::kUpdated, 2);
+    if (name == "issued")
+      BeginCapture(Field::kPublished, 2);
+    else if (name == "created")
+      BeginCapture(Field::kPublished, 1);
+    else if (name == "modified")
+      BeginCapture(Field::kUpdated, 2);
   } else if (ns == Ns::kItunes) {
-    if (name == "author") BeginCapture(Field::kAuthor, 1);
-    else if (name == "summary") BeginTextConstruct(Field::kSummary, 1);
+    if (name == "author")
+      BeginCapture(Field::kAuthor, 1);
+    else if (name == "summary")
+      BeginTextConstruct(Field::kSummary, 1);
   }
 }
 
@@ -767,8 +786,8 @@ void FeedBuilder::BeginTextConstruct(Field field, int rank) {
       BeginCapture(field, rank, type);
       capture_.type = TextType::kBase64Text;
       // Remember whether the decoded bytes are HTML.
-      capture_.rss_title = type_attr && (type_attr->value == "text/html" ||
-                                         type_attr->value == "html");
+      capture_.rss_title =
+          type_attr && (type_attr->value == "text/html" || type_attr->value == "html");
       return;
     }
     if (m == "xml" && type == TextType::kHtml) type = TextType::kXhtml;
@@ -839,7 +858,10 @@ void FeedBuilder::AssignToFeed(Field field, int rank, std::string value, bool is
       }
       break;
     case Field::kLink:
-      feed_link_.Set(capture_.base_active ? ResolveUrl(capture_.base, text::CollapseWhitespace(value)) : text::CollapseWhitespace(value), 3);
+      feed_link_.Set(capture_.base_active
+                         ? ResolveUrl(capture_.base, text::CollapseWhitespace(value))
+                         : text::CollapseWhitespace(value),
+                     3);
       break;
     case Field::kDescription:
       feed_description_.Set(std::move(value), is_html, rank);
@@ -854,7 +876,8 @@ void FeedBuilder::AssignToFeed(Field field, int rank, std::string value, bool is
       const std::string v = text::CollapseWhitespace(value);
       char* end = nullptr;
       const long ttl = std::strtol(v.c_str(), &end, 10);
-      if (end && *end == '\0' && ttl > 0 && ttl < 525600) out_.feed.ttl_minutes = static_cast<int>(ttl);
+      if (end && *end == '\0' && ttl > 0 && ttl < 525600)
+        out_.feed.ttl_minutes = static_cast<int>(ttl);
       break;
     }
     case Field::kUpdatePeriod:
@@ -894,7 +917,10 @@ void FeedBuilder::AssignToItem(Field field, int rank, std::string value, bool is
       }
       break;
     case Field::kLink:
-      item_.link.Set(capture_.base_active ? ResolveUrl(capture_.base, text::CollapseWhitespace(value)) : text::CollapseWhitespace(value), rank);
+      item_.link.Set(capture_.base_active
+                         ? ResolveUrl(capture_.base, text::CollapseWhitespace(value))
+                         : text::CollapseWhitespace(value),
+                     rank);
       break;
     case Field::kGuid:
       item_.guid.Set(text::CollapseWhitespace(value), rank);
@@ -940,8 +966,8 @@ void FeedBuilder::FinishItem() {
     if (!item_limit_reported_) {
       item_limit_reported_ = true;
       if (out_.error.empty()) {
-        out_.error = "more than " + std::to_string(options_.max_items) +
-                     " items; the rest were dropped";
+        out_.error =
+            "more than " + std::to_string(options_.max_items) + " items; the rest were dropped";
       }
     }
     return;

@@ -35,9 +35,6 @@ bool StartsWithNoCase(std::string_view s, size_t pos, std::string_view prefix) {
   return true;
 }
 
-
-
-
 // Prefixes feeds use without declaring them, mapped to what they always mean.
 std::string_view WellKnownPrefix(std::string_view prefix) {
   struct Entry {
@@ -107,8 +104,8 @@ XmlReader::Token XmlReader::Next() {
         done_ = true;
         break;
       }
-      SetError(doc_.size(), "unexpected end of document inside <" +
-                                std::string(stack_.back().qname) + ">");
+      SetError(doc_.size(),
+               "unexpected end of document inside <" + std::string(stack_.back().qname) + ">");
       pending_at_ = doc_.size();
       pending_ends_ = stack_.size();
       return PopPending();
@@ -459,8 +456,8 @@ XmlReader::Token XmlReader::ReadEndTag() {
   if (gt == std::string_view::npos || (lt != std::string_view::npos && lt < gt)) {
     // "</rss" as the last bytes of a document loses nothing: not worth a
     // report.  Anywhere else the markup is broken.
-    const bool last_tag = lt == std::string_view::npos && stack_.size() == 1 &&
-                          stack_.back().qname == qname;
+    const bool last_tag =
+        lt == std::string_view::npos && stack_.size() == 1 && stack_.back().qname == qname;
     if (!last_tag) SetError(begin, "unterminated end tag </" + std::string(qname) + ">");
     pos_ = lt == std::string_view::npos ? n : lt;
   } else {
@@ -479,8 +476,9 @@ XmlReader::Token XmlReader::ReadEndTag() {
   auto match = std::find_if(stack_.rbegin(), stack_.rend(),
                             [&](const OpenElement& e) { return e.qname == qname; });
   if (match == stack_.rend()) {
-    match = std::find_if(stack_.rbegin(), stack_.rend(),
-                         [&](const OpenElement& e) { return text::EqualsIgnoreAsciiCase(e.qname, qname); });
+    match = std::find_if(stack_.rbegin(), stack_.rend(), [&](const OpenElement& e) {
+      return text::EqualsIgnoreAsciiCase(e.qname, qname);
+    });
   }
   if (match == stack_.rend()) {
     SetError(begin, "end tag </" + std::string(qname) + "> matches no open element");
@@ -588,8 +586,8 @@ size_t XmlReader::DecodeReference(std::string_view raw, size_t i, std::string& o
   }
   while (j < n && j - i <= 64) {
     const char c = raw[j];
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-        c == '_' || c == '-' || c == '.' || c == ':') {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+        c == '-' || c == '.' || c == ':') {
       ++j;
     } else {
       break;

@@ -42,7 +42,7 @@ class XmlReader {
 
   // Limits that keep hostile input cheap.
   struct Limits {
-    size_t max_depth = 256;               // deeper elements are read as text
+    size_t max_depth = 256;                 // deeper elements are read as text
     size_t max_entity_expansion = 1 << 20;  // bytes produced by DTD entities
   };
 

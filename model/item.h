@@ -64,8 +64,8 @@ struct Feed {
   std::optional<UtcTime> updated;
 
   // Polling hints the feed gives about itself.
-  std::optional<int> ttl_minutes;  // RSS <ttl>, sy:updatePeriod/Frequency
-  std::vector<int> skip_hours;     // RSS <skipHours>, 0-23 (GMT)
+  std::optional<int> ttl_minutes;      // RSS <ttl>, sy:updatePeriod/Frequency
+  std::vector<int> skip_hours;         // RSS <skipHours>, 0-23 (GMT)
   std::vector<std::string> skip_days;  // RSS <skipDays>, "Monday", ...
 };
 
