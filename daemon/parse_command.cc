@@ -110,6 +110,7 @@ std::string RenderParsedFeedJson(const feeds::ParsedFeed& parsed) {
     Field(w, "summary", item.summary_text);
     Field(w, "content", item.content_text);
     StringArray(w, "categories", item.categories);
+    Field(w, "origin", item.origin);
     Field(w, "language", item.language);
     if (!item.enclosures.empty()) {
       w.Key("enclosures");

@@ -118,11 +118,15 @@ TEST_CASE("Fixture: Mining.com WordPress RSS (content:encoded, dc:creator, categ
 TEST_CASE("Fixture: Google News RSS (redirect links, HTML descriptions)") {
   const ParsedFeed f = ParseExample("google-news-search.rss");
   REQUIRE(f.items.size() == 3);
-  CHECK(f.items[0].title ==
-        "China suspends ban on gallium, germanium, antimony exports to US - Reuters");
+  // The credited publisher (<source>) is cut from headline and excerpt.
+  CHECK(f.items[0].title == "China suspends ban on gallium, germanium, antimony exports to US");
+  CHECK(f.items[0].origin == "Reuters");
+  CHECK(f.items[0].summary_text ==
+        "China suspends ban on gallium, germanium, antimony exports to US");
   CHECK(f.items[0].key == "CBMiswFBVV95cUxNQ2hpbmFTdXNwZW5kc0dhbGxpdW0");
   CHECK(Time(f.items[0].published) == "2025-11-09T05:41:00Z");
-  CHECK(f.items[1].title == "Gallium Software Inc. names new chief executive - PR Newswire");
+  CHECK(f.items[1].title == "Gallium Software Inc. names new chief executive");
+  CHECK(f.items[1].origin == "PR Newswire");
   for (const Item& item : f.items) CHECK(item.summary_text.find('<') == std::string::npos);
 }
 

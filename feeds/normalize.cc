@@ -90,6 +90,16 @@ void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
     // An empty reference would resolve to the base itself: keep it empty.
     if (!item.link.empty()) item.link = ResolveUrl(link_base, item.link);
     NormalizeText(item.summary_html, item.summary_text);
+    // Aggregators end the excerpt with the credited publisher's name too.
+    if (!item.origin.empty() && item.summary_text.size() > item.origin.size() &&
+        item.summary_text.ends_with(item.origin)) {
+      std::string& t = item.summary_text;
+      t.resize(t.size() - item.origin.size());
+      // Google News separates the two with no-break spaces.
+      while (!t.empty() && (t.back() == ' ' || t.ends_with("\xC2\xA0"))) {
+        t.resize(t.size() - (t.back() == ' ' ? 1 : 2));
+      }
+    }
     NormalizeText(item.content_html, item.content_text);
     std::erase_if(item.authors, [](std::string& a) {
       a = text::CollapseWhitespace(a);

@@ -128,6 +128,7 @@ struct ItemBuilder {
   RichSlot summary, content;
   std::vector<std::string> categories;
   std::vector<Enclosure> enclosures;
+  std::string origin;  // RSS <source>
 };
 
 // Which value a captured element feeds.
@@ -143,6 +144,7 @@ enum class Field {
   kSummary,
   kContent,
   kCategory,
+  kOrigin,
   kLanguage,
   kDescription,  // feed level
   kTtl,
@@ -664,6 +666,8 @@ void FeedBuilder::StartInItem(Ns ns, const LowerName& name) {
     BeginCapture(Field::kRssAuthor, 3);
   } else if (rss && name == "category") {
     BeginCapture(Field::kCategory, 1);
+  } else if (rss && name == "source") {
+    BeginCapture(Field::kOrigin, 1);
   } else if (atom && name == "category") {
     const XmlAttribute* term = reader_.FindAttribute({}, "term");
     if (!term) term = reader_.FindAttribute({}, "label");
@@ -946,6 +950,9 @@ void FeedBuilder::AssignToItem(Field field, int rank, std::string value, bool is
       if (!v.empty()) item_.categories.push_back(std::move(v));
       break;
     }
+    case Field::kOrigin:
+      item_.origin = text::CollapseWhitespace(value);
+      break;
     case Field::kLanguage:
       item_.language.Set(text::CollapseWhitespace(value), rank);
       break;
@@ -1005,6 +1012,16 @@ void FeedBuilder::FinishItem() {
   item.categories = std::move(b.categories);
   item.enclosures = std::move(b.enclosures);
   item.language = std::move(b.language.value);
+  item.origin = std::move(b.origin);
+  // Aggregators append the credited publisher to the headline ("... - Reuters"):
+  // the story's title is what comes before it.
+  if (!item.origin.empty()) {
+    const std::string suffix = " - " + item.origin;
+    if (item.title.size() > suffix.size() &&
+        item.title.compare(item.title.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      item.title.resize(item.title.size() - suffix.size());
+    }
+  }
   out_.items.push_back(std::move(item));
 }
 

@@ -50,6 +50,9 @@ struct Item {
 
   std::vector<std::string> categories;
   std::vector<Enclosure> enclosures;
+  // The publisher the item credits when it is syndicated (RSS <source>):
+  // Google News items carry "Reuters", "Financial Times", ...
+  std::string origin;
   std::string language;     // BCP 47 tag when known (item, else feed)
   std::string source_feed;  // config id or URL of the feed this came from
 };
