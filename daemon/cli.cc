@@ -2,7 +2,9 @@
 
 #include <ostream>
 
+#include "daemon/match_command.h"
 #include "daemon/parse_command.h"
+#include "daemon/tag_command.h"
 
 namespace mineral::daemon {
 namespace {
@@ -16,6 +18,8 @@ constexpr char kUsage[] =
     "\n"
     "commands:\n"
     "  parse     parse feed documents and print their items as JSON\n"
+    "  tag       print the minerals, countries and clauses each item is about\n"
+    "  match     print which rules of a rules file fire on each item\n"
     "  help      show this help, or `help COMMAND` for one command\n"
     "\n"
     "options:\n"
@@ -47,6 +51,10 @@ int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream&
       out << kUsage;
     } else if (rest[0] == "parse") {
       out << kParseHelp;
+    } else if (rest[0] == "tag") {
+      out << kTagHelp;
+    } else if (rest[0] == "match") {
+      out << kMatchHelp;
     } else {
       err << "mineral-alertd: no such command: " << rest[0] << "\n";
       return kExitUsage;
@@ -54,6 +62,8 @@ int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream&
     return kExitOk;
   }
   if (command == "parse") return RunParseCommand(rest, in, out, err);
+  if (command == "tag") return RunTagCommand(rest, in, out, err);
+  if (command == "match") return RunMatchCommand(rest, in, out, err);
   err << "mineral-alertd: no such command: " << command << "\n"
       << "run `mineral-alertd --help` for the list\n";
   return kExitUsage;

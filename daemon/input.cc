@@ -5,6 +5,10 @@
 #include <filesystem>
 #include <fstream>
 #include <istream>
+#include <ostream>
+
+#include "daemon/cli.h"
+#include "feeds/parser.h"
 
 namespace mineral::daemon {
 
@@ -32,6 +36,38 @@ Result<std::string> ReadInputFile(const std::string& path, std::istream& in, siz
   if (!file) return Status::IoError(path + ": cannot open: " + std::strerror(errno));
   if (!read_bounded(file) && data.size() <= limit) return Status::IoError(path + ": read error");
   return data;
+}
+
+int ForEachFeed(const std::vector<std::string>& files, feeds::ParseOptions options,
+                std::istream& in, std::ostream& err,
+                const std::function<void(const feeds::ParsedFeed&)>& on_feed,
+                const std::function<void(const std::string& message)>& on_error) {
+  int status = kExitOk;
+  for (const std::string& file : files) {
+    const std::string name = file == "-" ? "<stdin>" : file;
+    Result<std::string> data = ReadInputFile(file, in, options.max_document_bytes);
+    if (!data.ok()) {
+      err << "mineral-alertd: " << data.status().message() << "\n";
+      if (on_error) on_error(data.status().message());
+      status = kExitFailure;
+      continue;
+    }
+    options.source_feed = name;
+    Result<feeds::ParsedFeed> parsed = feeds::Parse(*data, options);
+    if (!parsed.ok()) {
+      err << "mineral-alertd: " << name << ": " << parsed.status().message() << "\n";
+      if (on_error) on_error(parsed.status().message());
+      status = kExitFailure;
+      continue;
+    }
+    if (!parsed->error.empty()) {
+      err << name;
+      if (parsed->error_line > 0) err << ":" << parsed->error_line << ":" << parsed->error_column;
+      err << ": warning: " << parsed->error << " (" << parsed->items.size() << " items read)\n";
+    }
+    on_feed(*parsed);
+  }
+  return status;
 }
 
 }  // namespace mineral::daemon

@@ -218,39 +218,18 @@ int RunParseCommand(const std::vector<std::string>& args, std::istream& in, std:
     options.mapping = &*mapping;
   }
 
-  int status = kExitOk;
-  for (const std::string& file : files) {
-    const std::string name = file == "-" ? "<stdin>" : file;
-    Result<std::string> data = ReadInputFile(file, in, options.max_document_bytes);
-    if (!data.ok()) {
-      err << "mineral-alertd: " << data.status().message() << "\n";
-      status = kExitFailure;
-      continue;
-    }
-    if (options.source_feed.empty() || files.size() > 1) options.source_feed = name;
-    Result<feeds::ParsedFeed> parsed = feeds::Parse(*data, options);
-    if (!parsed.ok()) {
-      err << "mineral-alertd: " << name << ": " << parsed.status().message() << "\n";
-      out << "{\"error\":";
-      {
+  return ForEachFeed(
+      files, options, in, err,
+      [&](const feeds::ParsedFeed& parsed) { out << RenderParsedFeedJson(parsed) << "\n"; },
+      [&](const std::string& message) {
         StringBuffer b;
         Writer<StringBuffer> w(b);
-        const std::string& m = parsed.status().message();
-        w.String(m.data(), static_cast<rapidjson::SizeType>(m.size()));
-        out << b.GetString();
-      }
-      out << "}\n";
-      status = kExitFailure;
-      continue;
-    }
-    if (!parsed->error.empty()) {
-      err << name;
-      if (parsed->error_line > 0) err << ":" << parsed->error_line << ":" << parsed->error_column;
-      err << ": warning: " << parsed->error << " (" << parsed->items.size() << " items read)\n";
-    }
-    out << RenderParsedFeedJson(*parsed) << "\n";
-  }
-  return status;
+        w.StartObject();
+        w.Key("error");
+        w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+        w.EndObject();
+        out << b.GetString() << "\n";
+      });
 }
 
 }  // namespace mineral::daemon

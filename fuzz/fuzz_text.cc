@@ -4,7 +4,7 @@
 //   build/fuzz/fuzz/fuzz_text -dict=fuzz/xml.dict -max_len=8192 CORPUS SEEDS
 //
 // The first byte picks the charset hint for DecodeToUtf8; the rest is the
-// text every function reads.
+// input every function reads.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -34,17 +34,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace mineral;
   if (size == 0) return 0;
   const std::string_view hint = kCharsets[data[0] % std::size(kCharsets)];
-  const std::string_view text = fuzz::AsText(data + 1, size - 1);
-  const bool valid = text::IsValidUtf8(text);
-  FUZZ_CHECK(valid == fuzz::ReferenceValidUtf8(text));
+  const std::string_view input = fuzz::AsText(data + 1, size - 1);
+  const bool valid = text::IsValidUtf8(input);
+  FUZZ_CHECK(valid == fuzz::ReferenceValidUtf8(input));
 
   // Never fails, whatever the bytes; UTF-8 in gives UTF-8 out.
-  const std::string plain = text::HtmlToText(text);
+  const std::string plain = text::HtmlToText(input);
   FUZZ_CHECK(fuzz::Collapsed(plain));
-  const std::string decoded = text::DecodeHtmlEntities(text);
-  const std::string collapsed = text::CollapseWhitespace(text);
+  const std::string decoded = text::DecodeHtmlEntities(input);
+  const std::string collapsed = text::CollapseWhitespace(input);
   FUZZ_CHECK(fuzz::Collapsed(collapsed));
-  const std::string normalized = text::NormalizeForMatching(text);
+  const std::string normalized = text::NormalizeForMatching(input);
   if (valid) {
     FUZZ_CHECK(fuzz::Utf8(plain));
     FUZZ_CHECK(fuzz::Utf8(decoded));
@@ -52,17 +52,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(fuzz::Utf8(normalized));
   }
 
-  const std::string escaped = text::EscapeHtml(text);
+  const std::string escaped = text::EscapeHtml(input);
   FUZZ_CHECK(escaped.find_first_of("<>\"") == std::string::npos);
 
-  const std::string clean = text::SanitizeUtf8(text);
+  const std::string clean = text::SanitizeUtf8(input);
   FUZZ_CHECK(fuzz::Utf8(clean));
   FUZZ_CHECK(NoRemovedControls(clean));
-  if (valid && NoRemovedControls(text)) FUZZ_CHECK(clean == text);
+  if (valid && NoRemovedControls(input)) FUZZ_CHECK(clean == input);
 
-  if (text.size() <= 64) FUZZ_CHECK(fuzz::Utf8(text::LookupHtmlEntity(text)));
+  const std::string replaced = text::ReplaceInvalidUtf8(input);
+  FUZZ_CHECK(fuzz::Utf8(replaced));
+  if (valid) FUZZ_CHECK(replaced == input);
+  // Valid UTF-8 holds no encoded surrogates, so it comes back unchanged.
+  if (valid) FUZZ_CHECK(text::ReplaceEncodedSurrogates(input) == input);
 
-  auto doc = feeds::DecodeToUtf8(text, hint);
+  if (input.size() <= 64) FUZZ_CHECK(fuzz::Utf8(text::LookupHtmlEntity(input)));
+
+  auto doc = feeds::DecodeToUtf8(input, hint);
   if (doc.ok()) {
     FUZZ_CHECK(fuzz::Utf8(doc->text));
     FUZZ_CHECK(!doc->charset.empty());

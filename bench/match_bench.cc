@@ -1,0 +1,264 @@
+// Match benchmark: items per second through RuleEngine::Match (tagging,
+// rule-phrase scan, rule evaluation) with the full vocabulary and 10, 100 and
+// 1,000 generated rules, next to a floor measured in the same run: one
+// Hyperscan multi-literal scan of the same text with every vocabulary term,
+// counting hits and evaluating nothing.
+//
+//   match_bench [--items N] [--reps R]
+//
+// Items are generated (fixed seed) from mineral-policy sentence templates
+// filled with vocabulary terms and plain words, so hit density resembles
+// real news: most items mention a mineral or a country, few match a rule.
+#include <hs/hs.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "rules/engine.h"
+#include "rules/rule_parser.h"
+#include "rules/tagger.h"
+#include "rules/vocabulary.h"
+#include "text/text.h"
+
+namespace {
+
+using mineral::Item;
+using mineral::rules::Category;
+using mineral::rules::Vocabulary;
+using Clock = std::chrono::steady_clock;
+
+const char* const kFiller[] = {
+    "the",          "ministry",  "said",     "on",        "Tuesday",   "that",    "new",
+    "measures",     "would",     "apply",    "to",        "shipments", "from",    "next",
+    "month",        "analysts",  "expect",   "prices",    "to",        "rise",    "as",
+    "supply",       "tightens",  "company",  "shares",    "fell",      "after",   "the",
+    "announcement", "officials", "declined", "to",        "comment",   "further", "details",
+    "industry",     "groups",    "warned",   "of",        "delays",    "in",      "production",
+    "quarter",      "results",   "showed",   "higher",    "output",    "while",   "demand",
+    "weakened",     "across",    "markets",  "investors", "watched",   "closely", "for",
+    "signals",      "about",     "policy",   "changes",   "later",     "this",    "year"};
+
+struct Terms {
+  std::vector<std::string> minerals, countries, clauses;
+};
+
+Terms PickTerms(const Vocabulary& v) {
+  Terms t;
+  for (const auto& c : v.concepts) {
+    if (c.category == Category::kContext) continue;
+    for (const auto& term : c.terms) {
+      if (term.opt_in) continue;
+      auto& into = c.category == Category::kMineral   ? t.minerals
+                   : c.category == Category::kCountry ? t.countries
+                                                      : t.clauses;
+      into.push_back(term.text);
+    }
+  }
+  return t;
+}
+
+std::string Sentence(std::mt19937& rng, const Terms& t, int words) {
+  std::string s;
+  std::uniform_int_distribution<size_t> filler(0, std::size(kFiller) - 1);
+  std::uniform_int_distribution<int> pct(0, 99);
+  for (int i = 0; i < words; ++i) {
+    if (!s.empty()) s += ' ';
+    const int p = pct(rng);
+    // About one word in twenty names a concept: a policy story's density.
+    const std::vector<std::string>* pool = p < 2   ? &t.minerals
+                                           : p < 4 ? &t.countries
+                                           : p < 5 ? &t.clauses
+                                                   : nullptr;
+    if (pool && !pool->empty()) {
+      s += (*pool)[std::uniform_int_distribution<size_t>(0, pool->size() - 1)(rng)];
+    } else {
+      s += kFiller[filler(rng)];
+    }
+  }
+  return s + ".";
+}
+
+std::vector<Item> MakeItems(int n, const Terms& t) {
+  std::mt19937 rng(1);
+  std::vector<Item> items;
+  items.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    Item item;
+    item.key = "bench-" + std::to_string(i);
+    item.title = Sentence(rng, t, 12);
+    item.summary_text = Sentence(rng, t, 30) + " " + Sentence(rng, t, 25);
+    item.source_feed = i % 3 == 0 ? "asx" : "news";
+    item.language = "en";
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+// Rules of the shapes users write: structured (mineral AND country AND
+// clause), expressions with keywords, NEAR and NOT source.
+std::string MakeRules(int n, const Vocabulary& v) {
+  std::vector<std::string> minerals, countries, clauses;
+  for (const auto& c : v.concepts) {
+    if (c.category == Category::kContext) continue;  // cue words, not rule terms
+    (c.category == Category::kMineral   ? minerals
+     : c.category == Category::kCountry ? countries
+                                        : clauses)
+        .push_back(c.id);
+  }
+  std::mt19937 rng(7);
+  auto pick = [&](const std::vector<std::string>& from) {
+    return from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)];
+  };
+  std::string toml;
+  for (int i = 0; i < n; ++i) {
+    toml += "[[rule]]\nid = \"B" + std::to_string(i) + "\"\nseverity = \"warning\"\n";
+    switch (i % 3) {
+      case 0:
+        toml += "minerals = [\"" + pick(minerals) + "\", \"" + pick(minerals) + "\"]\n";
+        toml += "countries = [\"" + pick(countries) + "\"]\n";
+        toml += "clauses = [\"" + pick(clauses) + "\"]\n";
+        break;
+      case 1:
+        toml += "when = 'mineral:" + pick(minerals) + " AND (\"" + kFiller[i % std::size(kFiller)] +
+                " " + kFiller[(i + 1) % std::size(kFiller)] + "\" OR clause:" + pick(clauses) +
+                ") AND NOT source:asx'\n";
+        break;
+      default:
+        toml += "when = '(mineral:" + pick(minerals) + " NEAR/8 clause:" + pick(clauses) +
+                ") AND (country:" + pick(countries) + " OR title:mineral:" + pick(minerals) +
+                ")'\n";
+        break;
+    }
+  }
+  return toml;
+}
+
+struct Floor {
+  hs_database_t* db = nullptr;
+  hs_scratch_t* scratch = nullptr;
+};
+
+Floor CompileFloor(const Vocabulary& v) {
+  std::vector<std::string> literals;
+  std::vector<unsigned> flags, ids;
+  for (const auto& c : v.concepts) {
+    for (const auto& term : c.terms) {
+      literals.push_back(term.text);
+      flags.push_back(term.case_sensitive ? 0u : HS_FLAG_CASELESS);
+      ids.push_back(static_cast<unsigned>(ids.size()));
+    }
+  }
+  std::vector<const char*> ptrs;
+  std::vector<size_t> lens;
+  for (const auto& l : literals) {
+    ptrs.push_back(l.c_str());
+    lens.push_back(l.size());
+  }
+  Floor f;
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_lit_multi(ptrs.data(), flags.data(), ids.data(), lens.data(),
+                           static_cast<unsigned>(ptrs.size()), HS_MODE_BLOCK, nullptr, &f.db,
+                           &err) != HS_SUCCESS) {
+    std::fprintf(stderr, "floor: hs_compile_lit_multi: %s\n", err ? err->message : "?");
+    std::exit(1);
+  }
+  hs_alloc_scratch(f.db, &f.scratch);
+  return f;
+}
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int n_items = 20000, reps = 3;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--items")
+      n_items = std::atoi(argv[i + 1]);
+    else if (a == "--reps")
+      reps = std::atoi(argv[i + 1]);
+  }
+  auto vocab = mineral::rules::LoadBuiltinVocabulary();
+  if (!vocab.ok()) {
+    std::fprintf(stderr, "vocabulary: %s\n", vocab.status().ToString().c_str());
+    return 1;
+  }
+  auto tagger = mineral::rules::Tagger::Compile(*vocab);
+  if (!tagger.ok()) {
+    std::fprintf(stderr, "tagger: %s\n", tagger.status().ToString().c_str());
+    return 1;
+  }
+  const Terms terms = PickTerms(*vocab);
+  const std::vector<Item> items = MakeItems(n_items, terms);
+  size_t bytes = 0;
+  for (const auto& it : items) bytes += it.title.size() + it.summary_text.size();
+  size_t terms_total = terms.minerals.size() + terms.countries.size() + terms.clauses.size();
+
+  std::printf(
+      "match benchmark: %d items (%.1f MB of text), vocabulary %zu concepts / %zu terms, "
+      "best of %d\n\n",
+      n_items, static_cast<double>(bytes) / 1e6, vocab->concepts.size(), terms_total, reps);
+
+  // Floor: one multi-literal scan of the same text, no normalization, no rules.
+  Floor floor = CompileFloor(*vocab);
+  size_t floor_hits = 0;
+  double floor_best = 1e9;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = Clock::now();
+    for (const auto& it : items) {
+      for (const std::string* field : {&it.title, &it.summary_text}) {
+        hs_scan(
+            floor.db, field->data(), static_cast<unsigned>(field->size()), 0, floor.scratch,
+            [](unsigned, unsigned long long, unsigned long long, unsigned, void* ctx) {
+              ++*static_cast<size_t*>(ctx);
+              return 0;
+            },
+            &floor_hits);
+      }
+    }
+    floor_best = std::min(floor_best, Seconds(Clock::now() - t0));
+  }
+  const double floor_rate = n_items / floor_best;
+  std::printf("%-34s %12.0f items/s  %8.1f MB/s\n", "floor (hs literal scan, no rules)", floor_rate,
+              static_cast<double>(bytes) / 1e6 / floor_best);
+
+  for (int n_rules : {10, 100, 1000}) {
+    auto rules = mineral::rules::ParseRules(MakeRules(n_rules, *vocab), "bench.toml", *vocab);
+    if (!rules.ok()) {
+      std::fprintf(stderr, "rules: %s\n", rules.status().ToString().c_str());
+      return 1;
+    }
+    auto engine = mineral::rules::RuleEngine::Compile(std::move(*rules), *tagger);
+    if (!engine.ok()) {
+      std::fprintf(stderr, "engine: %s\n", engine.status().ToString().c_str());
+      return 1;
+    }
+    size_t matches = 0;
+    double best = 1e9;
+    for (int r = 0; r < reps; ++r) {
+      const auto t0 = Clock::now();
+      for (const auto& it : items) matches += (*engine)->Match(it).size();
+      best = std::min(best, Seconds(Clock::now() - t0));
+    }
+    const double rate = n_items / best;
+    char label[64];
+    std::snprintf(label, sizeof label, "RuleEngine::Match, %d rules", n_rules);
+    std::printf("%-34s %12.0f items/s  %6.2f us/item  floor/engine %.2fx  (%zu matches/rep)\n",
+                label, rate, 1e6 * best / n_items, floor_rate / rate,
+                matches / static_cast<size_t>(reps));
+  }
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  std::printf("\npeak RSS %.1f MiB; floor hits %zu\n", static_cast<double>(ru.ru_maxrss) / 1024.0,
+              floor_hits / static_cast<size_t>(reps));
+  hs_free_scratch(floor.scratch);
+  hs_free_database(floor.db);
+  return 0;
+}

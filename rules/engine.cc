@@ -1,0 +1,822 @@
+#include "rules/engine.h"
+
+#include <hs/hs.h>
+
+#include <algorithm>
+#include <exception>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "text/text.h"
+
+namespace mineral::rules {
+namespace {
+
+// Matches kept per (pattern, field) and item: enough to explain and to
+// decide NEAR, and a bound on the work an adversarial item can cause.
+constexpr size_t kMaxMatchesPerPattern = 64;
+
+// The fields the Tagger reads, categories joined by "\n" (tagger.h).
+constexpr int kFieldCount = 4;
+constexpr Field kFields[kFieldCount] = {Field::kTitle, Field::kSummary, Field::kContent,
+                                        Field::kCategories};
+
+const char* TextFieldName(Field field) { return FieldName(field); }
+
+bool InScope(Scope scope, Field field) {
+  switch (scope) {
+    case Scope::kAny:
+      return true;
+    case Scope::kTitle:
+      return field == Field::kTitle;
+    case Scope::kSummary:
+      return field == Field::kSummary;
+    case Scope::kContent:
+      return field == Field::kContent;
+  }
+  return true;
+}
+
+bool IsCjk(char32_t cp) {
+  return (cp >= 0x2E80 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||
+         (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x3FFFF);
+}
+
+// A letter or digit of a script that separates words with spaces: whole-word
+// matching applies at its edges.  CJK is matched as substrings (issue 3).
+bool IsWordChar(char32_t cp) {
+  if (cp < 0x80) {
+    return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') ||
+           cp == '_';
+  }
+  if (IsCjk(cp)) return false;
+  if (cp == 0xD7 || cp == 0xF7) return false;
+  // Latin-1 letters, Latin extended, IPA, Greek, Cyrillic, Armenian, Hebrew,
+  // Arabic ... up to the general punctuation block are taken as letters.
+  if (cp >= 0xC0 && cp < 0x2000) return true;
+  return false;
+}
+
+char32_t CodePointBefore(std::string_view s, size_t pos) {
+  if (pos == 0) return 0;
+  size_t p = pos - 1;
+  while (p > 0 && (static_cast<unsigned char>(s[p]) & 0xC0) == 0x80) --p;
+  return text::DecodeUtf8Char(s.substr(p, pos - p)).code_point;
+}
+
+char32_t CodePointAt(std::string_view s, size_t pos) {
+  if (pos >= s.size()) return 0;
+  return text::DecodeUtf8Char(s.substr(pos)).code_point;
+}
+
+// A field's text in the form the patterns read (the Tagger's
+// NormalizeWithOffsets, so keyword and concept hits share coordinates), with
+// word positions for NEAR built on demand.
+struct FieldText {
+  NormalizedText nt;
+  std::vector<uint32_t> word_starts;  // offsets into nt.text
+  bool words_built = false;
+
+  void Build(std::string_view original) {
+    NormalizeWithOffsets(original, /*fold_case=*/true, nt);
+    words_built = false;
+  }
+
+  // The words are runs of word characters, and each CJK character alone.
+  int WordIndex(size_t norm_offset) {
+    if (!words_built) {
+      word_starts.clear();
+      bool in_word = false;
+      size_t i = 0;
+      const std::string_view norm = nt.text;
+      while (i < norm.size()) {
+        const text::Utf8Char ch = text::DecodeUtf8Char(norm.substr(i));
+        if (IsCjk(ch.code_point)) {
+          word_starts.push_back(static_cast<uint32_t>(i));
+          in_word = false;
+        } else if (IsWordChar(ch.code_point)) {
+          if (!in_word) word_starts.push_back(static_cast<uint32_t>(i));
+          in_word = true;
+        } else {
+          in_word = false;
+        }
+        i += static_cast<size_t>(ch.length);
+      }
+      words_built = true;
+    }
+    const auto it = std::upper_bound(word_starts.begin(), word_starts.end(), norm_offset);
+    return static_cast<int>(it - word_starts.begin()) - 1;
+  }
+
+  // The norm offset of an original offset (the first norm byte at or after it).
+  size_t NormOffset(size_t orig) const {
+    return static_cast<size_t>(std::lower_bound(nt.begin.begin(), nt.begin.end(), orig) -
+                               nt.begin.begin());
+  }
+};
+
+// A keyword or regular expression in the shared database.
+struct Pattern {
+  std::string expression;  // Hyperscan syntax
+  unsigned flags = 0;
+  bool whole_word_start = false;
+  bool whole_word_end = false;
+};
+
+struct PatternMatch {
+  int pattern = -1;
+  int field = 0;     // index into kFields
+  size_t begin = 0;  // norm offsets
+  size_t end = 0;
+};
+
+struct CNode {
+  NodeKind kind = NodeKind::kAnd;
+  std::vector<CNode> children;
+  Scope scope = Scope::kAny;
+  int pattern = -1;           // kKeyword, kRegex
+  std::vector<int> concepts;  // kConcept: the concept and its expansion, sorted
+  bool positional = false;    // kConcept: read raw hits (scoped or under NEAR)
+  std::string label;          // the term, for explanations
+  MetaField meta = MetaField::kSource;
+  std::string value;    // kMeta, lower case, without a trailing '*'
+  bool prefix = false;  // kMeta: value ended with '*'
+  int distance = 0;     // kNear
+};
+
+struct CompiledRule {
+  CNode root;
+  bool enabled = true;
+};
+
+// Where a positional term was found.
+struct Span {
+  int field = 0;
+  int first_word = 0;
+  int last_word = 0;
+  size_t offset = 0;  // original offsets
+  size_t length = 0;
+  std::string term;
+};
+
+}  // namespace
+
+struct RuleEngine::Impl {
+  std::vector<CompiledRule> rules;
+  std::vector<Pattern> patterns;
+  std::vector<std::vector<int>> pattern_rules;  // pattern -> rules using it
+  std::vector<std::vector<int>> concept_rules;  // concept -> rules using it
+  std::vector<int> always_rules;                // rules that can fire with no text hit
+  hs_database_t* database = nullptr;
+
+  mutable std::mutex scratch_mutex;
+  mutable std::vector<hs_scratch_t*> scratch_pool;
+
+  ~Impl() {
+    for (hs_scratch_t* s : scratch_pool) hs_free_scratch(s);
+    if (database != nullptr) hs_free_database(database);
+  }
+
+  hs_scratch_t* TakeScratch() const {
+    {
+      std::lock_guard<std::mutex> lock(scratch_mutex);
+      if (!scratch_pool.empty()) {
+        hs_scratch_t* s = scratch_pool.back();
+        scratch_pool.pop_back();
+        return s;
+      }
+    }
+    hs_scratch_t* s = nullptr;
+    if (hs_alloc_scratch(database, &s) != HS_SUCCESS) return nullptr;
+    return s;
+  }
+
+  void ReturnScratch(hs_scratch_t* s) const {
+    std::lock_guard<std::mutex> lock(scratch_mutex);
+    scratch_pool.push_back(s);
+  }
+};
+
+namespace {
+
+// Everything Evaluate needs about one item.
+struct ItemState {
+  const Item* item = nullptr;
+  const Vocabulary* vocabulary = nullptr;
+  const RuleEngine::Impl* impl = nullptr;
+  FieldText* fields = nullptr;        // kFieldCount of them
+  std::vector<PatternMatch> matches;  // sorted by pattern
+  const std::vector<Hit>* hits = nullptr;
+  std::vector<int> hits_by_concept;  // indices into *hits, sorted by concept
+  std::vector<char> tagged;          // per concept
+
+  std::pair<std::vector<PatternMatch>::const_iterator, std::vector<PatternMatch>::const_iterator>
+  MatchesOf(int pattern) const {
+    return std::equal_range(
+        matches.begin(), matches.end(), PatternMatch{pattern, 0, 0, 0},
+        [](const PatternMatch& a, const PatternMatch& b) { return a.pattern < b.pattern; });
+  }
+
+  std::pair<std::vector<int>::const_iterator, std::vector<int>::const_iterator> HitsOf(
+      int concept_index) const {
+    const std::vector<Hit>& h = *hits;
+    const auto lo = std::lower_bound(
+        hits_by_concept.begin(), hits_by_concept.end(), concept_index,
+        [&h](int hit, int c) { return h[static_cast<size_t>(hit)].concept_index < c; });
+    const auto hi = std::upper_bound(
+        lo, hits_by_concept.end(), concept_index,
+        [&h](int c, int hit) { return c < h[static_cast<size_t>(hit)].concept_index; });
+    return {lo, hi};
+  }
+};
+
+int FieldIndex(Field f) {
+  switch (f) {
+    case Field::kTitle:
+      return 0;
+    case Field::kSummary:
+      return 1;
+    case Field::kContent:
+      return 2;
+    case Field::kCategories:
+      return 3;
+  }
+  return 2;
+}
+
+std::string ConceptLabel(const Vocabulary& vocabulary, int concept_index) {
+  const Concept& c = vocabulary.concepts[static_cast<size_t>(concept_index)];
+  return std::string(CategoryName(c.category)) + ":" + c.id;
+}
+
+MatchedTerm SpanEvidence(const Span& s) {
+  return MatchedTerm{s.term, TextFieldName(kFields[s.field]), s.offset, s.length};
+}
+
+// The places a positional node (keyword, regex, concept, OR of those) was
+// found in the item.
+void CollectSpans(const CNode& node, ItemState& state, std::vector<Span>& out) {
+  switch (node.kind) {
+    case NodeKind::kOr:
+      for (const CNode& child : node.children) CollectSpans(child, state, out);
+      return;
+    case NodeKind::kKeyword:
+    case NodeKind::kRegex: {
+      const auto [lo, hi] = state.MatchesOf(node.pattern);
+      for (auto it = lo; it != hi; ++it) {
+        if (!InScope(node.scope, kFields[it->field])) continue;
+        FieldText& f = state.fields[it->field];
+        Span s;
+        s.field = it->field;
+        s.first_word = f.WordIndex(it->begin);
+        s.last_word = f.WordIndex(it->end - 1);
+        s.offset = f.nt.begin[it->begin];
+        s.length = f.nt.end[it->end - 1] - s.offset;
+        s.term = node.label;
+        out.push_back(std::move(s));
+      }
+      return;
+    }
+    case NodeKind::kConcept:
+      for (int c : node.concepts) {
+        const auto [lo, hi] = state.HitsOf(c);
+        for (auto it = lo; it != hi; ++it) {
+          const Hit& hit = (*state.hits)[static_cast<size_t>(*it)];
+          if (!InScope(node.scope, hit.field) || hit.length == 0) continue;
+          const int fi = FieldIndex(hit.field);
+          FieldText& f = state.fields[fi];
+          Span s;
+          s.field = fi;
+          const size_t nb = f.NormOffset(hit.offset);
+          const size_t ne = std::max(nb + 1, f.NormOffset(hit.offset + hit.length));
+          s.first_word = f.WordIndex(nb);
+          s.last_word = std::max(s.first_word, f.WordIndex(ne - 1));
+          s.offset = hit.offset;
+          s.length = hit.length;
+          s.term = ConceptLabel(*state.vocabulary, c);
+          out.push_back(std::move(s));
+        }
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+bool MatchesValue(const CNode& node, std::string_view field) {
+  if (node.prefix) {
+    return field.size() >= node.value.size() &&
+           text::EqualsIgnoreAsciiCase(field.substr(0, node.value.size()), node.value);
+  }
+  return text::EqualsIgnoreAsciiCase(field, node.value);
+}
+
+bool MetaMatches(const CNode& node, const Item& item) {
+  if (node.meta == MetaField::kCategory) {
+    return std::any_of(item.categories.begin(), item.categories.end(),
+                       [&node](const std::string& c) { return MatchesValue(node, c); });
+  }
+  const std::string& field = node.meta == MetaField::kLang ? item.language : item.source_feed;
+  if (node.meta == MetaField::kLang) {
+    // A language range: "zh" matches "zh" and "zh-CN".
+    if (field.size() < node.value.size()) return false;
+    if (!text::EqualsIgnoreAsciiCase(std::string_view(field).substr(0, node.value.size()),
+                                     node.value)) {
+      return false;
+    }
+    return field.size() == node.value.size() || field[node.value.size()] == '-' ||
+           field[node.value.size()] == '_';
+  }
+  return MatchesValue(node, field);
+}
+
+// Decides `node`; when `explain` is given and the node holds, appends the
+// evidence of the parts that made it hold.
+bool Evaluate(const CNode& node, ItemState& state, std::vector<MatchedTerm>* explain) {
+  switch (node.kind) {
+    case NodeKind::kAnd:
+      for (const CNode& child : node.children) {
+        if (!Evaluate(child, state, nullptr)) return false;
+      }
+      if (explain != nullptr) {
+        for (const CNode& child : node.children) Evaluate(child, state, explain);
+      }
+      return true;
+    case NodeKind::kOr: {
+      bool any = false;
+      for (const CNode& child : node.children) {
+        if (Evaluate(child, state, explain)) {
+          any = true;
+          if (explain == nullptr) return true;
+        }
+      }
+      return any;
+    }
+    case NodeKind::kNot:
+      return !Evaluate(node.children[0], state, nullptr);
+    case NodeKind::kKeyword:
+    case NodeKind::kRegex: {
+      const auto [lo, hi] = state.MatchesOf(node.pattern);
+      bool found = false;
+      for (auto it = lo; it != hi; ++it) {
+        if (!InScope(node.scope, kFields[it->field])) continue;
+        found = true;
+        if (explain == nullptr) break;
+        const FieldText& f = state.fields[it->field];
+        const size_t offset = f.nt.begin[it->begin];
+        explain->push_back(MatchedTerm{node.label, TextFieldName(kFields[it->field]), offset,
+                                       f.nt.end[it->end - 1] - offset});
+      }
+      return found;
+    }
+    case NodeKind::kConcept: {
+      if (node.positional) {
+        std::vector<Span> spans;
+        CollectSpans(node, state, spans);
+        if (explain != nullptr) {
+          for (const Span& s : spans) explain->push_back(SpanEvidence(s));
+        }
+        return !spans.empty();
+      }
+      bool about = false;
+      for (int c : node.concepts) {
+        if (state.tagged[static_cast<size_t>(c)]) {
+          about = true;
+          break;
+        }
+      }
+      if (about && explain != nullptr) {
+        for (int c : node.concepts) {
+          if (!state.tagged[static_cast<size_t>(c)]) continue;
+          const auto [lo, hi] = state.HitsOf(c);
+          for (auto it = lo; it != hi; ++it) {
+            const Hit& hit = (*state.hits)[static_cast<size_t>(*it)];
+            explain->push_back(MatchedTerm{ConceptLabel(*state.vocabulary, c),
+                                           TextFieldName(hit.field), hit.offset, hit.length});
+          }
+        }
+      }
+      return about;
+    }
+    case NodeKind::kNear: {
+      std::vector<Span> left;
+      std::vector<Span> right;
+      CollectSpans(node.children[0], state, left);
+      if (left.empty()) return false;
+      CollectSpans(node.children[1], state, right);
+      bool found = false;
+      for (const Span& a : left) {
+        for (const Span& b : right) {
+          if (a.field != b.field) continue;
+          const int gap = a.last_word < b.first_word   ? b.first_word - a.last_word - 1
+                          : b.last_word < a.first_word ? a.first_word - b.last_word - 1
+                                                       : 0;
+          if (gap > node.distance) continue;
+          found = true;
+          if (explain == nullptr) return true;
+          explain->push_back(SpanEvidence(a));
+          explain->push_back(SpanEvidence(b));
+        }
+      }
+      return found;
+    }
+    case NodeKind::kMeta: {
+      const bool ok = MetaMatches(node, *state.item);
+      if (ok && explain != nullptr) {
+        if (node.meta == MetaField::kLang) {
+          explain->push_back(MatchedTerm{node.label, "lang", 0, state.item->language.size()});
+        } else if (node.meta == MetaField::kCategory) {
+          explain->push_back(MatchedTerm{node.label, "category", 0, 0});
+        } else {
+          explain->push_back(MatchedTerm{node.label, "source", 0, state.item->source_feed.size()});
+        }
+      }
+      return ok;
+    }
+  }
+  return false;
+}
+
+// True when the node can only hold if some text term in it was found: such
+// rules need evaluating only when the scan or the Tagger hit one of their
+// terms.
+bool NeedsTextHit(const CNode& node) {
+  switch (node.kind) {
+    case NodeKind::kKeyword:
+    case NodeKind::kRegex:
+    case NodeKind::kConcept:
+    case NodeKind::kNear:
+      return true;
+    case NodeKind::kMeta:
+    case NodeKind::kNot:
+      return false;
+    case NodeKind::kAnd:
+      return std::any_of(node.children.begin(), node.children.end(), NeedsTextHit);
+    case NodeKind::kOr:
+      return !node.children.empty() &&
+             std::all_of(node.children.begin(), node.children.end(), NeedsTextHit);
+  }
+  return false;
+}
+
+// Escapes a normalized keyword into a Hyperscan expression in which a space
+// and a hyphen stand for each other ("rare earth" finds "rare-earth").
+std::string KeywordExpression(std::string_view norm) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : norm) {
+    if (c == ' ' || c == '-') {
+      out += "[\\x20\\x2d]";
+    } else if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+class Compiler {
+ public:
+  Compiler(const Vocabulary& vocabulary, RuleEngine::Impl& impl)
+      : vocabulary_(vocabulary), impl_(impl) {}
+
+  Status CompileRule(const Rule& rule, int index) {
+    rule_index_ = index;
+    rule_id_ = rule.id;
+    CompiledRule compiled;
+    compiled.enabled = rule.enabled;
+    Status status = CompileNode(rule.condition, false, compiled.root);
+    if (!status.ok()) return status;
+    if (rule.enabled && !NeedsTextHit(compiled.root)) impl_.always_rules.push_back(index);
+    impl_.rules.push_back(std::move(compiled));
+    return Status::Ok();
+  }
+
+  Status Build() {
+    impl_.pattern_rules.resize(impl_.patterns.size());
+    for (auto& v : impl_.pattern_rules) {
+      std::sort(v.begin(), v.end());
+      v.erase(std::unique(v.begin(), v.end()), v.end());
+    }
+    for (auto& v : impl_.concept_rules) {
+      std::sort(v.begin(), v.end());
+      v.erase(std::unique(v.begin(), v.end()), v.end());
+    }
+    if (impl_.patterns.empty()) return Status::Ok();
+    std::vector<const char*> expressions;
+    std::vector<unsigned> flags;
+    std::vector<unsigned> ids;
+    for (size_t i = 0; i < impl_.patterns.size(); ++i) {
+      expressions.push_back(impl_.patterns[i].expression.c_str());
+      flags.push_back(impl_.patterns[i].flags);
+      ids.push_back(static_cast<unsigned>(i));
+    }
+    hs_compile_error_t* error = nullptr;
+    if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
+                         static_cast<unsigned>(expressions.size()), HS_MODE_BLOCK, nullptr,
+                         &impl_.database, &error) != HS_SUCCESS) {
+      std::string message = "cannot compile rule patterns: ";
+      message += error && error->message ? error->message : "unknown error";
+      if (error && error->expression >= 0) {
+        message += " (pattern '" +
+                   impl_.patterns[static_cast<size_t>(error->expression)].expression + "')";
+      }
+      hs_free_compile_error(error);
+      impl_.database = nullptr;
+      return Status::InvalidArgument(message);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Status CompileNode(const Node& node, bool under_near, CNode& out) {
+    out.kind = node.kind;
+    out.scope = node.scope;
+    switch (node.kind) {
+      case NodeKind::kAnd:
+      case NodeKind::kOr:
+      case NodeKind::kNot:
+      case NodeKind::kNear: {
+        const bool near = under_near || node.kind == NodeKind::kNear;
+        if (node.kind == NodeKind::kNot && node.children.size() != 1) {
+          return Invalid("NOT needs exactly one operand");
+        }
+        if (node.kind == NodeKind::kNear && node.children.size() != 2) {
+          return Invalid("NEAR needs exactly two operands");
+        }
+        if (node.children.empty()) return Invalid("empty AND/OR");
+        out.distance = node.distance;
+        for (const Node& child : node.children) {
+          out.children.emplace_back();
+          Status s = CompileNode(child, near, out.children.back());
+          if (!s.ok()) return s;
+        }
+        return Status::Ok();
+      }
+      case NodeKind::kKeyword: {
+        std::string word = node.text;
+        const bool prefix = !word.empty() && word.back() == '*';
+        if (prefix) word.pop_back();
+        const std::string norm = text::NormalizeForMatching(word);
+        if (norm.empty()) return Invalid("keyword '" + node.text + "' has no letters");
+        Pattern p;
+        p.expression = KeywordExpression(norm);
+        p.flags = HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST;
+        p.whole_word_start = IsWordChar(CodePointAt(norm, 0));
+        p.whole_word_end = !prefix && IsWordChar(CodePointBefore(norm, norm.size()));
+        out.pattern = AddPattern(std::move(p));
+        out.label = node.text;
+        return Status::Ok();
+      }
+      case NodeKind::kRegex: {
+        Pattern p;
+        p.expression = node.text;
+        p.flags = HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST;
+        out.pattern = AddPattern(std::move(p));
+        out.label = "re:/" + node.text + "/";
+        return Status::Ok();
+      }
+      case NodeKind::kConcept: {
+        if (vocabulary_.Find(node.category, node.text) < 0) {
+          return Invalid(std::string("unknown ") + CategoryName(node.category) + " '" + node.text +
+                         "' in this vocabulary");
+        }
+        out.concepts = vocabulary_.Expand(node.category, node.text);
+        std::sort(out.concepts.begin(), out.concepts.end());
+        out.concepts.erase(std::unique(out.concepts.begin(), out.concepts.end()),
+                           out.concepts.end());
+        out.positional = under_near || node.scope != Scope::kAny;
+        out.label = std::string(CategoryName(node.category)) + ":" + node.text;
+        if (impl_.concept_rules.size() < vocabulary_.concepts.size()) {
+          impl_.concept_rules.resize(vocabulary_.concepts.size());
+        }
+        for (int c : out.concepts)
+          impl_.concept_rules[static_cast<size_t>(c)].push_back(rule_index_);
+        return Status::Ok();
+      }
+      case NodeKind::kMeta: {
+        out.meta = node.meta;
+        out.value = node.text;
+        if (!out.value.empty() && out.value.back() == '*') {
+          out.prefix = true;
+          out.value.pop_back();
+        }
+        out.label = std::string(MetaFieldName(node.meta)) + ":" + node.text;
+        return Status::Ok();
+      }
+    }
+    return Invalid("unknown node");
+  }
+
+  int AddPattern(Pattern p) {
+    const std::string key = std::to_string(p.flags) + (p.whole_word_start ? "<" : "") +
+                            (p.whole_word_end ? ">" : "") + "\n" + p.expression;
+    auto [it, inserted] = pattern_ids_.emplace(key, static_cast<int>(impl_.patterns.size()));
+    if (inserted) {
+      impl_.patterns.push_back(std::move(p));
+      impl_.pattern_rules.emplace_back();
+    }
+    impl_.pattern_rules[static_cast<size_t>(it->second)].push_back(rule_index_);
+    return it->second;
+  }
+
+  Status Invalid(const std::string& message) const {
+    return Status::InvalidArgument("rule '" + rule_id_ + "': " + message);
+  }
+
+  const Vocabulary& vocabulary_;
+  RuleEngine::Impl& impl_;
+  std::map<std::string, int> pattern_ids_;
+  int rule_index_ = 0;
+  std::string rule_id_;
+};
+
+struct ScanContext {
+  const RuleEngine::Impl* impl;
+  std::string_view text;
+  int field;
+  std::vector<PatternMatch>* out;
+  std::vector<uint16_t>* counts;  // per pattern, this field
+};
+
+int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
+            void* context) {
+  auto* ctx = static_cast<ScanContext*>(context);
+  const Pattern& p = ctx->impl->patterns[id];
+  if (to <= from) return 0;
+  if (p.whole_word_start && IsWordChar(CodePointBefore(ctx->text, from))) return 0;
+  if (p.whole_word_end && IsWordChar(CodePointAt(ctx->text, to))) return 0;
+  uint16_t& count = (*ctx->counts)[id];
+  if (count >= kMaxMatchesPerPattern) return 0;
+  ++count;
+  ctx->out->push_back(PatternMatch{static_cast<int>(id), ctx->field, static_cast<size_t>(from),
+                                   static_cast<size_t>(to)});
+  return 0;
+}
+
+}  // namespace
+
+RuleEngine::~RuleEngine() = default;
+
+Result<std::shared_ptr<const RuleEngine>> RuleEngine::Compile(
+    RuleSet rules, std::shared_ptr<const Tagger> tagger) {
+  if (tagger == nullptr) return Status::InvalidArgument("rule engine needs a tagger");
+  try {
+    std::shared_ptr<RuleEngine> engine(new RuleEngine());
+    engine->impl_ = std::make_unique<Impl>();
+    engine->tagger_ = std::move(tagger);
+    const Vocabulary& vocabulary = engine->tagger_->vocabulary();
+    engine->impl_->concept_rules.resize(vocabulary.concepts.size());
+    Compiler compiler(vocabulary, *engine->impl_);
+    for (size_t i = 0; i < rules.rules.size(); ++i) {
+      Status s = compiler.CompileRule(rules.rules[i], static_cast<int>(i));
+      if (!s.ok()) return s;
+    }
+    Status s = compiler.Build();
+    if (!s.ok()) return s;
+    engine->rules_ = std::move(rules);
+    return std::shared_ptr<const RuleEngine>(std::move(engine));
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(std::string("cannot compile rules: ") + e.what());
+  }
+}
+
+std::vector<RuleMatch> RuleEngine::Match(const Item& item) const {
+  const std::vector<Hit> hits = tagger_->FindHits(item);
+  const Tags tags = tagger_->Tag(item, hits);
+  return Match(item, hits, tags);
+}
+
+std::vector<RuleMatch> RuleEngine::Match(const Item& item, const std::vector<Hit>& hits,
+                                         const Tags& tags) const {
+  std::vector<RuleMatch> result;
+  try {
+    const Impl& impl = *impl_;
+    const Vocabulary& vocabulary = tagger_->vocabulary();
+    FieldText fields[kFieldCount];
+    ItemState state;
+    state.item = &item;
+    state.vocabulary = &vocabulary;
+    state.impl = &impl;
+    state.fields = fields;
+    state.hits = &hits;
+
+    std::string categories;
+    for (const std::string& c : item.categories) {
+      if (!categories.empty()) categories += '\n';
+      categories += c;
+    }
+    const std::string_view texts[kFieldCount] = {item.title, item.summary_text, item.content_text,
+                                                 categories};
+    for (int f = 0; f < kFieldCount; ++f) fields[f].Build(texts[f]);
+
+    if (impl.database != nullptr) {
+      hs_scratch_t* scratch = impl.TakeScratch();
+      if (scratch != nullptr) {
+        std::vector<uint16_t> counts(impl.patterns.size());
+        for (int f = 0; f < kFieldCount; ++f) {
+          const std::string& norm = fields[f].nt.text;
+          if (norm.empty()) continue;
+          if (f > 0) std::fill(counts.begin(), counts.end(), 0);
+          ScanContext ctx{&impl, norm, f, &state.matches, &counts};
+          hs_scan(impl.database, norm.data(), static_cast<unsigned>(norm.size()), 0, scratch,
+                  OnMatch, &ctx);
+        }
+        impl.ReturnScratch(scratch);
+      }
+    }
+    std::stable_sort(
+        state.matches.begin(), state.matches.end(),
+        [](const PatternMatch& a, const PatternMatch& b) { return a.pattern < b.pattern; });
+
+    state.hits_by_concept.reserve(hits.size());
+    for (size_t i = 0; i < hits.size(); ++i) {
+      const int c = hits[i].concept_index;
+      if (c >= 0 && static_cast<size_t>(c) < vocabulary.concepts.size()) {
+        state.hits_by_concept.push_back(static_cast<int>(i));
+      }
+    }
+    std::stable_sort(state.hits_by_concept.begin(), state.hits_by_concept.end(),
+                     [&hits](int a, int b) {
+                       return hits[static_cast<size_t>(a)].concept_index <
+                              hits[static_cast<size_t>(b)].concept_index;
+                     });
+    state.tagged.assign(vocabulary.concepts.size(), 0);
+    std::vector<int> tagged_concepts;
+    auto mark = [&](Category category, const std::vector<std::string>& ids) {
+      for (const std::string& id : ids) {
+        const int c = vocabulary.Find(category, id);
+        if (c >= 0) {
+          state.tagged[static_cast<size_t>(c)] = 1;
+          tagged_concepts.push_back(c);
+        }
+      }
+    };
+    mark(Category::kMineral, tags.minerals);
+    mark(Category::kCountry, tags.countries);
+    mark(Category::kClause, tags.clauses);
+
+    // Only the rules one of whose terms turned up.
+    std::vector<int> candidates = impl.always_rules;
+    for (const PatternMatch& m : state.matches) {
+      const auto& r = impl.pattern_rules[static_cast<size_t>(m.pattern)];
+      candidates.insert(candidates.end(), r.begin(), r.end());
+    }
+    for (int c : tagged_concepts) {
+      const auto& r = impl.concept_rules[static_cast<size_t>(c)];
+      candidates.insert(candidates.end(), r.begin(), r.end());
+    }
+    for (int h : state.hits_by_concept) {
+      const auto& r =
+          impl.concept_rules[static_cast<size_t>(hits[static_cast<size_t>(h)].concept_index)];
+      candidates.insert(candidates.end(), r.begin(), r.end());
+    }
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+
+    for (int index : candidates) {
+      const CompiledRule& rule = impl.rules[static_cast<size_t>(index)];
+      if (!rule.enabled || !Evaluate(rule.root, state, nullptr)) continue;
+      RuleMatch match;
+      match.rule_index = index;
+      match.rule_id = rules_.rules[static_cast<size_t>(index)].id;
+      match.severity = rules_.rules[static_cast<size_t>(index)].severity;
+      Evaluate(rule.root, state, &match.explain);
+      auto field_rank = [](const std::string& f) {
+        return f == "title"        ? 0
+               : f == "summary"    ? 1
+               : f == "content"    ? 2
+               : f == "categories" ? 3
+                                   : 4;
+      };
+      std::sort(match.explain.begin(), match.explain.end(),
+                [&](const MatchedTerm& a, const MatchedTerm& b) {
+                  const int fa = field_rank(a.field);
+                  const int fb = field_rank(b.field);
+                  if (fa != fb) return fa < fb;
+                  if (a.field != b.field) return a.field < b.field;
+                  if (a.offset != b.offset) return a.offset < b.offset;
+                  if (a.length != b.length) return a.length < b.length;
+                  return a.term < b.term;
+                });
+      match.explain.erase(std::unique(match.explain.begin(), match.explain.end(),
+                                      [](const MatchedTerm& a, const MatchedTerm& b) {
+                                        return a.field == b.field && a.offset == b.offset &&
+                                               a.length == b.length && a.term == b.term;
+                                      }),
+                          match.explain.end());
+      result.push_back(std::move(match));
+    }
+  } catch (const std::exception&) {
+    // Out of memory while matching one item: report no match rather than
+    // take the daemon down.
+    result.clear();
+  }
+  return result;
+}
+
+}  // namespace mineral::rules

@@ -1,0 +1,78 @@
+// Finds every vocabulary concept an item mentions, in one pass over its text.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/item.h"
+#include "model/status.h"
+#include "rules/vocabulary.h"
+
+namespace mineral::rules {
+
+// kCategories: the item's categories joined by "\n" (feeds tag items with
+// places and topics; offsets are into that joined string).
+enum class Field { kTitle, kSummary, kContent, kCategories };
+
+// "title", "summary", "content", "categories".
+const char* FieldName(Field field);
+
+// One occurrence of a vocabulary term in an item.
+struct Hit {
+  int concept_index = -1;  // into Vocabulary::concepts
+  int term_index = -1;     // into that concept's terms
+  Field field = Field::kTitle;
+  // Byte offset and length in the item's field text (Item::title,
+  // summary_text, content_text: the plain text, not the normalized form), so
+  // an alert can highlight exactly what matched.
+  size_t offset = 0;
+  size_t length = 0;
+};
+
+// What an item is about, by category: concept ids, sorted, unique.  A member
+// of a group also yields the group ("dysprosium" -> "rare-earths").
+struct Tags {
+  std::vector<std::string> minerals;
+  std::vector<std::string> countries;
+  std::vector<std::string> clauses;
+};
+
+struct TaggerOptions {
+  bool capital_metonyms = false;  // enable opt-in terms ("Beijing" for China)
+};
+
+// The form the tagger matches (NormalizeForMatching's: NFKC, case folding,
+// punctuation lumped to ASCII, ignorables and controls removed, whitespace
+// collapsed) with, for each of its bytes, the byte range of the original text
+// it came from, so hits are reported in the original.
+struct NormalizedText {
+  std::string text;
+  std::vector<uint32_t> begin;  // begin[i]: original offset where text[i]'s character starts
+  std::vector<uint32_t> end;    // end[i]: original offset just past it
+};
+
+// Fills `out` (reusing its buffers).  `fold_case` false keeps case (NFKC only).
+void NormalizeWithOffsets(std::string_view text, bool fold_case, NormalizedText& out);
+
+// Compiled once per vocabulary; immutable and thread-safe after Compile.
+class Tagger {
+ public:
+  static Result<std::shared_ptr<const Tagger>> Compile(const Vocabulary& vocabulary,
+                                                       const TaggerOptions& options = {});
+  virtual ~Tagger() = default;
+
+  // Every hit in title, summary and content: case-insensitive after NFKC case
+  // folding, whole words for Latin script, substrings for CJK, vetoes applied.
+  virtual std::vector<Hit> FindHits(const Item& item) const = 0;
+
+  // The concepts the item is about, judged from its hits (title weighs more
+  // than body; a lone passing mention in a long body may not count).
+  virtual Tags Tag(const Item& item, const std::vector<Hit>& hits) const = 0;
+
+  virtual const Vocabulary& vocabulary() const = 0;
+};
+
+}  // namespace mineral::rules
