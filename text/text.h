@@ -31,7 +31,8 @@ std::string DecodeHtmlEntities(std::string_view text);
 // become whitespace, character references decoded once, ASCII whitespace
 // collapsed to single spaces and trimmed.  A '<' that starts no tag ("a < b")
 // is text.  Never fails: malformed markup degrades to its text, and the time
-// taken is linear in the input.
+// taken is linear in the input.  Expects UTF-8 (as the parsers produce):
+// invalid bytes are passed through, not repaired.
 std::string HtmlToText(std::string_view html);
 
 // Escapes &, <, > and " so plain text can be shown as HTML.
