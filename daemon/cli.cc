@@ -11,6 +11,28 @@ namespace {
 
 constexpr char kVersion[] = "0.1.0";
 
+constexpr char kCheckHelp[] =
+    "usage: mineral-alertd check --rules FILE\n"
+    "\n"
+    "Parses and compiles a rules file against the built-in vocabulary and\n"
+    "reports the first error as FILE:LINE:COL with the line and a caret, or\n"
+    "`FILE: N rules ok`.  Runs nothing and sends nothing.\n"
+    "\n"
+    "exit status: 0 valid, 2 invalid or usage error\n";
+
+int RunCheck(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+             std::ostream& err) {
+  if (args.size() == 1 && (args[0] == "-h" || args[0] == "--help")) {
+    out << kCheckHelp;
+    return kExitOk;
+  }
+  if (args.size() != 2 || args[0] != "--rules") {
+    err << kCheckHelp;
+    return kExitUsage;
+  }
+  return RunCheckRules(args[1], in, out, err);
+}
+
 constexpr char kUsage[] =
     "usage: mineral-alertd <command> [options]\n"
     "\n"
@@ -20,6 +42,7 @@ constexpr char kUsage[] =
     "  parse     parse feed documents and print their items as JSON\n"
     "  tag       print the minerals, countries and clauses each item is about\n"
     "  match     print which rules of a rules file fire on each item\n"
+    "  check     validate a rules file without running anything\n"
     "  help      show this help, or `help COMMAND` for one command\n"
     "\n"
     "options:\n"
@@ -55,6 +78,8 @@ int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream&
       out << kTagHelp;
     } else if (rest[0] == "match") {
       out << kMatchHelp;
+    } else if (rest[0] == "check") {
+      out << kCheckHelp;
     } else {
       err << "mineral-alertd: no such command: " << rest[0] << "\n";
       return kExitUsage;
@@ -64,6 +89,7 @@ int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream&
   if (command == "parse") return RunParseCommand(rest, in, out, err);
   if (command == "tag") return RunTagCommand(rest, in, out, err);
   if (command == "match") return RunMatchCommand(rest, in, out, err);
+  if (command == "check") return RunCheck(rest, in, out, err);
   err << "mineral-alertd: no such command: " << command << "\n"
       << "run `mineral-alertd --help` for the list\n";
   return kExitUsage;

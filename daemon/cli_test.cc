@@ -137,6 +137,18 @@ TEST_CASE("parse fails with exit 1 on what is not a feed, and on missing files")
   CHECK_THAT(r.err, Catch::Contains("the limit is 10"));
 }
 
+TEST_CASE("check validates a rules file and exits 0 or 2") {
+  const std::string good = std::string(MINERAL_SOURCE_DIR) + "/rules/examples/devset-rules.toml";
+  Run r = Cli({"check", "--rules", good});
+  CHECK(r.code == kExitOk);
+  CHECK_THAT(r.out, Catch::Contains("5 rules ok"));
+  r = Cli({"check", "--rules", "-"}, "[[rule]]\nid = \"x\"\nwhen = 'mineral:galium'\n");
+  CHECK(r.code == kExitUsage);
+  CHECK_THAT(r.err, Catch::Contains("unknown mineral 'galium'"));
+  CHECK(Cli({"check"}).code == kExitUsage);
+  CHECK_THAT(Cli({"help", "check"}).out, Catch::StartsWith("usage: mineral-alertd check"));
+}
+
 TEST_CASE("parse prints one line per file when given several") {
   const Run r = Cli(
       {"parse", Example("usgs-news.rss"), Example("govuk-search-news-and-communications.atom")});

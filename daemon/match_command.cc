@@ -173,33 +173,13 @@ int RunMatchCommand(const std::vector<std::string>& args, std::istream& in, std:
   const std::shared_ptr<const rules::RuleEngine> engine = LoadEngine(rules_path, in, err);
   if (engine == nullptr) return kExitUsage;
 
-  int status = kExitOk;
-  for (const std::string& file : files) {
-    const std::string name = file == "-" ? "<stdin>" : file;
-    Result<std::string> data = ReadInputFile(file, in, options.max_document_bytes);
-    if (!data.ok()) {
-      err << "mineral-alertd: " << data.status().message() << "\n";
-      status = kExitFailure;
-      continue;
-    }
-    options.source_feed = name;
-    Result<feeds::ParsedFeed> parsed = feeds::Parse(*data, options);
-    if (!parsed.ok()) {
-      err << "mineral-alertd: " << name << ": " << parsed.status().message() << "\n";
-      status = kExitFailure;
-      continue;
-    }
-    if (!parsed->error.empty()) {
-      err << name << ": warning: " << parsed->error << " (" << parsed->items.size()
-          << " items read)\n";
-    }
-    for (const Item& item : parsed->items) {
+  return ForEachFeed(files, options, in, err, [&](const feeds::ParsedFeed& parsed) {
+    for (const Item& item : parsed.items) {
       for (const rules::RuleMatch& match : engine->Match(item)) {
         out << RenderMatch(item, match, explain) << "\n";
       }
     }
-  }
-  return status;
+  });
 }
 
 int RunCheckRules(const std::string& rules_path, std::istream& in, std::ostream& out,

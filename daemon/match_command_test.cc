@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
@@ -81,6 +82,7 @@ TEST_CASE("match --explain prints the evidence with offsets") {
         "{\"term\":\"ban\",\"field\":\"title\",\"offset\":20,\"length\":3}]}\n");
   const Run plain = Match({"--rules", path, "-"}, feed);
   CHECK(plain.out == "{\"item\":\"a\",\"rule\":\"cobalt\",\"severity\":\"critical\"}\n");
+  std::remove(path.c_str());
 }
 
 TEST_CASE("match and check: usage and rule errors") {

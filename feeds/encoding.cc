@@ -244,7 +244,6 @@ Decoded DecodeUtf8(std::string_view bytes) {
   return out;
 }
 
-
 Decoded DecodeWindows1252(std::string_view bytes) {
   Decoded out;
   out.text.reserve(bytes.size() + bytes.size() / 4);
@@ -378,6 +377,30 @@ void Tidy(std::string& text) {
 
 }  // namespace
 
+bool IsCleanUtf8(std::string_view bytes, std::string_view charset_hint) {
+  if (const Bom bom = DetectBom(bytes); bom.length != 0) {
+    if (bom.codec.decoder != Decoder::kUtf8) return false;
+    bytes.remove_prefix(bom.length);
+    if (bytes.substr(0, 3) == "\xEF\xBB\xBF") return false;  // Tidy drops repeated BOMs
+  } else if (SniffWide(bytes)) {
+    return false;
+  } else {
+    for (const std::string& label : {DeclaredEncoding(bytes), Lower(Trim(charset_hint))}) {
+      if (label.empty() || IsWideLabel(label)) continue;
+      const std::optional<Codec> codec = ResolveLabel(label);
+      if (!codec || codec->decoder != Decoder::kUtf8) return false;
+      break;
+    }
+  }
+  if (!text::IsValidUtf8(bytes)) return false;
+  // Tidy rewrites C1 controls (C2 80-9F) as windows-1252 characters.
+  for (size_t at = bytes.find('\xC2'); at != std::string_view::npos && at + 1 < bytes.size();
+       at = bytes.find('\xC2', at + 1)) {
+    const auto next = static_cast<unsigned char>(bytes[at + 1]);
+    if (next >= 0x80 && next <= 0x9F) return false;
+  }
+  return true;
+}
 
 std::string CharsetFromContentType(std::string_view content_type) {
   // RFC 9110 section 5.6.6: parameters are `;`-separated name=value pairs,

@@ -43,5 +43,11 @@ std::string CharsetFromContentType(std::string_view content_type);
 // Never fails today; the Result leaves room for a size limit.
 Result<Utf8Document> DecodeToUtf8(std::string_view bytes, std::string_view charset_hint);
 
+// True when DecodeToUtf8 would return `bytes` unchanged but for a leading
+// UTF-8 BOM: they are valid UTF-8, nothing (BOM, XML declaration, hint) names
+// another encoding, and there is nothing to tidy.  Lets a caller parse the
+// bytes in place instead of copying a large document.  Pure.
+bool IsCleanUtf8(std::string_view bytes, std::string_view charset_hint);
+
 
 }  // namespace mineral::feeds

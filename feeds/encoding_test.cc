@@ -380,3 +380,41 @@ TEST_CASE("Windows1252ToUnicode", "[encoding]") {
 
 }  // namespace
 }  // namespace mineral::feeds
+
+namespace mineral::feeds {
+namespace {
+
+TEST_CASE("IsCleanUtf8 is true exactly when decoding would change nothing") {
+  struct Case {
+    const char* name;
+    std::string bytes;
+    const char* hint;
+    bool clean;
+  };
+  const Case cases[] = {
+      {"ASCII", "<rss><channel><title>x</title></channel></rss>", "", true},
+      {"UTF-8 with BOM", "\xEF\xBB\xBF<rss>稀土</rss>", "", true},
+      {"declared utf-8", "<?xml version='1.0' encoding='UTF-8'?><rss>é</rss>", "", true},
+      {"hint utf-8", "<rss>é</rss>", "utf-8", true},
+      {"declared latin-1", "<?xml version='1.0' encoding='iso-8859-1'?><rss>x</rss>", "", false},
+      {"hint GBK", "<rss>x</rss>", "gbk", false},
+      {"invalid UTF-8", "<rss>\xE9</rss>", "", false},
+      {"C1 control to tidy", "<rss>don\xC2\x92t</rss>", "", false},
+      {"UTF-16 BOM", std::string("\xFF\xFE<\0r\0", 6), "", false},
+      {"double BOM", "\xEF\xBB\xBF\xEF\xBB\xBF<rss/>", "", false},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    CHECK(IsCleanUtf8(c.bytes, c.hint) == c.clean);
+    if (c.clean) {
+      const auto decoded = DecodeToUtf8(c.bytes, c.hint);
+      REQUIRE(decoded.ok());
+      std::string_view expected = c.bytes;
+      if (expected.substr(0, 3) == "\xEF\xBB\xBF") expected.remove_prefix(3);
+      CHECK(decoded->text == expected);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mineral::feeds

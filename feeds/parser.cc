@@ -102,16 +102,26 @@ Result<ParsedFeed> Parse(std::string_view bytes, const ParseOptions& options) {
   if (bytes.find_first_not_of(" \t\r\n\f") == std::string_view::npos) {
     return Status::ParseError("empty document");
   }
-  Result<Utf8Document> decoded = DecodeToUtf8(bytes, CharsetFromContentType(options.content_type));
-  if (!decoded.ok()) return decoded.status();
-  const std::string& text = decoded->text;
+  const std::string charset_hint = CharsetFromContentType(options.content_type);
+  // Most feeds are clean UTF-8 already: parse them in place rather than copy
+  // a document of megabytes.
+  std::string converted;
+  std::string_view text = bytes;
+  if (IsCleanUtf8(bytes, charset_hint)) {
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  } else {
+    Result<Utf8Document> decoded = DecodeToUtf8(bytes, charset_hint);
+    if (!decoded.ok()) return decoded.status();
+    converted = std::move(decoded->text);
+    text = converted;
+  }
 
   FeedFormat format = options.format;
   if (format == FeedFormat::kUnknown) {
     format = DetectFormat(text);
     if (format == FeedFormat::kJson && options.mapping == nullptr &&
-        text.find("\"version\"") != std::string::npos &&
-        text.find("jsonfeed.org") != std::string::npos) {
+        text.find("\"version\"") != std::string_view::npos &&
+        text.find("jsonfeed.org") != std::string_view::npos) {
       format = FeedFormat::kJsonFeed;
     }
   }

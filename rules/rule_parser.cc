@@ -814,6 +814,7 @@ struct TomlProblem {
 std::optional<TomlProblem> PrecheckToml(std::string_view text) {
   int depth = 0;  // [] and {} nesting inside values
   bool line_start = true;
+  char prev = '\n';  // the last significant character
   size_t i = 0;
   auto skip_string = [&](std::string_view delimiter, bool escapes) {
     i += delimiter.size();
@@ -840,7 +841,14 @@ std::optional<TomlProblem> PrecheckToml(std::string_view text) {
     }
     const bool at_line_start = line_start;
     line_start = false;
-    if (text.substr(i).starts_with("\"\"\"")) {
+    // A quote opens a string only where TOML expects a key or a value;
+    // elsewhere ("x = 0\"...") toml++ reads it as part of a bare token.
+    const bool string_allowed =
+        at_line_start || prev == '=' || prev == '[' || prev == ',' || prev == '{' || prev == '.';
+    prev = c;
+    if (!string_allowed && (c == '"' || c == '\'')) {
+      ++i;
+    } else if (text.substr(i).starts_with("\"\"\"")) {
       skip_string("\"\"\"", true);
     } else if (text.substr(i).starts_with("'''")) {
       skip_string("'''", false);

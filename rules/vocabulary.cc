@@ -8,6 +8,8 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "rules/edit_distance.h"
+
 namespace mineral::rules {
 
 const char* CategoryName(Category category) {
@@ -307,22 +309,6 @@ constexpr Section kSections[] = {{"mineral", Category::kMineral},
                                  {"clause", Category::kClause},
                                  {"context", Category::kContext}};
 
-// Levenshtein distance, for did-you-mean hints.
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
 }  // namespace
 
 Status ParseVocabularyToml(std::string_view text, std::string_view file_name, Vocabulary& into) {
@@ -374,14 +360,8 @@ Status ValidateVocabulary(const Vocabulary& vocabulary) {
     for (const std::string& g : c.groups) {
       if (vocabulary.Find(c.category, g) < 0) {
         std::string hint;
-        size_t best = 3;
-        for (std::string_view id : vocabulary.Ids(c.category)) {
-          const size_t d = EditDistance(g, id);
-          if (d < best) {
-            best = d;
-            hint = " (did you mean '" + std::string(id) + "'?)";
-          }
-        }
+        const std::string_view closest = ClosestMatch(g, vocabulary.Ids(c.category));
+        if (!closest.empty()) hint = " (did you mean '" + std::string(closest) + "'?)";
         return Status::InvalidArgument(where() + "unknown group '" + g + "'" + hint);
       }
     }
