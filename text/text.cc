@@ -82,17 +82,28 @@ class CollapsingWriter {
   explicit CollapsingWriter(size_t capacity) { out_.reserve(capacity); }
 
   void Append(std::string_view s) {
+    const size_t n = s.size();
     size_t i = 0;
-    while (i < s.size()) {
+    while (i < n) {
       if (IsAsciiSpace(s[i])) {
         pending_space_ = true;
         ++i;
         continue;
       }
-      size_t end = i + 1;
-      while (end < s.size() && !IsAsciiSpace(s[end])) ++end;
       if (pending_space_ && !out_.empty()) out_.push_back(' ');
       pending_space_ = false;
+      // Prose is words separated by single spaces, already in its collapsed
+      // form: copy such a run in one piece rather than word by word.
+      size_t end = i + 1;
+      while (end < n) {
+        if (!IsAsciiSpace(s[end])) {
+          ++end;
+        } else if (s[end] == ' ' && end + 1 < n && !IsAsciiSpace(s[end + 1])) {
+          end += 2;
+        } else {
+          break;
+        }
+      }
       out_.append(s.data() + i, end - i);
       i = end;
     }
