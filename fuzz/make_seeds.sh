@@ -33,7 +33,8 @@ import glob, hashlib, json, os, re, sys
 
 root, shared, out, gen = sys.argv[1:5]
 MAX = 65536
-TARGETS = ["fuzz_xml_feed", "fuzz_json_feed", "fuzz_mapped_json", "fuzz_date", "fuzz_text"]
+TARGETS = ["fuzz_xml_feed", "fuzz_json_feed", "fuzz_mapped_json", "fuzz_date", "fuzz_text",
+           "fuzz_rules"]
 for t in TARGETS:
     os.makedirs(os.path.join(out, t), exist_ok=True)
 
@@ -117,6 +118,18 @@ texts += [p for p in case_files if os.sep + "entities" + os.sep in p]
 texts += sorted(glob.glob(os.path.join(gen, "f*.*")))[:40]
 for i, p in enumerate(texts):
     add("fuzz_text", bytes([i % 16]) + read(p)[:8192])
+
+# Rules: the shipped example rules, whole and one rule at a time, and
+# expressions with every operator.
+for p in sorted(glob.glob(os.path.join(root, "rules", "examples", "*.toml"))):
+    data = read(p).decode("utf-8")
+    add("fuzz_rules", data)
+    for part in data.split("[[rule]]")[1:]:
+        add("fuzz_rules", "[[rule]]" + part)
+for expr in ['mineral:(gallium OR germanium) AND country:cn AND NOT source:asx',
+             'title:"export licence" AND (ban NEAR/3 mineral:cobalt)',
+             're:/section 23[12]/ OR clause:tariff', 'lang:zh AND "\u7a00\u571f"']:
+    add("fuzz_rules", '[[rule]]\nid = "f"\nseverity = "warning"\nwhen = \'' + expr + '\'\n')
 
 for t in TARGETS:
     print(f"{t:<18} {len(os.listdir(os.path.join(out, t))):5d} seeds in {os.path.join(out, t)}")
