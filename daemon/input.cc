@@ -1,6 +1,7 @@
 #include "daemon/input.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -36,6 +37,13 @@ Result<std::string> ReadInputFile(const std::string& path, std::istream& in, siz
   if (!file) return Status::IoError(path + ": cannot open: " + std::strerror(errno));
   if (!read_bounded(file) && data.size() <= limit) return Status::IoError(path + ": read error");
   return data;
+}
+
+std::optional<size_t> ParsePositiveSize(std::string_view text) {
+  size_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v == 0) return std::nullopt;
+  return v;
 }
 
 int ForEachFeed(const std::vector<std::string>& files, feeds::ParseOptions options,

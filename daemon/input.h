@@ -3,7 +3,9 @@
 
 #include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "feeds/parsed_feed.h"
@@ -16,6 +18,10 @@ namespace mineral::daemon {
 // without holding all of it.  Errors name the path: "x.xml: cannot open: No
 // such file or directory".
 Result<std::string> ReadInputFile(const std::string& path, std::istream& in, size_t limit);
+
+// A positive decimal integer option value ("--max-bytes 1048576"); nullopt
+// for anything else (sign, junk, zero, overflow).
+std::optional<size_t> ParsePositiveSize(std::string_view text);
 
 // Reads and parses each of `files` in turn ("-" is `in`; Item::source_feed is
 // the file's name).  What cannot be read or parsed is reported on `err` as

@@ -120,16 +120,6 @@ std::shared_ptr<const rules::RuleEngine> LoadEngine(const std::string& path, std
   return *engine;
 }
 
-std::optional<size_t> ParseSize(const std::string& s) {
-  size_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9' || v > (SIZE_MAX - 9) / 10) return std::nullopt;
-    v = v * 10 + static_cast<size_t>(c - '0');
-  }
-  if (s.empty() || v == 0) return std::nullopt;
-  return v;
-}
-
 }  // namespace
 
 int RunMatchCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
@@ -155,7 +145,7 @@ int RunMatchCommand(const std::vector<std::string>& args, std::istream& in, std:
       explain = true;
     } else if (a == "--max-bytes") {
       if (i + 1 >= args.size()) return usage_error("--max-bytes needs a value");
-      const std::optional<size_t> n = ParseSize(args[++i]);
+      const std::optional<size_t> n = ParsePositiveSize(args[++i]);
       if (!n) return usage_error("--max-bytes wants a positive integer, not '" + args[i] + "'");
       options.max_document_bytes = *n;
     } else if (a.size() > 1 && a[0] == '-') {

@@ -68,13 +68,6 @@ void StringArray(Writer<StringBuffer>& w, const char* name, const std::vector<st
   w.EndArray();
 }
 
-std::optional<size_t> ParseSize(const std::string& s) {
-  size_t v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || v == 0) return std::nullopt;
-  return v;
-}
-
 }  // namespace
 
 std::string RenderParsedFeedJson(const feeds::ParsedFeed& parsed) {
@@ -187,7 +180,7 @@ int RunParseCommand(const std::vector<std::string>& args, std::istream& in, std:
       if (!value(&options.content_type)) return usage_error("--content-type needs a value");
     } else if (a == "--max-bytes" || a == "--max-items") {
       if (!value(&v)) return usage_error(a + " needs a value");
-      const auto n = ParseSize(v);
+      const auto n = ParsePositiveSize(v);
       if (!n) return usage_error(a + " wants a positive integer, not '" + v + "'");
       (a == "--max-bytes" ? options.max_document_bytes : options.max_items) = *n;
     } else if (a.size() > 1 && a[0] == '-') {

@@ -123,17 +123,9 @@ int RunTagCommand(const std::vector<std::string>& args, std::istream& in, std::o
     } else if (a == "--max-bytes") {
       if (i + 1 >= args.size()) return usage_error("--max-bytes needs a value");
       const std::string& v = args[++i];
-      size_t n = 0;
-      size_t used = 0;
-      try {
-        n = std::stoull(v, &used);
-      } catch (...) {
-        used = 0;
-      }
-      if (used != v.size() || n == 0 || v[0] == '-') {
-        return usage_error("--max-bytes wants a positive integer, not '" + v + "'");
-      }
-      options.max_document_bytes = n;
+      const std::optional<size_t> n = ParsePositiveSize(v);
+      if (!n) return usage_error("--max-bytes wants a positive integer, not '" + v + "'");
+      options.max_document_bytes = *n;
     } else if (a.size() > 1 && a[0] == '-') {
       return usage_error("unknown option '" + a + "'");
     } else {

@@ -107,12 +107,6 @@ bool IsAsciiSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
@@ -214,7 +208,7 @@ std::string DeclaredEncoding(std::string_view b) {
     if (rest.empty() || (rest.front() != '"' && rest.front() != '\'')) continue;
     const size_t close = rest.find(rest.front(), 1);
     if (close == std::string_view::npos) return "";
-    return Lower(Trim(rest.substr(1, close - 1)));
+    return Lower(text::TrimAsciiWhitespace(rest.substr(1, close - 1)));
   }
   return "";
 }
@@ -385,7 +379,8 @@ bool IsCleanUtf8(std::string_view bytes, std::string_view charset_hint) {
   } else if (SniffWide(bytes)) {
     return false;
   } else {
-    for (const std::string& label : {DeclaredEncoding(bytes), Lower(Trim(charset_hint))}) {
+    for (const std::string& label :
+         {DeclaredEncoding(bytes), Lower(text::TrimAsciiWhitespace(charset_hint))}) {
       if (label.empty() || IsWideLabel(label)) continue;
       const std::optional<Codec> codec = ResolveLabel(label);
       if (!codec || codec->decoder != Decoder::kUtf8) return false;
@@ -410,7 +405,7 @@ std::string CharsetFromContentType(std::string_view content_type) {
     ++i;
     const size_t eq = content_type.find('=', i);
     if (eq == std::string_view::npos) break;
-    const std::string name = Lower(Trim(content_type.substr(i, eq - i)));
+    const std::string name = Lower(text::TrimAsciiWhitespace(content_type.substr(i, eq - i)));
     size_t v = eq + 1;
     while (v < content_type.size() && IsAsciiSpace(content_type[v])) ++v;
     std::string value;
@@ -424,7 +419,7 @@ std::string CharsetFromContentType(std::string_view content_type) {
       i = content_type.find(';', v);
       value = std::string(content_type.substr(v, i == std::string_view::npos ? i : i - v));
     }
-    if (name == "charset") return Lower(Trim(value));
+    if (name == "charset") return Lower(text::TrimAsciiWhitespace(value));
   }
   return "";
 }
@@ -438,7 +433,8 @@ Result<Utf8Document> DecodeToUtf8(std::string_view bytes, std::string_view chars
   } else {
     std::optional<Codec> codec;
     bool labelled = false;
-    for (const std::string& label : {DeclaredEncoding(bytes), Lower(Trim(charset_hint))}) {
+    for (const std::string& label :
+         {DeclaredEncoding(bytes), Lower(text::TrimAsciiWhitespace(charset_hint))}) {
       if (label.empty() || IsWideLabel(label)) continue;
       labelled = true;
       codec = ResolveLabel(label);

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "feeds/date.h"
-#include "text/text.h"
 #include "model/time.h"
+#include "text/text.h"
 
 namespace mineral::feeds {
 namespace {
@@ -49,13 +49,6 @@ std::string Utf8String(const char* data, size_t size) {
 }
 
 std::string Utf8(const Value& v) { return Utf8String(v.GetString(), v.GetStringLength()); }
-
-std::string_view TrimSpace(std::string_view s) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // ---------------------------------------------------------------------------
 // JSON parsing shared by mappings and documents.
@@ -139,7 +132,7 @@ std::vector<const Value*> Resolve(const Value& root, const JsonPath& path) {
 
 bool IsTruthy(const Value& v) {
   if (v.IsBool()) return v.GetBool();
-  if (v.IsString()) return !TrimSpace(View(v)).empty();
+  if (v.IsString()) return !text::TrimAsciiWhitespace(View(v)).empty();
   if (v.IsArray()) return !v.Empty();
   if (v.IsObject()) return v.MemberCount() > 0;
   if (v.IsNumber()) return v.GetDouble() != 0.0;
@@ -193,12 +186,12 @@ std::vector<std::string> SourceTexts(const ValueSource& source, const Value& obj
   if (!SourceApplies(source, object)) return out;
   switch (source.kind) {
     case ValueSource::Kind::kLiteral:
-      if (!TrimSpace(source.literal).empty()) out.push_back(source.literal);
+      if (!text::TrimAsciiWhitespace(source.literal).empty()) out.push_back(source.literal);
       break;
     case ValueSource::Kind::kPath:
       for (const Value* v : ResolveScalars(object, source.path)) {
         std::optional<std::string> text = ScalarText(*v);
-        if (text && !TrimSpace(*text).empty()) out.push_back(std::move(*text));
+        if (text && !text::TrimAsciiWhitespace(*text).empty()) out.push_back(std::move(*text));
       }
       break;
     case ValueSource::Kind::kTemplate: {
@@ -207,7 +200,7 @@ std::vector<std::string> SourceTexts(const ValueSource& source, const Value& obj
         std::optional<std::string> part;
         for (const Value* v : ResolveScalars(object, source.template_paths[i])) {
           part = ScalarText(*v);
-          if (part && !TrimSpace(*part).empty()) break;
+          if (part && !text::TrimAsciiWhitespace(*part).empty()) break;
           part.reset();
         }
         if (!part) return out;
@@ -265,7 +258,6 @@ bool TakeNumber(std::string_view& s, int max_digits, int64_t& value) {
   return n > 0;
 }
 
-
 bool TakeMonthName(std::string_view& s, int& month) {
   static constexpr std::array<std::string_view, 12> kNames = {
       "january", "february", "march",     "april",   "may",      "june",
@@ -273,7 +265,8 @@ bool TakeMonthName(std::string_view& s, int& month) {
   for (int i = 0; i < 12; ++i) {
     // The full name first, so "March" is not read as "Mar" + "ch".
     for (size_t len : {kNames[i].size(), size_t{3}}) {
-      if (s.size() >= len && text::EqualsIgnoreAsciiCase(s.substr(0, len), kNames[i].substr(0, len))) {
+      if (s.size() >= len &&
+          text::EqualsIgnoreAsciiCase(s.substr(0, len), kNames[i].substr(0, len))) {
         s.remove_prefix(len);
         month = i + 1;
         return true;
@@ -324,7 +317,8 @@ bool MatchPattern(std::string_view& s, std::string_view pattern, BrokenDownTime&
       continue;
     }
     if (p != '%' || i + 1 == pattern.size()) {
-      if (s.empty() || !text::EqualsIgnoreAsciiCase(s.substr(0, 1), std::string_view(&p, 1))) return false;
+      if (s.empty() || !text::EqualsIgnoreAsciiCase(s.substr(0, 1), std::string_view(&p, 1)))
+        return false;
       s.remove_prefix(1);
       continue;
     }
@@ -387,8 +381,8 @@ bool MatchPattern(std::string_view& s, std::string_view pattern, BrokenDownTime&
         break;
       }
       case 'Z':
-        if (s.size() >= 3 &&
-            (text::EqualsIgnoreAsciiCase(s.substr(0, 3), "UTC") || text::EqualsIgnoreAsciiCase(s.substr(0, 3), "GMT"))) {
+        if (s.size() >= 3 && (text::EqualsIgnoreAsciiCase(s.substr(0, 3), "UTC") ||
+                              text::EqualsIgnoreAsciiCase(s.substr(0, 3), "GMT"))) {
           s.remove_prefix(3);
         } else if (!s.empty() && (s.front() == 'Z' || s.front() == 'z')) {
           s.remove_prefix(1);
@@ -418,8 +412,9 @@ std::optional<UtcTime> ParsePatternDate(std::string_view text, std::string_view 
                                         const TimeZone& zone) {
   BrokenDownTime t;
   std::optional<bool> pm;
-  std::string_view s = TrimSpace(text);
-  if (!MatchPattern(s, pattern, t, pm) || !TrimSpace(s).empty()) return std::nullopt;
+  std::string_view s = text::TrimAsciiWhitespace(text);
+  if (!MatchPattern(s, pattern, t, pm) || !text::TrimAsciiWhitespace(s).empty())
+    return std::nullopt;
   if (t.year < 1 || t.month < 1 || t.day < 1 || t.day > DaysInMonth(t.year, t.month)) {
     return std::nullopt;
   }
@@ -435,13 +430,13 @@ std::optional<UtcTime> ParsePatternDate(std::string_view text, std::string_view 
 
 std::optional<UtcTime> FromEpoch(const Value& v, int64_t units_per_second) {
   int64_t seconds = 0;
-  if (v.IsInt64() || (v.IsString() && !TrimSpace(View(v)).empty())) {
+  if (v.IsInt64() || (v.IsString() && !text::TrimAsciiWhitespace(View(v)).empty())) {
     int64_t count = 0;
     if (v.IsInt64()) {
       count = v.GetInt64();
     } else {
       // Some APIs quote their timestamps: "1759939200000".
-      std::string_view s = TrimSpace(View(v));
+      std::string_view s = text::TrimAsciiWhitespace(View(v));
       const bool negative = s.front() == '-';
       if (negative) s.remove_prefix(1);
       if (s.empty() || s.size() > 18) return std::nullopt;  // 18 digits cannot overflow
@@ -596,7 +591,7 @@ Item ReadItem(const Value& object, const JsonMapping& mapping) {
 
 // "UTC", "GMT", "Z", "+10:00", "+1000", "-05", "UTC+8" -> minutes east of UTC.
 std::optional<int> ParseFixedOffset(std::string_view text) {
-  std::string_view s = TrimSpace(text);
+  std::string_view s = text::TrimAsciiWhitespace(text);
   if (s == "UTC" || s == "GMT" || s == "Z") return 0;
   if (s.substr(0, 3) == "UTC" || s.substr(0, 3) == "GMT") s.remove_prefix(3);
   if (s.empty() || (s.front() != '+' && s.front() != '-')) return std::nullopt;
@@ -661,7 +656,7 @@ class MappingReader {
     if (!s.ok()) return s;
 
     const Value& name = root["name"];
-    if (!name.IsString() || TrimSpace(View(name)).empty()) {
+    if (!name.IsString() || text::TrimAsciiWhitespace(View(name)).empty()) {
       return TypeError(name, "a non-empty string", "/name");
     }
     mapping.name = Utf8(name);

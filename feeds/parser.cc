@@ -7,21 +7,12 @@
 #include "feeds/json_mapping.h"
 #include "feeds/normalize.h"
 #include "feeds/xml_feed_parser.h"
+#include "text/text.h"
 
 namespace mineral::feeds {
 namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
-
-bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    char c = s[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
 
 // Skips whitespace, the XML declaration, comments, processing instructions
 // and any DOCTYPE that is not HTML's; returns what follows.
@@ -39,7 +30,7 @@ std::string_view SkipProlog(std::string_view s) {
     } else if (s.substr(0, 2) == "<?") {
       end = s.find("?>");
       if (end != std::string_view::npos) end += 2;
-    } else if (StartsWithNoCase(s, "<!doctype")) {
+    } else if (text::StartsWithIgnoreAsciiCase(s, "<!doctype")) {
       // The internal subset may hold '>' inside brackets.
       const size_t bracket = s.find('[');
       const size_t gt = s.find('>');
@@ -62,8 +53,8 @@ std::string_view SkipProlog(std::string_view s) {
 // Judged by the root element: an RSS feed may carry an XHTML DOCTYPE.
 bool LooksLikeHtmlPage(std::string_view s) {
   s = SkipProlog(s);
-  return StartsWithNoCase(s, "<html") || StartsWithNoCase(s, "<head") ||
-         StartsWithNoCase(s, "<body");
+  return text::StartsWithIgnoreAsciiCase(s, "<html") ||
+         text::StartsWithIgnoreAsciiCase(s, "<head") || text::StartsWithIgnoreAsciiCase(s, "<body");
 }
 
 }  // namespace
@@ -84,9 +75,7 @@ FeedFormat DetectFormat(std::string_view bytes) {
   if (const size_t colon = name.find(':'); colon != std::string_view::npos) {
     name.remove_prefix(colon + 1);
   }
-  auto is = [&](std::string_view n) {
-    return name.size() == n.size() && StartsWithNoCase(name, n);
-  };
+  auto is = [&](std::string_view n) { return text::EqualsIgnoreAsciiCase(name, n); };
   if (is("rss")) return FeedFormat::kRss;
   if (is("rdf")) return FeedFormat::kRdf;
   if (is("feed")) return FeedFormat::kAtom;

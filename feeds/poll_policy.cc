@@ -10,14 +10,8 @@
 namespace mineral::feeds {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::optional<int64_t> ParseNonNegative(std::string_view s) {
-  s = Trim(s);
+  s = text::TrimAsciiWhitespace(s);
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
   int64_t v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -58,9 +52,10 @@ std::optional<Seconds> CacheControlMaxAge(std::string_view cache_control) {
   while (i <= cache_control.size()) {
     size_t comma = cache_control.find(',', i);
     if (comma == std::string_view::npos) comma = cache_control.size();
-    const std::string_view directive = Trim(cache_control.substr(i, comma - i));
+    const std::string_view directive =
+        text::TrimAsciiWhitespace(cache_control.substr(i, comma - i));
     const size_t eq = directive.find('=');
-    const std::string_view name = Trim(directive.substr(0, eq));
+    const std::string_view name = text::TrimAsciiWhitespace(directive.substr(0, eq));
     if (text::EqualsIgnoreAsciiCase(name, "no-cache") ||
         text::EqualsIgnoreAsciiCase(name, "no-store")) {
       return std::nullopt;
@@ -79,7 +74,7 @@ std::optional<Seconds> CacheControlMaxAge(std::string_view cache_control) {
 }
 
 std::optional<UtcTime> ParseHttpDate(std::string_view text) {
-  text = Trim(text);
+  text = text::TrimAsciiWhitespace(text);
   if (text.empty()) return std::nullopt;
   // RFC 850's "Sunday, 09-Nov-25 12:30:00 GMT": dashes become spaces so the
   // RFC 822 reader takes it (two-digit years as RFC 822 reads them).
@@ -96,7 +91,7 @@ std::optional<UtcTime> ParseHttpDate(std::string_view text) {
 }
 
 std::optional<Seconds> ParseRetryAfter(std::string_view value, UtcTime now) {
-  value = Trim(value);
+  value = text::TrimAsciiWhitespace(value);
   if (value.empty()) return std::nullopt;
   if (value.front() >= '0' && value.front() <= '9' &&
       value.find_first_not_of("0123456789") == std::string_view::npos) {

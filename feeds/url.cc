@@ -4,17 +4,10 @@
 #include <boost/url/url.hpp>
 #include <cctype>
 
+#include "text/text.h"
+
 namespace mineral::feeds {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  const auto is_space = [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-  };
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // Browsers tolerate characters RFC 3986 does not (spaces, non-ASCII, '|',
 // '^', ...) and percent-encode them; feeds rely on that.
@@ -40,7 +33,7 @@ std::string EscapeForParsing(std::string_view s) {
 }  // namespace
 
 bool IsAbsoluteUrl(std::string_view url) {
-  url = Trim(url);
+  url = text::TrimAsciiWhitespace(url);
   // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
   if (url.empty() || !std::isalpha(static_cast<unsigned char>(url[0]))) return false;
   for (size_t i = 1; i < url.size(); ++i) {
@@ -54,8 +47,8 @@ bool IsAbsoluteUrl(std::string_view url) {
 }
 
 std::string ResolveUrl(std::string_view base, std::string_view ref) {
-  ref = Trim(ref);
-  base = Trim(base);
+  ref = text::TrimAsciiWhitespace(ref);
+  base = text::TrimAsciiWhitespace(base);
   if (IsAbsoluteUrl(ref) || base.empty() || !IsAbsoluteUrl(base)) return std::string(ref);
   const std::string escaped_base = EscapeForParsing(base);
   const std::string escaped_ref = EscapeForParsing(ref);

@@ -276,6 +276,11 @@ const XmlAttribute* FindPlainAttribute(const XmlReader& reader, std::string_view
   return nullptr;
 }
 
+// An enclosure's declared size in bytes; 0 when absent or not a number.
+int64_t EnclosureLength(const XmlAttribute* length) {
+  return length ? std::strtoll(std::string(length->value).c_str(), nullptr, 10) : 0;
+}
+
 class FeedBuilder {
  public:
   FeedBuilder(std::string_view doc, const ParseOptions& options)
@@ -302,6 +307,9 @@ class FeedBuilder {
   void BeginCapture(Field field, int rank, TextType type = TextType::kText);
   void BeginTextConstruct(Field field, int rank);
   void FinishCapture();
+  // The captured element's content as written (markup and all), for HTML
+  // that arrived unescaped.  Call at its end tag.
+  std::string RawContent() const;
   void AssignToFeed(Field field, int rank, std::string value, bool is_html);
   void AssignToItem(Field field, int rank, std::string value, bool is_html);
   void HandleAtomLink(bool in_item);
@@ -678,7 +686,7 @@ void FeedBuilder::StartInItem(Ns ns, const LowerName& name) {
       const XmlAttribute* type = reader_.FindAttribute({}, "type");
       const XmlAttribute* length = reader_.FindAttribute({}, "length");
       Enclosure e{Resolve(url->value), type ? std::string(type->value) : "", 0};
-      if (length) e.length = std::strtoll(std::string(length->value).c_str(), nullptr, 10);
+      e.length = EnclosureLength(length);
       item_.enclosures.push_back(std::move(e));
     }
   } else if (ns == Ns::kDc) {
@@ -726,7 +734,7 @@ void FeedBuilder::HandleAtomLink(bool in_item) {
   } else if (r == "enclosure" && in_item) {
     const XmlAttribute* length = reader_.FindAttribute({}, "length");
     Enclosure e{std::move(url), type ? std::string(type->value) : "", 0};
-    if (length) e.length = std::strtoll(std::string(length->value).c_str(), nullptr, 10);
+    e.length = EnclosureLength(length);
     item_.enclosures.push_back(std::move(e));
   }
 }
@@ -800,18 +808,22 @@ void FeedBuilder::BeginTextConstruct(Field field, int rank) {
   capture_.rss_title = rss_title;
 }
 
+std::string FeedBuilder::RawContent() const {
+  const size_t begin = capture_.content_begin;
+  const size_t end = reader_.token_begin();
+  return std::string(reader_.document().substr(begin, end > begin ? end - begin : 0));
+}
+
 void FeedBuilder::FinishCapture() {
   capturing_ = false;
   Capture& c = capture_;
   std::string value;
   bool is_html = false;
-  const size_t content_end = reader_.token_begin();
   switch (c.type) {
     case TextType::kText:
       if (c.had_children) {
         // Markup inside a plain-text element: someone pasted HTML unescaped.
-        value = std::string(reader_.document().substr(
-            c.content_begin, content_end > c.content_begin ? content_end - c.content_begin : 0));
+        value = RawContent();
         is_html = true;
       } else {
         value = std::move(c.text);
@@ -823,8 +835,7 @@ void FeedBuilder::FinishCapture() {
       // markup is the value; but when the text inside holds escaped markup
       // (an XHTML <div> wrapping escaped HTML), the text is the HTML.
       if (c.had_children && c.text.find('<') == std::string::npos) {
-        value = std::string(reader_.document().substr(
-            c.content_begin, content_end > c.content_begin ? content_end - c.content_begin : 0));
+        value = RawContent();
       } else {
         value = std::move(c.text);
       }
@@ -832,11 +843,7 @@ void FeedBuilder::FinishCapture() {
       break;
     case TextType::kXhtml:
     case TextType::kXml:
-      value = c.had_children
-                  ? std::string(reader_.document().substr(
-                        c.content_begin,
-                        content_end > c.content_begin ? content_end - c.content_begin : 0))
-                  : text::EscapeHtml(c.text);
+      value = c.had_children ? RawContent() : text::EscapeHtml(c.text);
       is_html = true;
       break;
     case TextType::kBase64Text:

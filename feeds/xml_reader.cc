@@ -25,16 +25,6 @@ bool StartsWith(std::string_view s, size_t pos, std::string_view prefix) {
   return s.size() - pos >= prefix.size() && s.compare(pos, prefix.size(), prefix) == 0;
 }
 
-bool StartsWithNoCase(std::string_view s, size_t pos, std::string_view prefix) {
-  if (s.size() - pos < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    char a = s[pos + i];
-    if (a >= 'a' && a <= 'z') a = static_cast<char>(a - 'a' + 'A');
-    if (a != prefix[i]) return false;
-  }
-  return true;
-}
-
 // Prefixes feeds use without declaring them, mapped to what they always mean.
 std::string_view WellKnownPrefix(std::string_view prefix) {
   struct Entry {
@@ -139,7 +129,7 @@ XmlReader::Token XmlReader::Next() {
         is_cdata_ = true;
         return Token::kText;
       }
-      if (StartsWithNoCase(doc_, pos_, "<!DOCTYPE")) {
+      if (text::StartsWithIgnoreAsciiCase(doc_.substr(pos_), "<!DOCTYPE")) {
         ReadDoctype();
         continue;
       }
@@ -329,12 +319,7 @@ XmlReader::Token XmlReader::ReadStartTag() {
   while (i < n && !EndsName(doc_[i])) ++i;
   const std::string_view qname = doc_.substr(name_start, i - name_start);
 
-  struct RawAttribute {
-    std::string_view qname;
-    std::string_view raw_value;
-  };
-  // Small and reused: attributes are few.
-  static thread_local std::vector<RawAttribute> raw;
+  std::vector<RawAttribute>& raw = raw_attributes_;
   raw.clear();
   bool self_closing = false;
   bool closed = false;

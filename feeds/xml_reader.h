@@ -91,6 +91,10 @@ class XmlReader {
     std::string_view local;
     size_t bindings_mark;  // namespace_bindings_ size before this element
   };
+  struct RawAttribute {
+    std::string_view qname;
+    std::string_view raw_value;  // entities not yet decoded
+  };
   struct Binding {
     std::string_view prefix;  // empty: default namespace
     std::string_view uri;     // into interned_uris_
@@ -136,6 +140,7 @@ class XmlReader {
   // Current token.
   std::string_view ns_, local_, qname_;
   std::vector<XmlAttribute> attributes_;
+  std::vector<RawAttribute> raw_attributes_;   // scratch for ReadStartTag, reused
   std::deque<std::string> attribute_storage_;  // decoded values (a deque: stable addresses)
   size_t attribute_storage_used_ = 0;
   std::string_view text_;

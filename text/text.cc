@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <cstring>
 
-
 namespace mineral::text {
 namespace {
 
@@ -30,7 +29,6 @@ inline char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>
 // The C0 controls SanitizeUtf8 removes: all but tab, newline and carriage
 // return (XML 1.0 forbids them, and they only ever appear as corruption).
 inline bool IsRemovedControl(char32_t c) { return c < 0x20 && c != '\t' && c != '\n' && c != '\r'; }
-
 
 // DecodeUtf8Char, inlined into this file's loops.
 inline Utf8Char DecodeUtf8At(std::string_view text) {
@@ -626,6 +624,16 @@ std::string ReplaceEncodedSurrogates(std::string_view text) {
     if (static_cast<unsigned char>(s[i + 1]) >= 0xA0) s.replace(i, 3, "\xEF\xBF\xBD");
   }
   return s;
+}
+
+std::string_view TrimAsciiWhitespace(std::string_view s) {
+  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool StartsWithIgnoreAsciiCase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && EqualsIgnoreAsciiCase(s.substr(0, prefix.size()), prefix);
 }
 
 bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) {

@@ -69,6 +69,12 @@ char32_t Windows1252ToUnicode(unsigned char byte);
 // value, not a surrogate).
 void AppendUtf8(char32_t cp, std::string& out);
 
+// `s` without leading and trailing ASCII whitespace (space, \t, \n, \r, \f, \v).
+std::string_view TrimAsciiWhitespace(std::string_view s);
+
+// True when `s` begins with `prefix`, ASCII case aside ("<!doctype" / "<!DOCTYPE").
+bool StartsWithIgnoreAsciiCase(std::string_view s, std::string_view prefix);
+
 // ASCII case-insensitive equality ("CHANNEL" == "channel"); other bytes must
 // match exactly.
 bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b);
