@@ -33,3 +33,9 @@ function(mineral_add_test_binary name)
     MINERAL_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared")
   catch_discover_tests(${name} TEST_PREFIX "${name}:")
 endfunction()
+
+# I/O libraries: only net/ includes curl, only storage/ includes SQLiteCpp.
+find_package(CURL REQUIRED)
+find_package(SQLiteCpp REQUIRED)
+find_package(OpenSSL REQUIRED)  # HMAC for webhook signatures; TLS test servers
+find_package(Threads REQUIRED)
