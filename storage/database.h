@@ -1,0 +1,107 @@
+// Database: the SQLite implementation of Store (the only file pair that
+// includes SQLiteCpp; its types stay out of this header).
+//
+// One connection, owned here.  Opened in WAL mode (readers never block the
+// writer, a commit is one append to the log), synchronous=NORMAL by default
+// (a power cut may lose the last commits but never corrupts; FULL also keeps
+// them, at an fsync per commit), a busy timeout, foreign keys on.  The schema
+// is migrated on open (storage/migrations.h).  Not thread-safe (see Store).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "storage/dedupe.h"
+#include "storage/store.h"
+
+namespace SQLite {
+class Database;
+class Statement;
+}  // namespace SQLite
+
+namespace mineral::storage {
+
+struct DatabaseOptions {
+  // synchronous=FULL instead of NORMAL: also survive a power cut with the
+  // last commits, at an fsync per transaction (default false).
+  bool synchronous_full = false;
+  // How long a statement waits for another connection's lock (default 5 s).
+  std::chrono::milliseconds busy_timeout{5000};
+  // Longest title, summary or content text stored per item, in bytes; longer
+  // ones are cut at a UTF-8 boundary (default 64 KiB).  Matching and content
+  // hashes use the full text; backtests see the stored one.
+  size_t max_text_bytes = 64 * 1024;
+  // Cross-source clustering (storage/dedupe.h).
+  ClusterOptions cluster;
+  // SQLite VFS name, "" for the default; tests register a fault-injecting one.
+  std::string vfs;
+};
+
+class Database final : public Store {
+ public:
+  // Opens (creating if needed) and migrates the database at `path`, then puts
+  // outbox rows left in flight by a crash back to pending.  Refuses a database
+  // written by a newer schema: Unsupported, naming both versions.
+  static Result<std::unique_ptr<Database>> Open(const std::string& path,
+                                                const DatabaseOptions& options);
+
+  ~Database() override;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // PRAGMA user_version of the open database.
+  int SchemaVersion();
+
+  Status SyncFeeds(const std::vector<FeedSpec>& feeds) override;
+  Result<std::vector<FeedState>> LoadFeedStates() override;
+  Status SaveFeedState(const FeedState& state) override;
+  Result<RecordCounts> RecordFetch(const FeedState& state, const std::vector<Item>& items,
+                                   UtcTime now, const Matcher& matcher) override;
+
+  Result<std::vector<OutboxEntry>> ClaimDueOutbox(UtcTime now, int limit) override;
+  Status MarkDelivered(int64_t outbox_id, UtcTime now) override;
+  Status MarkRetry(int64_t outbox_id, UtcTime next_attempt, const std::string& error) override;
+  Status MarkDead(int64_t outbox_id, UtcTime now, const std::string& error) override;
+  Status RecordDeliveryAttempt(const DeliveryAttempt& attempt) override;
+
+  Result<std::vector<AlertRecord>> ListAlerts(UtcTime since, const std::string& rule_id) override;
+  Result<StoredItem> FindItem(const std::string& feed_id, const std::string& key) override;
+  Result<std::vector<HistoryEvent>> ItemHistory(int64_t item_id) override;
+  Result<std::vector<HistoryEvent>> AlertHistory(int64_t alert_id) override;
+  Status ForEachItemSince(UtcTime since, const std::function<void(const StoredItem&)>& fn) override;
+
+  Result<PruneCounts> Prune(UtcTime now, const PruneOptions& options) override;
+
+ private:
+  class Stmt;
+  struct FeedRow;
+  struct RecordContext;
+
+  Database(std::unique_ptr<SQLite::Database> db, const DatabaseOptions& options);
+
+  // A cached prepared statement for `sql` (a string literal: the pointer is
+  // the cache key), reset with its bindings cleared.
+  Stmt Prepare(const char* sql);
+
+  void RecordNewItem(RecordContext& ctx, const Item& item, uint64_t hash);
+  void RecordAmendedItem(RecordContext& ctx, int64_t item_id, const Item& item, uint64_t hash);
+  int64_t InsertMatch(int64_t item_id, const AlertCandidate& candidate, UtcTime now);
+  void RaiseOrJoin(RecordContext& ctx, int64_t item_id, const Item& item, uint64_t hash,
+                   const AlertCandidate& candidate);
+  int64_t InsertAlert(RecordContext& ctx, int64_t item_id, const Item& item, uint64_t hash,
+                      const char* kind, const AlertCandidate& candidate, const StoryText& story);
+  void WriteFeedState(int64_t feed_row, const FeedState& state, bool baseline_done);
+  Status MoveOutbox(int64_t outbox_id, const char* sql, UtcTime at, const std::string& error,
+                    const char* what);
+  AlertRecord LoadAlert(int64_t alert_id, bool with_deliveries);
+  void AppendAlertTrail(int64_t alert_id, std::vector<HistoryEvent>& events);
+
+  std::unique_ptr<SQLite::Database> db_;
+  DatabaseOptions options_;
+  // Declared after db_: statements are finalized before the connection closes.
+  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
+};
+
+}  // namespace mineral::storage

@@ -1,0 +1,143 @@
+#include "storage/migrations.h"
+
+#include <array>
+
+namespace mineral::storage {
+namespace {
+
+// Times are INTEGER seconds since the Unix epoch (UTC); booleans 0/1; lists
+// (categories, authors, labels) are joined with U+001F, which feeds cannot
+// carry in text.
+constexpr const char* kVersion1 = R"sql(
+CREATE TABLE feeds (
+  id INTEGER PRIMARY KEY,
+  config_id TEXT NOT NULL UNIQUE,
+  configured_url TEXT NOT NULL,
+  url TEXT NOT NULL,                      -- polled now: configured, or a permanent redirect
+  alert_backlog INTEGER NOT NULL DEFAULT 0,
+  active INTEGER NOT NULL DEFAULT 1,      -- 0: no longer configured, history kept
+  etag TEXT NOT NULL DEFAULT '',
+  last_modified TEXT NOT NULL DEFAULT '',
+  next_poll_at INTEGER,
+  last_attempt INTEGER,
+  last_success INTEGER,
+  last_status INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  consecutive_failures INTEGER NOT NULL DEFAULT 0,
+  gone INTEGER NOT NULL DEFAULT 0,
+  interval_seconds INTEGER NOT NULL DEFAULT 0,
+  avg_latency_ms INTEGER NOT NULL DEFAULT 0,
+  polls INTEGER NOT NULL DEFAULT 0,
+  baseline_done INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE items (
+  id INTEGER PRIMARY KEY,
+  feed INTEGER NOT NULL REFERENCES feeds(id),
+  key TEXT NOT NULL,
+  content_hash INTEGER NOT NULL,
+  revisions INTEGER NOT NULL DEFAULT 1,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  guid TEXT NOT NULL,
+  title TEXT NOT NULL,
+  link TEXT NOT NULL,
+  published INTEGER,
+  updated INTEGER,
+  summary_text TEXT NOT NULL,
+  content_text TEXT NOT NULL,
+  language TEXT NOT NULL,
+  categories TEXT NOT NULL,
+  authors TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  UNIQUE (feed, key)
+);
+
+-- Keys of pruned items: such a key is never new again.
+CREATE TABLE tombstones (
+  feed INTEGER NOT NULL REFERENCES feeds(id),
+  key TEXT NOT NULL,
+  content_hash INTEGER NOT NULL,
+  pruned_at INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  PRIMARY KEY (feed, key)
+) WITHOUT ROWID;
+
+CREATE TABLE item_matches (
+  item INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  rule_id TEXT NOT NULL,
+  terms TEXT NOT NULL,       -- sorted distinct matched terms: what amendments compare
+  evidence TEXT NOT NULL,    -- term US field US offset US length, records split by RS
+  matched_at INTEGER NOT NULL,
+  PRIMARY KEY (item, rule_id)
+) WITHOUT ROWID;
+
+-- One alert per story and rule; the story's sources are in alert_sources.
+CREATE TABLE alerts (
+  id INTEGER PRIMARY KEY,
+  rule_id TEXT NOT NULL,
+  item INTEGER NOT NULL REFERENCES items(id),   -- the first source
+  revision INTEGER NOT NULL,                    -- its content hash when raised
+  kind TEXT NOT NULL CHECK (kind IN ('new', 'amended')),
+  severity TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  evidence TEXT NOT NULL,
+  doc_number TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (rule_id, item, revision)
+);
+CREATE INDEX alerts_item ON alerts(item);
+CREATE INDEX alerts_created ON alerts(created_at);
+
+-- Lookup keys of an alert's story (document number, title MinHash bands), per rule.
+CREATE TABLE alert_keys (
+  key INTEGER NOT NULL,
+  alert INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+  PRIMARY KEY (key, alert)
+) WITHOUT ROWID;
+CREATE INDEX alert_keys_alert ON alert_keys(alert);
+
+CREATE TABLE alert_sources (
+  alert INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+  item INTEGER NOT NULL REFERENCES items(id),
+  joined_at INTEGER NOT NULL,
+  PRIMARY KEY (alert, item)
+) WITHOUT ROWID;
+CREATE INDEX alert_sources_item ON alert_sources(item);
+
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY,
+  alert INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+  receiver TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'in-flight', 'delivered', 'dead')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (alert, receiver)
+);
+CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+
+CREATE TABLE deliveries (
+  id INTEGER PRIMARY KEY,
+  outbox INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+  at INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  latency_ms INTEGER NOT NULL,
+  response_code INTEGER NOT NULL,
+  error TEXT NOT NULL
+);
+CREATE INDEX deliveries_outbox ON deliveries(outbox);
+)sql";
+
+constexpr std::array<const char*, 1> kSteps = {kVersion1};
+
+}  // namespace
+
+std::span<const char* const> MigrationSteps() { return kSteps; }
+
+int CurrentSchemaVersion() { return static_cast<int>(kSteps.size()); }
+
+}  // namespace mineral::storage
