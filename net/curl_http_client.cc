@@ -1,0 +1,580 @@
+#include "net/curl_http_client.h"
+
+#include <curl/curl.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cctype>
+#include <chrono>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+namespace mineral::net {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr char kDefaultUserAgent[] = "mineral-alertd/0.1.0";
+
+// curl_global_init is not thread-safe and must run once before any handle
+// exists; a function-local static does that on first use.
+void EnsureCurlGlobalInit() {
+  static const bool initialized = [] {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return true;
+  }();
+  (void)initialized;
+}
+
+std::string Lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view TrimSpace(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+// "https://Example.org:443/x" -> "https", "example.org:443".
+std::string SchemeOf(std::string_view url) {
+  size_t colon = url.find(':');
+  if (colon == std::string_view::npos) return "";
+  return Lowercase(url.substr(0, colon));
+}
+
+std::string HostOf(std::string_view url) {
+  size_t start = url.find("://");
+  if (start == std::string_view::npos) return "";
+  start += 3;
+  size_t end = url.find_first_of("/?#", start);
+  std::string_view authority =
+      url.substr(start, end == std::string_view::npos ? url.npos : end - start);
+  size_t at = authority.rfind('@');
+  if (at != std::string_view::npos) authority.remove_prefix(at + 1);
+  return Lowercase(authority);
+}
+
+bool IsRedirectStatus(long status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+bool IsPermanentRedirect(long status) { return status == 301 || status == 308; }
+
+FetchError ClassifyCurlError(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return FetchError::kResolve;
+    case CURLE_COULDNT_CONNECT:
+      return FetchError::kConnect;
+    case CURLE_OPERATION_TIMEDOUT:
+      return FetchError::kTimeout;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_USE_SSL_FAILED:
+      return FetchError::kTls;
+    case CURLE_FILESIZE_EXCEEDED:
+      return FetchError::kTooLarge;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+      return FetchError::kUnsupportedScheme;
+    case CURLE_FILE_COULDNT_READ_FILE:
+    case CURLE_READ_ERROR:
+      return FetchError::kFile;
+    case CURLE_TOO_MANY_REDIRECTS:
+      return FetchError::kTooManyRedirects;
+    default:
+      return FetchError::kTransfer;
+  }
+}
+
+}  // namespace
+
+const char* FetchErrorName(FetchError error) {
+  switch (error) {
+    case FetchError::kNone:
+      return "";
+    case FetchError::kResolve:
+      return "resolve";
+    case FetchError::kConnect:
+      return "connect";
+    case FetchError::kTimeout:
+      return "timeout";
+    case FetchError::kTls:
+      return "tls";
+    case FetchError::kTooLarge:
+      return "too-large";
+    case FetchError::kTooManyRedirects:
+      return "too-many-redirects";
+    case FetchError::kRedirectLoop:
+      return "redirect-loop";
+    case FetchError::kTransfer:
+      return "transfer";
+    case FetchError::kUnsupportedScheme:
+      return "unsupported-scheme";
+    case FetchError::kFile:
+      return "file";
+    case FetchError::kCancelled:
+      return "cancelled";
+  }
+  return "transfer";
+}
+
+std::string_view HttpResponse::Header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key.size() == name.size() &&
+        std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        }))
+      return value;
+  }
+  return {};
+}
+
+std::string CurlVersion() { return curl_version(); }
+
+// One request, possibly over several redirect hops (each hop is the same easy
+// handle, re-added to the multi handle with the next URL).
+struct Transfer {
+  CURL* easy = nullptr;
+  curl_slist* header_list = nullptr;
+  HttpRequest request;
+  HttpClient::Callback done;
+  HttpResponse response;
+  std::string url;                // this hop's URL
+  std::set<std::string> visited;  // every hop's URL, for loop detection
+  bool leading_permanent = true;  // every hop so far was 301/308
+  bool body_too_large = false;
+  Clock::time_point start;
+
+  ~Transfer() {
+    if (header_list != nullptr) curl_slist_free_all(header_list);
+    if (easy != nullptr) curl_easy_cleanup(easy);
+  }
+};
+
+// What Asio knows of one socket curl asked us to watch.  Shared with pending
+// waits so a wait that completes after curl dropped the socket finds
+// `closed` instead of a dangling pointer.
+struct SocketWatch {
+  SocketWatch(boost::asio::io_context& io, curl_socket_t socket)
+      : descriptor(io, socket), fd(socket) {}
+  boost::asio::posix::stream_descriptor descriptor;
+  curl_socket_t fd = CURL_SOCKET_BAD;
+  int what = 0;  // CURL_POLL_IN / OUT / INOUT
+  bool waiting_read = false;
+  bool waiting_write = false;
+  bool closed = false;
+};
+
+struct CurlHttpClient::Impl {
+  Impl(boost::asio::io_context& io_context, ClientOptions opts)
+      : io(io_context), options(std::move(opts)), timer(io_context) {
+    if (options.user_agent.empty()) options.user_agent = kDefaultUserAgent;
+    EnsureCurlGlobalInit();
+    multi = curl_multi_init();
+    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &Impl::OnCurlSocket);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Impl::OnCurlTimer);
+    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
+    curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, options.max_total_connections);
+    curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, options.max_host_connections);
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, options.max_cached_connections);
+    curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  }
+
+  ~Impl() {
+    CancelAll();
+    // Cleanup may call OnCurlSocket(REMOVE) for cached connections; the
+    // watches are still here to receive it.
+    curl_multi_cleanup(multi);
+    for (auto& [fd, watch] : sockets) Forget(*watch);
+    *alive = false;
+  }
+
+  // --- curl callbacks (never call back into curl from these) ---
+
+  static int OnCurlSocket(CURL* /*easy*/, curl_socket_t fd, int what, void* userp,
+                          void* /*socketp*/) {
+    auto* self = static_cast<Impl*>(userp);
+    auto it = self->sockets.find(fd);
+    if (what == CURL_POLL_REMOVE) {
+      if (it != self->sockets.end()) {
+        self->Forget(*it->second);
+        self->sockets.erase(it);
+      }
+      return 0;
+    }
+    if (it == self->sockets.end()) {
+      auto watch = std::make_shared<SocketWatch>(self->io, fd);
+      watch->fd = fd;
+      it = self->sockets.emplace(fd, std::move(watch)).first;
+    }
+    it->second->what = what;
+    self->Arm(it->second);
+    return 0;
+  }
+
+  static int OnCurlTimer(CURLM* /*multi*/, long timeout_ms, void* userp) {
+    auto* self = static_cast<Impl*>(userp);
+    if (timeout_ms < 0) {
+      self->timer.cancel();
+      return 0;
+    }
+    self->timer.expires_after(std::chrono::milliseconds(timeout_ms));
+    self->timer.async_wait(
+        [self, alive = std::weak_ptr<bool>(self->alive)](const boost::system::error_code& ec) {
+          if (ec || alive.expired()) return;
+          self->Drive(CURL_SOCKET_TIMEOUT, 0);
+        });
+    return 0;
+  }
+
+  static size_t OnBody(char* data, size_t size, size_t count, void* userp) {
+    auto* transfer = static_cast<Transfer*>(userp);
+    size_t n = size * count;
+    std::string& body = transfer->response.body;
+    if (body.size() + n > transfer->request.max_body_bytes) {
+      transfer->body_too_large = true;
+      return 0;  // anything but n aborts the transfer with CURLE_WRITE_ERROR
+    }
+    body.append(data, n);
+    return n;
+  }
+
+  static size_t OnHeader(char* data, size_t size, size_t count, void* userp) {
+    auto* transfer = static_cast<Transfer*>(userp);
+    size_t n = size * count;
+    std::string_view line(data, n);
+    if (line.starts_with("HTTP/")) {
+      // A new response begins (an interim 100 Continue, or the real one).
+      transfer->response.headers.clear();
+      return n;
+    }
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return n;  // the blank line, or junk
+    transfer->response.headers.emplace_back(Lowercase(TrimSpace(line.substr(0, colon))),
+                                            std::string(TrimSpace(line.substr(colon + 1))));
+    return n;
+  }
+
+  // --- Asio side ---
+
+  void Arm(const std::shared_ptr<SocketWatch>& watch) {
+    if ((watch->what & CURL_POLL_IN) && !watch->waiting_read) {
+      watch->waiting_read = true;
+      watch->descriptor.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                                   [this, watch](const boost::system::error_code& ec) {
+                                     watch->waiting_read = false;
+                                     if (ec || watch->closed) return;
+                                     OnReady(watch, CURL_CSELECT_IN);
+                                   });
+    }
+    if ((watch->what & CURL_POLL_OUT) && !watch->waiting_write) {
+      watch->waiting_write = true;
+      watch->descriptor.async_wait(boost::asio::posix::stream_descriptor::wait_write,
+                                   [this, watch](const boost::system::error_code& ec) {
+                                     watch->waiting_write = false;
+                                     if (ec || watch->closed) return;
+                                     OnReady(watch, CURL_CSELECT_OUT);
+                                   });
+    }
+  }
+
+  void OnReady(const std::shared_ptr<SocketWatch>& watch, int event) {
+    Drive(watch->fd, event);
+    if (watch->closed) return;
+    // Asio's epoll reactor is edge-triggered: if curl left bytes unread in
+    // the kernel buffer no new edge comes, and a plain re-arm would wait
+    // forever.  Ask the kernel directly and go again at once if so.
+    if ((event & CURL_CSELECT_IN) && (watch->what & CURL_POLL_IN) && !watch->waiting_read) {
+      pollfd p{watch->fd, POLLIN, 0};
+      if (::poll(&p, 1, 0) > 0) {
+        watch->waiting_read = true;
+        boost::asio::post(io, [this, watch, alive = std::weak_ptr<bool>(alive)] {
+          watch->waiting_read = false;
+          if (alive.expired() || watch->closed) return;
+          OnReady(watch, CURL_CSELECT_IN);
+        });
+        return;
+      }
+    }
+    Arm(watch);
+  }
+
+  // Lets go of a socket without closing it: curl owns and closes it.
+  void Forget(SocketWatch& watch) {
+    watch.closed = true;
+    boost::system::error_code ignored;
+    watch.descriptor.cancel(ignored);
+    watch.descriptor.release();
+  }
+
+  void Drive(curl_socket_t fd, int events) {
+    int running = 0;
+    curl_multi_socket_action(multi, fd, events, &running);
+    CollectDone();
+  }
+
+  void CollectDone() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      CURL* easy = msg->easy_handle;
+      CURLcode code = msg->data.result;
+      auto it = transfers.find(easy);
+      if (it == transfers.end()) continue;
+      curl_multi_remove_handle(multi, easy);
+      Transfer& transfer = *it->second;
+      if (code == CURLE_OK && FollowRedirect(transfer)) continue;
+      Finish(it, code);
+    }
+  }
+
+  // After a hop answered 3xx: points the transfer at the next URL and
+  // re-adds it.  False when the answer is final (not a redirect) or the
+  // redirect is refused, with the reason in the response.
+  bool FollowRedirect(Transfer& transfer) {
+    long status = 0;
+    curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
+    if (!IsRedirectStatus(status)) return false;
+    char* target_c = nullptr;
+    curl_easy_getinfo(transfer.easy, CURLINFO_REDIRECT_URL, &target_c);
+    if (target_c == nullptr) return false;  // 3xx without Location: a final answer
+    std::string target = target_c;
+    HttpResponse& response = transfer.response;
+    if (static_cast<int>(response.redirects.size()) >= transfer.request.max_redirects) {
+      response.error = FetchError::kTooManyRedirects;
+      response.error_message = "more than " + std::to_string(transfer.request.max_redirects) +
+                               " redirects from " + HostOf(transfer.request.url);
+      return false;
+    }
+    std::string scheme = SchemeOf(target);
+    if (scheme != "http" && scheme != "https") {
+      // Never let a web server point us at file:// or another protocol.
+      response.error = FetchError::kUnsupportedScheme;
+      response.error_message = "redirect to unsupported scheme '" + scheme + "'";
+      return false;
+    }
+    if (transfer.visited.contains(target)) {
+      response.error = FetchError::kRedirectLoop;
+      response.error_message = "redirect loop at " + target;
+      return false;
+    }
+    response.redirects.push_back({static_cast<int>(status), transfer.url, target});
+    if (transfer.leading_permanent && IsPermanentRedirect(status)) {
+      response.permanent_url = target;
+    } else {
+      transfer.leading_permanent = false;
+    }
+    bool same_host = HostOf(target) == HostOf(transfer.url);
+    transfer.url = target;
+    transfer.visited.insert(target);
+    response.body.clear();
+    response.headers.clear();
+    if (status == 303) {
+      transfer.request.method = "GET";
+      transfer.request.body.clear();
+    }
+    if (!same_host) {
+      // A feed's extra headers (API keys, validators for the old URL) are
+      // for the host they were configured for.
+      transfer.request.headers.clear();
+    }
+    if (!Configure(transfer)) return false;
+    curl_multi_add_handle(multi, transfer.easy);
+    return true;
+  }
+
+  // Sets every option for the transfer's current hop.
+  bool Configure(Transfer& t) {
+    CURL* easy = t.easy;
+    const HttpRequest& r = t.request;
+    curl_easy_setopt(easy, CURLOPT_URL, t.url.c_str());
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, &t);
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https,file");
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);   // redirects are ours: FollowRedirect
+    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");  // every decoder curl has
+    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(easy, CURLOPT_USERAGENT,
+                     r.user_agent.empty() ? options.user_agent.c_str() : r.user_agent.c_str());
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, r.verify_tls ? 1L : 0L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, r.verify_tls ? 2L : 0L);
+    if (!r.proxy.empty()) curl_easy_setopt(easy, CURLOPT_PROXY, r.proxy.c_str());
+
+    // Deadlines: the total covers the whole redirect chain.
+    auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t.start);
+    auto remaining = r.total_timeout - spent;
+    if (remaining.count() <= 0) {
+      t.response.error = FetchError::kTimeout;
+      t.response.error_message = "deadline passed while following redirects";
+      return false;
+    }
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout.count()));
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(remaining.count()));
+    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(r.low_speed_bytes));
+    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(r.low_speed_time.count()));
+    // A Content-Length above the limit fails before the body arrives; OnBody
+    // enforces the same limit on decoded bytes.
+    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(r.max_body_bytes));
+
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Impl::OnBody);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Impl::OnHeader);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t);
+
+    if (t.header_list != nullptr) {
+      curl_slist_free_all(t.header_list);
+      t.header_list = nullptr;
+    }
+    for (const auto& [name, value] : r.headers) {
+      std::string line = name + ": " + value;
+      t.header_list = curl_slist_append(t.header_list, line.c_str());
+    }
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t.header_list);
+
+    if (r.method == "GET") {
+      curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, nullptr);
+    } else {
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, r.body.data());
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST,
+                       r.method == "POST" ? nullptr : r.method.c_str());
+    }
+    return true;
+  }
+
+  void Finish(std::map<CURL*, std::unique_ptr<Transfer>>::iterator it, CURLcode code) {
+    std::unique_ptr<Transfer> transfer = std::move(it->second);
+    transfers.erase(it);
+    HttpResponse& response = transfer->response;
+    response.final_url = transfer->url;
+    response.elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - transfer->start);
+    if (response.error == FetchError::kNone && code != CURLE_OK) {
+      if (transfer->body_too_large || code == CURLE_FILESIZE_EXCEEDED) {
+        response.error = FetchError::kTooLarge;
+        response.error_message = "body larger than " +
+                                 std::to_string(transfer->request.max_body_bytes) + " bytes from " +
+                                 HostOf(transfer->url);
+      } else {
+        response.error = ClassifyCurlError(code);
+        const char* detail = curl_easy_strerror(code);
+        response.error_message =
+            std::string(detail) + " (" +
+            (SchemeOf(transfer->url) == "file" ? transfer->url : HostOf(transfer->url)) + ")";
+      }
+    }
+    if (response.error == FetchError::kNone) {
+      long status = 0;
+      curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status);
+      // file:// has no status line; a file that was read is a 200.
+      response.status =
+          status == 0 && SchemeOf(transfer->url) == "file" ? 200 : static_cast<int>(status);
+      long version = 0;
+      curl_easy_getinfo(transfer->easy, CURLINFO_HTTP_VERSION, &version);
+      response.http_version = version == CURL_HTTP_VERSION_2_0   ? "2"
+                              : version == CURL_HTTP_VERSION_1_0 ? "1.0"
+                              : version == CURL_HTTP_VERSION_1_1 ? "1.1"
+                                                                 : "";
+    } else {
+      response.status = 0;
+      response.body.clear();
+    }
+    Complete(std::move(transfer));
+  }
+
+  // Runs the caller's callback later, from the loop, never from inside curl.
+  void Complete(std::unique_ptr<Transfer> transfer) {
+    boost::asio::post(
+        io, [done = std::move(transfer->done), response = std::move(transfer->response)]() mutable {
+          done(std::move(response));
+        });
+  }
+
+  void Start(HttpRequest request, Callback done) {
+    auto transfer = std::make_unique<Transfer>();
+    transfer->request = std::move(request);
+    transfer->done = std::move(done);
+    transfer->url = transfer->request.url;
+    transfer->visited.insert(transfer->url);
+    transfer->start = Clock::now();
+    transfer->easy = curl_easy_init();
+    if (transfer->easy == nullptr) {
+      transfer->response.error = FetchError::kTransfer;
+      transfer->response.error_message = "curl_easy_init failed";
+      Complete(std::move(transfer));
+      return;
+    }
+    std::string scheme = SchemeOf(transfer->url);
+    if (scheme != "http" && scheme != "https" && scheme != "file") {
+      transfer->response.error = FetchError::kUnsupportedScheme;
+      transfer->response.error_message = "unsupported URL scheme '" + scheme + "'";
+      Complete(std::move(transfer));
+      return;
+    }
+    Configure(*transfer);
+    CURL* easy = transfer->easy;
+    transfers.emplace(easy, std::move(transfer));
+    // Adding sets a 0 ms timeout through OnCurlTimer: the transfer starts
+    // from the loop, after Fetch has returned.
+    curl_multi_add_handle(multi, easy);
+  }
+
+  void CancelAll() {
+    auto pending = std::move(transfers);
+    transfers.clear();
+    for (auto& [easy, transfer] : pending) {
+      curl_multi_remove_handle(multi, easy);
+      transfer->response = HttpResponse{};
+      transfer->response.error = FetchError::kCancelled;
+      transfer->response.error_message = "cancelled";
+      transfer->response.final_url = transfer->url;
+      Complete(std::move(transfer));
+    }
+  }
+
+  boost::asio::io_context& io;
+  ClientOptions options;
+  CURLM* multi = nullptr;
+  boost::asio::steady_timer timer;
+  std::unordered_map<curl_socket_t, std::shared_ptr<SocketWatch>> sockets;
+  std::map<CURL*, std::unique_ptr<Transfer>> transfers;
+  // Handlers posted to the loop check this before touching the client.
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+};
+
+CurlHttpClient::CurlHttpClient(boost::asio::io_context& io, ClientOptions options)
+    : impl_(std::make_unique<Impl>(io, std::move(options))) {}
+
+CurlHttpClient::~CurlHttpClient() = default;
+
+void CurlHttpClient::Fetch(HttpRequest request, Callback done) {
+  impl_->Start(std::move(request), std::move(done));
+}
+
+void CurlHttpClient::CancelAll() { impl_->CancelAll(); }
+
+size_t CurlHttpClient::InFlight() const { return impl_->transfers.size(); }
+
+}  // namespace mineral::net
