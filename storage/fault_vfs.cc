@@ -114,7 +114,9 @@ void (*DlSym(sqlite3_vfs*, void* handle, const char* sym))(void) {
 }
 void DlClose(sqlite3_vfs*, void* handle) { g_real->xDlClose(g_real, handle); }
 int Randomness(sqlite3_vfs*, int n, char* out) { return g_real->xRandomness(g_real, n, out); }
-int Sleep(sqlite3_vfs*, int us) { return g_real->xSleep(g_real, us); }
+// SQLite backs off with sleeps when a lock stays busy (up to seconds in WAL
+// read retries); injected faults need no real waiting, so time "passes" at once.
+int Sleep(sqlite3_vfs*, int us) { return us; }
 int CurrentTime(sqlite3_vfs*, double* out) { return g_real->xCurrentTime(g_real, out); }
 int GetLastError(sqlite3_vfs*, int n, char* out) { return g_real->xGetLastError(g_real, n, out); }
 int CurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* out) {

@@ -25,7 +25,9 @@ std::string Words(uint64_t& state, int n) {
   std::string out;
   for (int i = 0; i < n; ++i) {
     if (i) out += ' ';
-    out += kWords[Next(state) % kWords.size()];
+    // A vocabulary of 256 words, as unrelated headlines share few words.
+    const uint64_t w = Next(state) % 256;
+    out += w < kWords.size() ? std::string(kWords[w]) : "w" + std::to_string(w);
   }
   return out;
 }

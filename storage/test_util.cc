@@ -69,26 +69,28 @@ std::vector<std::string> CheckStreamInvariants(const std::string& db_path) {
   }
 
   // Matches, and an alert (or a join) for every match after the baseline.
+  SQLite::Statement matches(db, "SELECT rule_id FROM item_matches WHERE item = ?");
+  SQLite::Statement alerted(db,
+                            "SELECT count(*) FROM alerts a WHERE a.rule_id = ?1 AND (a.item = ?2 "
+                            "OR EXISTS (SELECT 1 FROM alert_sources s WHERE s.alert = a.id AND "
+                            "s.item = ?2))");
   for (const auto& [id, key] : item_ids) {
     const auto it = expected.find(key);
     if (it == expected.end()) continue;
     std::set<std::string> want;
     for (const AlertCandidate& c : StreamMatcher(it->second)) want.insert(c.rule_id);
     std::set<std::string> got;
-    SQLite::Statement s(db, "SELECT rule_id FROM item_matches WHERE item = ?");
-    s.bind(1, id);
-    while (s.executeStep()) got.insert(s.getColumn(0).getString());
+    matches.reset();
+    matches.bind(1, id);
+    while (matches.executeStep()) got.insert(matches.getColumn(0).getString());
     if (got != want) problem("matches of " + key.first + "/" + key.second + " differ");
     if (first_round[key] == 0) continue;  // baseline: recorded, not alerted
     for (const std::string& rule : want) {
-      SQLite::Statement a(db,
-                          "SELECT count(*) FROM alerts a WHERE a.rule_id = ?1 AND (a.item = ?2 OR "
-                          "EXISTS (SELECT 1 FROM alert_sources s WHERE s.alert = a.id AND "
-                          "s.item = ?2))");
-      a.bind(1, rule);
-      a.bind(2, id);
-      a.executeStep();
-      if (a.getColumn(0).getInt() == 0) {
+      alerted.reset();
+      alerted.bind(1, rule);
+      alerted.bind(2, id);
+      alerted.executeStep();
+      if (alerted.getColumn(0).getInt() == 0) {
         problem("no alert for " + key.first + "/" + key.second + " rule " + rule);
       }
     }
