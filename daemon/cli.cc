@@ -2,6 +2,8 @@
 
 #include <ostream>
 
+#include "config/environment.h"
+#include "daemon/check_command.h"
 #include "daemon/match_command.h"
 #include "daemon/parse_command.h"
 #include "daemon/tag_command.h"
@@ -12,11 +14,19 @@ namespace {
 constexpr char kVersion[] = "0.1.0";
 
 constexpr char kCheckHelp[] =
-    "usage: mineral-alertd check --rules FILE\n"
+    "usage: mineral-alertd check --config FILE\n"
+    "       mineral-alertd check --rules FILE\n"
     "\n"
-    "Parses and compiles a rules file against the built-in vocabulary and\n"
-    "reports the first error as FILE:LINE:COL with the line and a caret, or\n"
-    "`FILE: N rules ok`.  Runs nothing and sends nothing.\n"
+    "--config: loads the configuration (docs/config.md) and every file it\n"
+    "includes, parses and compiles the rule files it names, and checks feed\n"
+    "URLs and mappings, receivers, routes, and that secret files exist (without\n"
+    "reading them).  Reports every error as FILE:LINE:COL with the line and a\n"
+    "caret, or prints `FILE: ok \xE2\x80\x94 N feeds, M rules, K receivers`.\n"
+    "\n"
+    "--rules: parses and compiles one rules file against the built-in\n"
+    "vocabulary and reports its first error the same way, or `FILE: N rules ok`.\n"
+    "\n"
+    "Runs nothing and sends nothing.\n"
     "\n"
     "exit status: 0 valid, 2 invalid or usage error\n";
 
@@ -25,6 +35,9 @@ int RunCheck(const std::vector<std::string>& args, std::istream& in, std::ostrea
   if (args.size() == 1 && (args[0] == "-h" || args[0] == "--help")) {
     out << kCheckHelp;
     return kExitOk;
+  }
+  if (args.size() == 2 && args[0] == "--config") {
+    return RunCheckConfig(args[1], config::RealEnvironment(), out, err);
   }
   if (args.size() != 2 || args[0] != "--rules") {
     err << kCheckHelp;
@@ -42,7 +55,7 @@ constexpr char kUsage[] =
     "  parse     parse feed documents and print their items as JSON\n"
     "  tag       print the minerals, countries and clauses each item is about\n"
     "  match     print which rules of a rules file fire on each item\n"
-    "  check     validate a rules file without running anything\n"
+    "  check     validate a config or rules file without running anything\n"
     "  help      show this help, or `help COMMAND` for one command\n"
     "\n"
     "options:\n"

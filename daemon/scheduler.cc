@@ -1,0 +1,227 @@
+#include "daemon/scheduler.h"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <cctype>
+#include <random>
+#include <unordered_map>
+
+#include "feeds/parser.h"
+
+namespace mineral::daemon {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+UtcTime SystemNow() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+std::function<double()> DefaultRandom() {
+  auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+  return [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
+}
+
+// Items' publishing times for AdaptiveInterval: published, else updated.
+std::vector<UtcTime> ItemTimes(const std::vector<Item>& items) {
+  std::vector<UtcTime> times;
+  times.reserve(items.size());
+  for (const Item& item : items) {
+    if (item.published) {
+      times.push_back(*item.published);
+    } else if (item.updated) {
+      times.push_back(*item.updated);
+    }
+  }
+  return times;
+}
+
+}  // namespace
+
+std::string HostKey(const std::string& url) {
+  size_t start = url.find("://");
+  if (start == std::string::npos) return "";
+  std::string scheme = url.substr(0, start);
+  if (scheme == "file") return "";
+  start += 3;
+  size_t end = url.find_first_of("/?#", start);
+  std::string authority = url.substr(start, end == std::string::npos ? url.npos : end - start);
+  size_t at = authority.rfind('@');
+  if (at != std::string::npos) authority.erase(0, at + 1);
+  for (char& c : authority) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return authority;
+}
+
+Scheduler::Scheduler(boost::asio::io_context& io, net::HttpClient& http, FeedSink& sink,
+                     SchedulerOptions options)
+    : io_(io),
+      http_(http),
+      sink_(sink),
+      options_(std::move(options)),
+      queue_(options_.limits),
+      timer_(io) {
+  if (!options_.now) options_.now = SystemNow;
+  if (!options_.random) options_.random = DefaultRandom();
+}
+
+Scheduler::~Scheduler() {
+  *alive_ = false;
+  timer_.cancel();
+}
+
+void Scheduler::SetFeeds(std::vector<FeedSettings> feeds, const std::vector<FeedState>& states) {
+  std::unordered_map<std::string, const FeedState*> by_id;
+  for (const FeedState& state : states) by_id[state.feed_id] = &state;
+  feeds_ = std::move(feeds);
+  states_.clear();
+  hosts_.clear();
+  for (const FeedSettings& feed : feeds_) {
+    auto it = by_id.find(feed.spec.id);
+    FeedState state;
+    if (it != by_id.end()) {
+      state = *it->second;
+    } else {
+      state.feed_id = feed.spec.id;
+    }
+    if (state.url.empty()) state.url = feed.spec.url;
+    hosts_.push_back(HostKey(state.url));
+    states_.push_back(std::move(state));
+  }
+}
+
+void Scheduler::Run() {
+  once_ = false;
+  stopped_ = false;
+  const UtcTime now = options_.now();
+  const Clock::time_point steady_now = Clock::now();
+  for (size_t i = 0; i < feeds_.size(); ++i) {
+    // Wall-clock due time to monotonic, once: overdue feeds are due now.
+    Clock::time_point due = steady_now;
+    if (states_[i].next_poll_at && *states_[i].next_poll_at > now)
+      due += *states_[i].next_poll_at - now;
+    queue_.Schedule(i, hosts_[i], due);
+  }
+  Wake();
+}
+
+void Scheduler::PollOnce(std::function<void()> done) {
+  once_ = true;
+  stopped_ = false;
+  once_done_ = std::move(done);
+  once_left_ = feeds_.size();
+  const Clock::time_point steady_now = Clock::now();
+  for (size_t i = 0; i < feeds_.size(); ++i) queue_.Schedule(i, hosts_[i], steady_now);
+  if (once_left_ == 0) {
+    boost::asio::post(io_, [done = std::move(once_done_)] { done(); });
+    return;
+  }
+  Wake();
+}
+
+void Scheduler::Stop() {
+  stopped_ = true;
+  timer_.cancel();
+  http_.CancelAll();
+}
+
+void Scheduler::Wake() {
+  if (stopped_) return;
+  for (size_t index : queue_.TakeDue(Clock::now())) StartPoll(index);
+  ArmTimer();
+}
+
+void Scheduler::ArmTimer() {
+  auto wake = queue_.NextWakeup(Clock::now());
+  if (!wake) return;  // nothing queued, or all waiting on polls in flight
+  timer_.expires_at(*wake);
+  timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](boost::system::error_code ec) {
+    if (ec || alive.expired()) return;
+    Wake();
+  });
+}
+
+void Scheduler::StartPoll(size_t index) {
+  net::HttpRequest request = BuildRequest(feeds_[index], states_[index]);
+  http_.Fetch(std::move(request),
+              [this, index, alive = std::weak_ptr<bool>(alive_)](net::HttpResponse response) {
+                if (alive.expired()) return;
+                OnResponse(index, std::move(response));
+              });
+}
+
+void Scheduler::OnResponse(size_t index, net::HttpResponse response) {
+  queue_.Finished(index);
+  if (response.error == net::FetchError::kCancelled) return;  // Stop(): state unchanged
+
+  const FeedSettings& feed = feeds_[index];
+  const FeedState before = states_[index];
+  const UtcTime now = options_.now();
+  const double unit = options_.random();
+
+  PollReport report;
+  report.feed = &feed;
+  report.elapsed = response.elapsed;
+
+  std::vector<Item> items;
+  ParseSummary summary;
+  const bool has_body = response.ok() && response.status >= 200 && response.status < 300;
+  if (has_body) {
+    feeds::ParseOptions parse;
+    parse.format = feed.format;
+    parse.mapping = feed.mapping.get();
+    parse.fetch_url = response.final_url;
+    parse.content_type = std::string(response.Header("content-type"));
+    parse.source_feed = feed.spec.id;
+    parse.max_document_bytes = feed.request_defaults.max_body_bytes;
+    Result<feeds::ParsedFeed> parsed = feeds::Parse(response.body, parse);
+    if (parsed.ok()) {
+      items = std::move(parsed->items);
+      summary.ttl_minutes = parsed->feed.ttl_minutes;
+      summary.item_times = ItemTimes(items);
+      report.warning = parsed->error;
+    } else {
+      summary.status = parsed.status();
+    }
+  }
+
+  FeedState state =
+      NextFeedState(before, response, has_body ? &summary : nullptr, now, unit, feed.policy);
+  const bool got_feed = has_body && summary.status.ok();
+  report.record = got_feed ? sink_.RecordItems(feed, state, items) : sink_.SaveState(state);
+  if (!report.record.ok()) {
+    // Nothing was stored: keep the old validators (the next poll must fetch
+    // the whole document again) and retry like any other failure.
+    FeedState failed = before;
+    failed.polls = state.polls;
+    failed.last_attempt = now;
+    failed.last_status = state.last_status;
+    failed.consecutive_failures = before.consecutive_failures + 1;
+    failed.last_error = "store: " + report.record.message();
+    failed.next_poll_at =
+        now +
+        feeds::Jitter(feeds::Backoff(failed.consecutive_failures, feed.policy), unit, feed.policy);
+    state = std::move(failed);
+    (void)sink_.SaveState(state);  // best effort: the store just failed
+  }
+  states_[index] = state;
+  hosts_[index] = HostKey(state.url);
+  report.items = items.size();
+  report.state = state;
+  if (on_polled_) on_polled_(report);
+
+  if (once_) {
+    if (--once_left_ == 0 && once_done_) {
+      auto done = std::move(once_done_);
+      once_done_ = nullptr;
+      done();
+      return;
+    }
+  } else if (!stopped_) {
+    Clock::time_point due = Clock::now();
+    if (state.next_poll_at && *state.next_poll_at > now) due += *state.next_poll_at - now;
+    queue_.Schedule(index, hosts_[index], due);
+  }
+  Wake();
+}
+
+}  // namespace mineral::daemon
