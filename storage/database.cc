@@ -211,6 +211,7 @@ struct Database::RecordContext {
   std::string feed_id;
   UtcTime now;
   bool alerting = false;
+  bool has_tombstones = false;
   const Matcher* matcher = nullptr;
   RecordCounts counts;
 };
@@ -245,6 +246,9 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
     }
     db->exec(options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     db->exec("PRAGMA foreign_keys=ON");
+    db->exec("PRAGMA cache_size=-" +
+             std::to_string(std::max<int64_t>(options.cache_bytes / 1024, 1)));
+    db->exec("PRAGMA wal_autocheckpoint=" + std::to_string(options.wal_autocheckpoint_pages));
 
     const std::span<const char* const> steps = MigrationSteps();
     const int current = CurrentSchemaVersion();
@@ -397,6 +401,12 @@ Result<RecordCounts> Database::RecordFetch(const FeedState& state, const std::ve
     // The first recorded poll is the baseline: its backlog is history, not
     // news (issue 5), unless the feed asks for alerts on it.
     ctx.alerting = ctx.feed.baseline_done || ctx.feed.alert_backlog;
+    {
+      // Most feeds have no tombstones: then new items need no probe.
+      Stmt s = Prepare("SELECT EXISTS (SELECT 1 FROM tombstones WHERE feed = ?)");
+      s->bind(1, ctx.feed.id);
+      ctx.has_tombstones = s->executeStep() && s->getColumn(0).getInt() != 0;
+    }
     ctx.counts.baseline = !ctx.feed.baseline_done;
 
     for (const Item& item : items) {
@@ -434,7 +444,7 @@ Result<RecordCounts> Database::RecordFetch(const FeedState& state, const std::ve
 }
 
 void Database::RecordNewItem(RecordContext& ctx, const Item& item, uint64_t hash) {
-  {
+  if (ctx.has_tombstones) {
     Stmt s = Prepare("UPDATE tombstones SET last_seen = ?3 WHERE feed = ?1 AND key = ?2");
     s->bind(1, ctx.feed.id);
     s->bind(2, item.key);

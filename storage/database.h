@@ -29,6 +29,14 @@ struct DatabaseOptions {
   bool synchronous_full = false;
   // How long a statement waits for another connection's lock (default 5 s).
   std::chrono::milliseconds busy_timeout{5000};
+  // Page cache of the connection, in bytes (default 64 MiB): the (feed, key)
+  // index of a million items is about 80 MB, and each poll touches another
+  // feed's part of it.
+  int64_t cache_bytes = 64 << 20;
+  // WAL pages after which a commit checkpoints into the database file
+  // (default 10,000, about 40 MB): fewer, larger checkpoints and their fsyncs;
+  // the log is reset after each, so it stays bounded.
+  int wal_autocheckpoint_pages = 10000;
   // Longest title, summary or content text stored per item, in bytes; longer
   // ones are cut at a UTF-8 boundary (default 64 KiB).  Matching and content
   // hashes use the full text; backtests see the stored one.
