@@ -4,6 +4,7 @@
 
 #include "config/environment.h"
 #include "daemon/check_command.h"
+#include "daemon/feeds_command.h"
 #include "daemon/match_command.h"
 #include "daemon/parse_command.h"
 #include "daemon/tag_command.h"
@@ -56,6 +57,8 @@ constexpr char kUsage[] =
     "  tag       print the minerals, countries and clauses each item is about\n"
     "  match     print which rules of a rules file fire on each item\n"
     "  check     validate a config or rules file without running anything\n"
+    "  poll-once poll every feed of a config once, record and match, then exit\n"
+    "  feeds     list every feed's health from the database\n"
     "  help      show this help, or `help COMMAND` for one command\n"
     "\n"
     "options:\n"
@@ -93,6 +96,10 @@ int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream&
       out << kMatchHelp;
     } else if (rest[0] == "check") {
       out << kCheckHelp;
+    } else if (rest[0] == "poll-once") {
+      out << kPollOnceHelp;
+    } else if (rest[0] == "feeds") {
+      out << kFeedsHelp;
     } else {
       err << "mineral-alertd: no such command: " << rest[0] << "\n";
       return kExitUsage;
@@ -103,6 +110,8 @@ int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream&
   if (command == "tag") return RunTagCommand(rest, in, out, err);
   if (command == "match") return RunMatchCommand(rest, in, out, err);
   if (command == "check") return RunCheck(rest, in, out, err);
+  if (command == "poll-once") return RunPollOnceCommand(rest, out, err);
+  if (command == "feeds") return RunFeedsCommand(rest, out, err);
   err << "mineral-alertd: no such command: " << command << "\n"
       << "run `mineral-alertd --help` for the list\n";
   return kExitUsage;

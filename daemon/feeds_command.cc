@@ -1,0 +1,318 @@
+#include "daemon/feeds_command.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <boost/asio/io_context.hpp>
+#include <filesystem>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include "daemon/cli.h"
+#include "daemon/pipeline.h"
+#include "daemon/scheduler.h"
+#include "net/curl_http_client.h"
+#include "storage/database.h"
+
+namespace mineral::daemon {
+
+const char kPollOnceHelp[] =
+    "usage: mineral-alertd poll-once --config FILE [--json]\n"
+    "\n"
+    "Polls every enabled feed of the config once, now, and exits: the same\n"
+    "polling as `run` (conditional GET, the config's concurrency and per-host\n"
+    "limits), recording new items, rule matches and queued alerts in the\n"
+    "database under [daemon] state_dir.  Nothing is delivered.  A feed's first\n"
+    "recorded poll is its baseline: its backlog is stored, not alerted, unless\n"
+    "the feed sets alert_backlog = true.\n"
+    "\n"
+    "Prints one line per feed as it finishes (`--json`: one JSON object per\n"
+    "line) and a summary.  Feeds that failed are listed with the reason and\n"
+    "shown unhealthy by `mineral-alertd feeds`.\n"
+    "\n"
+    "exit status: 0 the cycle ran (even if some feeds failed), 1 the database\n"
+    "could not be opened or written, 2 usage or configuration error\n";
+
+const char kFeedsHelp[] =
+    "usage: mineral-alertd feeds --config FILE [--json]\n"
+    "\n"
+    "Lists every configured feed's health from the database: ok, failing,\n"
+    "gone (the server answered 410) or new (never polled); the last success,\n"
+    "consecutive failures, when the next poll is due, average latency and the\n"
+    "last error with its HTTP status.  Reads only; polls nothing.\n"
+    "\n"
+    "exit status: 0 listed, 1 the database could not be read, 2 usage or\n"
+    "configuration error\n";
+
+namespace {
+
+using rapidjson::StringBuffer;
+using rapidjson::Writer;
+
+struct Options {
+  std::string config;
+  bool json = false;
+};
+
+// Parses `--config FILE [--json]`; prints usage and returns false on error.
+bool ParseOptions(const std::vector<std::string>& args, const char* help, Options& options,
+                  std::ostream& out, std::ostream& err, int& exit_code) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "-h" || args[i] == "--help") {
+      out << help;
+      exit_code = kExitOk;
+      return false;
+    }
+    if (args[i] == "--json") {
+      options.json = true;
+    } else if (args[i] == "--config" && i + 1 < args.size()) {
+      options.config = args[++i];
+    } else {
+      err << "mineral-alertd: unexpected argument '" << args[i] << "'\n" << help;
+      exit_code = kExitUsage;
+      return false;
+    }
+  }
+  if (options.config.empty()) {
+    err << "mineral-alertd: --config FILE is required\n" << help;
+    exit_code = kExitUsage;
+    return false;
+  }
+  return true;
+}
+
+std::string Time(const std::optional<UtcTime>& t) { return t ? FormatRfc3339(*t) : "-"; }
+
+const char* Health(const FeedState& s) {
+  if (s.polls == 0) return "new";
+  if (s.gone) return "gone";
+  return s.consecutive_failures == 0 ? "ok" : "failing";
+}
+
+void StateJson(Writer<StringBuffer>& w, const FeedState& s) {
+  auto str = [&w](const char* key, const std::string& value) {
+    w.Key(key);
+    w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+  };
+  auto time = [&](const char* key, const std::optional<UtcTime>& t) {
+    w.Key(key);
+    if (t) {
+      std::string text = FormatRfc3339(*t);
+      w.String(text.c_str());
+    } else {
+      w.Null();
+    }
+  };
+  str("feed", s.feed_id);
+  str("url", s.url);
+  str("health", Health(s));
+  time("last_success", s.last_success);
+  time("last_attempt", s.last_attempt);
+  time("next_poll_at", s.next_poll_at);
+  w.Key("last_status");
+  w.Int(s.last_status);
+  str("last_error", s.last_error);
+  w.Key("consecutive_failures");
+  w.Int(s.consecutive_failures);
+  w.Key("polls");
+  w.Int64(s.polls);
+  w.Key("avg_latency_ms");
+  w.Int64(s.avg_latency_ms);
+  w.Key("interval_seconds");
+  w.Int64(s.interval_seconds);
+  str("etag", s.etag);
+  str("last_modified", s.last_modified);
+}
+
+// The config, or exit code 2 with every error printed.
+bool LoadOrReport(const std::string& path, Pipeline& pipeline, std::ostream& err) {
+  config::RealEnvironment env;
+  Result<Pipeline> loaded = LoadPipeline(path, env);
+  if (!loaded.ok()) {
+    err << loaded.status().message() << "\n";
+    return false;
+  }
+  for (const std::string& warning : loaded->warnings) err << warning << "\n";
+  pipeline = std::move(loaded).value();
+  return true;
+}
+
+Result<std::unique_ptr<storage::Database>> OpenStore(const Pipeline& pipeline) {
+  std::error_code ec;
+  std::filesystem::create_directories(pipeline.config.daemon.state_dir, ec);
+  if (ec) {
+    return Status::IoError("cannot create state_dir " + pipeline.config.daemon.state_dir + ": " +
+                           ec.message());
+  }
+  return storage::Database::Open(pipeline.config.daemon.database, {});
+}
+
+}  // namespace
+
+int RunPollOnceCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  Options options;
+  int code = kExitOk;
+  if (!ParseOptions(args, kPollOnceHelp, options, out, err, code)) return code;
+  Pipeline pipeline;
+  if (!LoadOrReport(options.config, pipeline, err)) return kExitUsage;
+
+  auto store = OpenStore(pipeline);
+  if (!store.ok()) {
+    err << "mineral-alertd: " << store.status().message() << "\n";
+    return kExitFailure;
+  }
+  std::vector<FeedSpec> specs;
+  for (const FeedSettings& feed : pipeline.feeds) specs.push_back(feed.spec);
+  Status synced = (*store)->SyncFeeds(specs);
+  if (!synced.ok()) {
+    err << "mineral-alertd: " << synced.message() << "\n";
+    return kExitFailure;
+  }
+  auto states = (*store)->LoadFeedStates();
+  if (!states.ok()) {
+    err << "mineral-alertd: " << states.status().message() << "\n";
+    return kExitFailure;
+  }
+
+  boost::asio::io_context io;
+  net::ClientOptions client_options;
+  client_options.user_agent = pipeline.config.daemon.user_agent;
+  client_options.max_total_connections = static_cast<long>(pipeline.limits.max_in_flight);
+  client_options.max_host_connections = static_cast<long>(pipeline.limits.per_host.in_flight);
+  for (const auto& [host, limits] : pipeline.limits.host_overrides) {
+    client_options.max_host_connections =
+        std::max(client_options.max_host_connections, static_cast<long>(limits.in_flight));
+  }
+  net::CurlHttpClient http(io, client_options);
+  StoreSink sink(**store, MakeMatcher(pipeline.engine, pipeline.config.routes));
+  SchedulerOptions scheduler_options;
+  scheduler_options.limits = pipeline.limits;
+  Scheduler scheduler(io, http, sink, scheduler_options);
+  scheduler.SetFeeds(pipeline.feeds, *states);
+
+  int ok = 0;
+  int failed = 0;
+  int store_errors = 0;
+  int new_items = 0;
+  int alerts = 0;
+  scheduler.OnPolled([&](const PollReport& r) {
+    const FeedState& s = r.state;
+    storage::RecordCounts counts = sink.LastCounts(s.feed_id);
+    const bool healthy = s.consecutive_failures == 0;
+    if (healthy) {
+      ++ok;
+      if (r.items > 0) {
+        new_items += counts.new_items;
+        alerts += counts.alerts;
+      }
+    } else {
+      ++failed;
+    }
+    if (!r.record.ok()) ++store_errors;
+    if (options.json) {
+      StringBuffer buffer;
+      Writer<StringBuffer> w(buffer);
+      w.StartObject();
+      StateJson(w, s);
+      w.Key("items");
+      w.Uint64(r.items);
+      w.Key("new_items");
+      w.Int(healthy && r.items > 0 ? counts.new_items : 0);
+      w.Key("alerts");
+      w.Int(healthy && r.items > 0 ? counts.alerts : 0);
+      w.Key("baseline");
+      w.Bool(healthy && r.items > 0 && counts.baseline);
+      w.Key("warning");
+      w.String(r.warning.c_str());
+      w.EndObject();
+      out << buffer.GetString() << "\n";
+    } else {
+      out << "feed=" << s.feed_id << " status=" << s.last_status;
+      if (healthy) {
+        out << " items=" << r.items;
+        if (r.items > 0) {
+          out << " new=" << counts.new_items << " alerts=" << counts.alerts;
+          if (counts.baseline) out << " baseline=yes";
+        }
+      } else {
+        out << " failures=" << s.consecutive_failures << " error=\"" << s.last_error << "\"";
+      }
+      if (!r.warning.empty()) out << " warning=\"" << r.warning << "\"";
+      out << " ms=" << r.elapsed.count() << " next=" << Time(s.next_poll_at) << "\n";
+    }
+  });
+  scheduler.PollOnce([] {});
+  io.run();
+
+  if (!options.json) {
+    out << "polled " << (ok + failed) << " feeds: " << ok << " ok, " << failed << " failed; "
+        << new_items << " new items, " << alerts << " alerts queued\n";
+  }
+  if (store_errors > 0) {
+    err << "mineral-alertd: the database refused " << store_errors << " of " << (ok + failed)
+        << " records (see the feed errors above)\n";
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+int RunFeedsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  Options options;
+  int code = kExitOk;
+  if (!ParseOptions(args, kFeedsHelp, options, out, err, code)) return code;
+  Pipeline pipeline;
+  if (!LoadOrReport(options.config, pipeline, err)) return kExitUsage;
+  auto store = OpenStore(pipeline);
+  if (!store.ok()) {
+    err << "mineral-alertd: " << store.status().message() << "\n";
+    return kExitFailure;
+  }
+  auto stored = (*store)->LoadFeedStates();
+  if (!stored.ok()) {
+    err << "mineral-alertd: " << stored.status().message() << "\n";
+    return kExitFailure;
+  }
+  // Configured feeds, in config order; a feed never polled has no row yet.
+  std::vector<FeedState> states;
+  for (const FeedSettings& feed : pipeline.feeds) {
+    FeedState state;
+    state.feed_id = feed.spec.id;
+    state.url = feed.spec.url;
+    for (const FeedState& s : *stored) {
+      if (s.feed_id == feed.spec.id) state = s;
+    }
+    states.push_back(std::move(state));
+  }
+
+  if (options.json) {
+    StringBuffer buffer;
+    Writer<StringBuffer> w(buffer);
+    w.StartArray();
+    for (const FeedState& s : states) {
+      w.StartObject();
+      StateJson(w, s);
+      w.EndObject();
+    }
+    w.EndArray();
+    out << buffer.GetString() << "\n";
+    return kExitOk;
+  }
+  size_t id_width = 4;
+  for (const FeedState& s : states) id_width = std::max(id_width, s.feed_id.size());
+  out << std::left << std::setw(static_cast<int>(id_width)) << "FEED"
+      << "  HEALTH   LAST SUCCESS          FAILS  NEXT POLL             LATENCY  LAST ERROR\n";
+  for (const FeedState& s : states) {
+    std::string error = s.last_error;
+    if (!error.empty() && s.last_status != 0 && error.find("HTTP") == std::string::npos)
+      error += " (HTTP " + std::to_string(s.last_status) + ")";
+    out << std::left << std::setw(static_cast<int>(id_width)) << s.feed_id << "  " << std::setw(7)
+        << Health(s) << "  " << std::setw(20) << Time(s.last_success) << "  " << std::setw(5)
+        << s.consecutive_failures << "  " << std::setw(20) << Time(s.next_poll_at) << "  "
+        << std::setw(7) << (std::to_string(s.avg_latency_ms) + "ms") << "  "
+        << (error.empty() ? "-" : error) << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace mineral::daemon

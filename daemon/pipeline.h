@@ -1,0 +1,75 @@
+// The configured pipeline, assembled: the config, the compiled rules, each
+// feed's poll settings, and the record step that ties the scheduler to the
+// store and the rules.  Shared by `run`, `poll-once` and `feeds`.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "config/environment.h"
+#include "daemon/poll_queue.h"
+#include "daemon/scheduler.h"
+#include "rules/engine.h"
+#include "storage/store.h"
+
+namespace mineral::daemon {
+
+struct Pipeline {
+  config::Config config;
+  std::shared_ptr<const rules::RuleEngine> engine;
+  std::vector<FeedSettings> feeds;  // the enabled feeds, in config order
+  PolitenessLimits limits;
+  std::vector<std::string> warnings;  // positioned, as `check` prints them
+};
+
+// Loads the config at `path`, its vocabulary and rules (compiled), and every
+// feed's settings (mappings resolved).  Errors: InvalidArgument holding every
+// error, one per line group, positioned.
+Result<Pipeline> LoadPipeline(const std::string& path, const config::Environment& env);
+
+// A feed's poll settings from the config (pure, but for mapping files read
+// through `env`).  Fails when a mapping does not load.
+Result<FeedSettings> BuildFeedSettings(const config::FeedConfig& feed,
+                                       const config::DaemonConfig& daemon,
+                                       const config::Environment& env);
+
+// [daemon] and [[host]] limits as PollQueue takes them (pure).
+PolitenessLimits BuildLimits(const config::Config& config);
+
+// Who gets an alert of `rule`: the rule's own receivers, then those of the
+// first matching route and of each later matching route while the matching
+// routes say `continue`; no duplicates, in that order (pure).
+std::vector<std::string> RouteReceivers(const rules::Rule& rule,
+                                        const std::vector<config::RouteConfig>& routes);
+
+// The rules as storage's Matcher: one AlertCandidate per rule that fires,
+// with its routed receivers and its evidence.
+storage::Matcher MakeMatcher(std::shared_ptr<const rules::RuleEngine> engine,
+                             std::vector<config::RouteConfig> routes);
+
+// The record step over a Store: RecordFetch with the matcher for polls that
+// returned a feed, SaveFeedState for the rest.  Keeps each feed's last
+// RecordCounts for reports.
+class StoreSink final : public FeedSink {
+ public:
+  StoreSink(storage::Store& store, storage::Matcher matcher,
+            std::function<UtcTime()> now = nullptr);
+
+  Status RecordItems(const FeedSettings& feed, const FeedState& state,
+                     const std::vector<Item>& items) override;
+  Status SaveState(const FeedState& state) override;
+
+  // The counts of the feed's last RecordItems (zeros if none).
+  storage::RecordCounts LastCounts(const std::string& feed_id) const;
+
+ private:
+  storage::Store& store_;
+  storage::Matcher matcher_;
+  std::function<UtcTime()> now_;
+  std::map<std::string, storage::RecordCounts> last_;
+};
+
+}  // namespace mineral::daemon
