@@ -86,9 +86,10 @@ struct DaemonConfig {
 };
 
 // [[host]]: overrides of [daemon]'s per-host limits for one host name.
+// Loaded configs hold the [daemon] value for what a [[host]] leaves out.
 struct HostConfig {
   std::string name;         // "www.sec.gov" (lower case)
-  int connections = 0;      // default [daemon] per_host_connections
+  int connections = 2;      // default [daemon] per_host_connections
   Duration min_spacing{0};  // default [daemon] per_host_min_spacing
   SourceLocation where;
 };

@@ -103,6 +103,26 @@ constexpr LiteralSecretKey kLiteralSecretKeys[] = {
     {"token", "secret_file, secret_env or secret_credential"},
 };
 
+// Keys people write from other tools' configs that are too far from ours
+// for an edit-distance hint.
+std::string RenamedKeyHint(std::string_view section, std::string_view key) {
+  struct Renamed {
+    std::string_view section, key, ours;
+  };
+  static constexpr Renamed kRenamed[] = {
+      {"feed", "interval", "default_interval"},
+      {"daemon", "interval", "default_interval"},
+      {"daemon", "timeout", "total_timeout"},
+      {"daemon", "concurrency", "max_concurrency"},
+  };
+  for (const Renamed& r : kRenamed) {
+    if (r.section == section && r.key == key) {
+      return std::string(kHintDash) + "did you mean '" + std::string(r.ours) + "'?";
+    }
+  }
+  return "";
+}
+
 bool IsWebKind(ReceiverKind kind) {
   return kind == ReceiverKind::kWebhook || kind == ReceiverKind::kSlack ||
          kind == ReceiverKind::kDiscord || kind == ReceiverKind::kTeams;
@@ -202,6 +222,13 @@ struct FeedDraft {
   std::optional<std::string> user_agent;
 };
 
+// A [[host]]: what it leaves out is [daemon]'s, settled at the end.
+struct HostDraft {
+  HostConfig host;
+  std::optional<int> connections;
+  std::optional<Duration> min_spacing;
+};
+
 struct Reference {
   std::string id;
   SourceLocation where;
@@ -294,7 +321,9 @@ class Loader {
       const std::string message =
           section.empty() ? "unknown top-level key " + Quoted(name)
                           : "unknown key " + Quoted(name) + " in " + std::string(section);
-      Error(key_where, message + DidYouMean(name, KeysOf(section)));
+      std::string hint = DidYouMean(name, KeysOf(section));
+      if (hint.empty()) hint = RenamedKeyHint(section, name);
+      Error(key_where, message + hint);
       return std::nullopt;
     }
     Value v;
@@ -921,7 +950,8 @@ class Loader {
   // [[host]]
 
   void ParseHost(const SourceFile& file, const toml::table& table) {
-    HostConfig host;
+    HostDraft draft;
+    HostConfig& host = draft.host;
     host.where = At(file, table.source().begin);
     bool has_name = false;
     for (auto& [name, value] : ReadTable(file, "host", table, "name", &has_name)) {
@@ -937,15 +967,15 @@ class Loader {
           host.name = v->str;
         }
       } else if (name == "connections") {
-        if (CheckPositive(*v, name)) host.connections = static_cast<int>(v->integer);
+        if (CheckPositive(*v, name)) draft.connections = static_cast<int>(v->integer);
       } else if (name == "min_spacing") {
-        host.min_spacing = v->duration;
+        draft.min_spacing = v->duration;
       } else {
         Unhandled(*v, name);
       }
     }
     if (!has_name) Error(host.where, "host has no 'name'");
-    hosts_.push_back(std::move(host));
+    hosts_.push_back(std::move(draft));
   }
 
   // -------------------------------------------------------------------------
@@ -1236,7 +1266,11 @@ class Loader {
                             feed.user_agent == kDefaultUserAgent);
       config.feeds.push_back(std::move(feed));
     }
-    config.hosts = std::move(hosts_);
+    for (HostDraft& draft : hosts_) {
+      draft.host.connections = draft.connections.value_or(daemon.per_host_connections);
+      draft.host.min_spacing = draft.min_spacing.value_or(daemon.per_host_min_spacing);
+      config.hosts.push_back(std::move(draft.host));
+    }
     config.receivers = std::move(receivers_);
     config.routes = std::move(routes_);
     std::vector<std::string_view> receiver_ids;
@@ -1295,7 +1329,7 @@ class Loader {
   std::string database_;            // as written, resolved against state_dir in Settle
   std::map<std::string, std::pair<Duration, SourceLocation>> daemon_poll_;
   std::vector<FeedDraft> feeds_;
-  std::vector<HostConfig> hosts_;
+  std::vector<HostDraft> hosts_;
   std::vector<ReceiverConfig> receivers_;
   std::vector<RouteConfig> routes_;
   std::vector<Reference> receiver_refs_;

@@ -225,7 +225,8 @@ conections = 1
 )");
   const std::vector<std::string> expected = {
       "main.toml:1:1: unknown top-level key 'rule' — did you mean 'rules'?\nrule = [\"r.toml\"]\n^",
-      "main.toml:5:1: unknown key 'interval' in feed\ninterval = \"1h\"\n^",
+      "main.toml:5:1: unknown key 'interval' in feed — did you mean 'default_interval'?\n"
+      "interval = \"1h\"\n^",
       "main.toml:6:1: unknown key 'tag' in feed — did you mean 'tags'?\ntag = [\"x\"]\n^",
       "main.toml:10:1: unknown key 'enable' in receiver — did you mean 'enabled'?\n"
       "enable = false\n^",
@@ -663,6 +664,19 @@ connections = 2
   CHECK(result.config.hosts.at(0).name == "www.sec.gov");
   CHECK(result.config.hosts.at(0).connections == 1);
   CHECK(result.config.hosts.at(0).min_spacing == milliseconds(150));
+
+  // What a host leaves out is [daemon]'s.
+  ConfigResult inherited = Parse(R"(
+[daemon]
+per_host_connections = 4
+per_host_min_spacing = "1s"
+[[host]]
+name = "asx.api.markitdigital.com"
+connections = 1
+)");
+  REQUIRE(inherited.ok());
+  CHECK(inherited.config.hosts.at(0).connections == 1);
+  CHECK(inherited.config.hosts.at(0).min_spacing == seconds(1));
 }
 
 TEST_CASE("includes: globs relative to the including file, in order") {
