@@ -4,7 +4,8 @@
 # installed.  Run as root (CI and the dev machines are root).
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --fuzz   also clang-14 and libFuzzer's runtime
-#   scripts/install-deps.sh --bench  also python3-feedparser (peer figures)
+#   scripts/install-deps.sh --bench  also python3-feedparser (peer figures) and
+#                                    nginx-light (the poll benchmark's server)
 set -eu
 
 packages="cmake ninja-build g++ pkg-config git python3 tzdata
@@ -15,7 +16,7 @@ packages="cmake ninja-build g++ pkg-config git python3 tzdata
 for arg in "$@"; do
   case "$arg" in
     --fuzz) packages="$packages clang-14 libclang-rt-14-dev" ;;
-    --bench) packages="$packages python3-feedparser" ;;
+    --bench) packages="$packages python3-feedparser nginx-light" ;;
     *) echo "usage: $0 [--fuzz] [--bench]" >&2; exit 2 ;;
   esac
 done
