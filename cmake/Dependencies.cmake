@@ -39,3 +39,4 @@ find_package(CURL REQUIRED)
 find_package(SQLiteCpp REQUIRED)
 find_package(OpenSSL REQUIRED)  # HMAC for webhook signatures; TLS test servers
 find_package(Threads REQUIRED)
+pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
