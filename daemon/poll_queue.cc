@@ -75,6 +75,12 @@ std::vector<size_t> PollQueue::TakeDue(SteadyTime now) {
   return started;
 }
 
+void PollQueue::MarkRunning(size_t feed, const std::string& host) {
+  hosts_[host].running += 1;
+  running_ += 1;
+  started_[feed] = host;
+}
+
 void PollQueue::Finished(size_t feed) {
   auto it = started_.find(feed);
   if (it == started_.end()) return;

@@ -50,6 +50,10 @@ class PollQueue {
   // running until Finished.
   std::vector<size_t> TakeDue(SteadyTime now);
 
+  // Counts `feed` as running on `host` without it having been queued: a
+  // poll still in flight when the queue was rebuilt (config reload).
+  void MarkRunning(size_t feed, const std::string& host);
+
   // A running feed ended; its host slot is free again.
   void Finished(size_t feed);
 

@@ -70,37 +70,84 @@ Scheduler::~Scheduler() {
 }
 
 void Scheduler::SetFeeds(std::vector<FeedSettings> feeds, const std::vector<FeedState>& states) {
-  std::unordered_map<std::string, const FeedState*> by_id;
-  for (const FeedState& state : states) by_id[state.feed_id] = &state;
+  std::unordered_map<std::string, const FeedState*> stored;
+  for (const FeedState& state : states) stored[state.feed_id] = &state;
+  // What is known now (a reload): the live state beats the stored one.
+  std::unordered_map<std::string, std::pair<FeedSettings, FeedState>> live;
+  std::unordered_map<std::string, std::string> old_hosts;
+  for (size_t i = 0; i < feeds_.size(); ++i) {
+    std::string id = feeds_[i].spec.id;
+    old_hosts[id] = hosts_[i];
+    live.emplace(std::move(id), std::make_pair(std::move(feeds_[i]), std::move(states_[i])));
+  }
+
   feeds_ = std::move(feeds);
   states_.clear();
   hosts_.clear();
-  for (const FeedSettings& feed : feeds_) {
-    auto it = by_id.find(feed.spec.id);
+  index_by_id_.clear();
+  for (size_t i = 0; i < feeds_.size(); ++i) {
+    const FeedSettings& feed = feeds_[i];
     FeedState state;
-    if (it != by_id.end()) {
-      state = *it->second;
-    } else {
-      state.feed_id = feed.spec.id;
+    state.feed_id = feed.spec.id;
+    if (auto it = live.find(feed.spec.id); it != live.end()) {
+      state = it->second.second;
+      if (it->second.first.spec.url != feed.spec.url) {
+        // A new URL is a new feed to the server: no validators, no redirect.
+        state.url.clear();
+        state.etag.clear();
+        state.last_modified.clear();
+        state.next_poll_at.reset();
+      }
+    } else if (auto s = stored.find(feed.spec.id); s != stored.end()) {
+      state = *s->second;
     }
     if (state.url.empty()) state.url = feed.spec.url;
     hosts_.push_back(HostKey(state.url));
     states_.push_back(std::move(state));
+    index_by_id_[feed.spec.id] = i;
   }
+
+  if (!running_) return;
+  // Rebuild the queue over the new indices.  Polls in flight keep their
+  // host slots; their results find their feed by id when they arrive.
+  queue_ = PollQueue(options_.limits);
+  const UtcTime now = options_.now();
+  const Clock::time_point steady_now = Clock::now();
+  for (size_t i = 0; i < feeds_.size(); ++i) {
+    if (in_flight_.contains(feeds_[i].spec.id)) {
+      queue_.MarkRunning(i, hosts_[i]);
+    } else {
+      Schedule(i, now, steady_now);
+    }
+  }
+  // Removed feeds still in flight hold their host slot until they land,
+  // under indices no feed has.
+  orphans_.clear();
+  size_t orphan_index = std::numeric_limits<size_t>::max();
+  for (const std::string& id : in_flight_) {
+    if (index_by_id_.contains(id)) continue;
+    orphans_[id] = orphan_index;
+    queue_.MarkRunning(orphan_index--, old_hosts[id]);
+  }
+  timer_.cancel();
+  Wake();
+}
+
+void Scheduler::Schedule(size_t index, UtcTime now, Clock::time_point steady_now) {
+  // Wall-clock due time to monotonic, once: overdue feeds are due now.
+  Clock::time_point due = steady_now;
+  if (states_[index].next_poll_at && *states_[index].next_poll_at > now)
+    due += *states_[index].next_poll_at - now;
+  queue_.Schedule(index, hosts_[index], due);
 }
 
 void Scheduler::Run() {
   once_ = false;
   stopped_ = false;
+  running_ = true;
   const UtcTime now = options_.now();
   const Clock::time_point steady_now = Clock::now();
-  for (size_t i = 0; i < feeds_.size(); ++i) {
-    // Wall-clock due time to monotonic, once: overdue feeds are due now.
-    Clock::time_point due = steady_now;
-    if (states_[i].next_poll_at && *states_[i].next_poll_at > now)
-      due += *states_[i].next_poll_at - now;
-    queue_.Schedule(i, hosts_[i], due);
-  }
+  for (size_t i = 0; i < feeds_.size(); ++i) Schedule(i, now, steady_now);
   Wake();
 }
 
@@ -120,6 +167,7 @@ void Scheduler::PollOnce(std::function<void()> done) {
 
 void Scheduler::Stop() {
   stopped_ = true;
+  running_ = false;
   timer_.cancel();
   http_.CancelAll();
 }
@@ -142,14 +190,28 @@ void Scheduler::ArmTimer() {
 
 void Scheduler::StartPoll(size_t index) {
   net::HttpRequest request = BuildRequest(feeds_[index], states_[index]);
+  in_flight_.insert(feeds_[index].spec.id);
   http_.Fetch(std::move(request),
-              [this, index, alive = std::weak_ptr<bool>(alive_)](net::HttpResponse response) {
+              [this, id = feeds_[index].spec.id,
+               alive = std::weak_ptr<bool>(alive_)](net::HttpResponse response) {
                 if (alive.expired()) return;
-                OnResponse(index, std::move(response));
+                OnResponse(id, std::move(response));
               });
 }
 
-void Scheduler::OnResponse(size_t index, net::HttpResponse response) {
+void Scheduler::OnResponse(const std::string& feed_id, net::HttpResponse response) {
+  in_flight_.erase(feed_id);
+  auto found = index_by_id_.find(feed_id);
+  if (found == index_by_id_.end()) {
+    // Removed by a reload while in flight: free its slot, drop the result.
+    if (auto orphan = orphans_.find(feed_id); orphan != orphans_.end()) {
+      queue_.Finished(orphan->second);
+      orphans_.erase(orphan);
+    }
+    Wake();
+    return;
+  }
+  const size_t index = found->second;
   queue_.Finished(index);
   if (response.error == net::FetchError::kCancelled) return;  // Stop(): state unchanged
 
@@ -216,10 +278,8 @@ void Scheduler::OnResponse(size_t index, net::HttpResponse response) {
       done();
       return;
     }
-  } else if (!stopped_) {
-    Clock::time_point due = Clock::now();
-    if (state.next_poll_at && *state.next_poll_at > now) due += *state.next_poll_at - now;
-    queue_.Schedule(index, hosts_[index], due);
+  } else if (running_) {
+    Schedule(index, now, Clock::now());
   }
   Wake();
 }

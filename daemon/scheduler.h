@@ -19,6 +19,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "daemon/poll_queue.h"
@@ -71,8 +73,17 @@ class Scheduler {
   Scheduler& operator=(const Scheduler&) = delete;
 
   // The feeds to poll and their stored states (matched by feed id; a feed
-  // without one starts fresh, due at once).  Call before Run or PollOnce.
+  // without one starts fresh, due at once).
+  //
+  // While Run is polling this is a reload: feeds are matched by id; a kept
+  // feed keeps its in-memory state and its place in time (a changed URL
+  // starts it afresh, without validators); a new feed is due at once; a
+  // removed feed is dropped, and a poll of it still in flight is discarded.
+  // Polls in flight keep counting against the limits.
   void SetFeeds(std::vector<FeedSettings> feeds, const std::vector<FeedState>& states);
+
+  // New politeness limits (reload); applied from the next SetFeeds.
+  void SetLimits(const PolitenessLimits& limits) { options_.limits = limits; }
 
   // Polls every feed whenever it is due, until Stop().
   void Run();
@@ -97,8 +108,9 @@ class Scheduler {
  private:
   void Wake();
   void StartPoll(size_t index);
-  void OnResponse(size_t index, net::HttpResponse response);
+  void OnResponse(const std::string& feed_id, net::HttpResponse response);
   void ArmTimer();
+  void Schedule(size_t index, UtcTime now, std::chrono::steady_clock::time_point steady_now);
 
   boost::asio::io_context& io_;
   net::HttpClient& http_;
@@ -109,6 +121,10 @@ class Scheduler {
   std::vector<FeedSettings> feeds_;
   std::vector<FeedState> states_;
   std::vector<std::string> hosts_;
+  std::unordered_map<std::string, size_t> index_by_id_;
+  std::unordered_set<std::string> in_flight_;        // feed ids with a poll running
+  std::unordered_map<std::string, size_t> orphans_;  // removed while in flight -> queue index
+  bool running_ = false;                             // Run() and not stopped
   std::function<void(const PollReport&)> on_polled_;
   std::function<void()> once_done_;
   size_t once_left_ = 0;

@@ -375,5 +375,61 @@ TEST_CASE("Run polls again when the next poll comes due", "[scheduler]") {
   CHECK(std::count(sink.calls.begin(), sink.calls.end(), "items:later:3") == 0);
 }
 
+TEST_CASE("a reload while running adds, keeps and removes feeds", "[scheduler]") {
+  HttpTestServer server;
+  server.Route("/a", Reply(200, Rss(3)));
+  server.Route("/b", Reply(200, Rss(3)));
+  server.Route("/c", Reply(200, Rss(3)));
+  TestReply slow = Reply(200, Rss(3));
+  slow.mode = TestReply::Mode::kDrip;
+  slow.drip_interval = 2ms;
+  server.Route("/slow", slow);
+  boost::asio::io_context io;
+  net::CurlHttpClient http(io);
+  RecordingSink sink;
+  SchedulerOptions options;
+  options.random = [] { return 0.5; };
+  Scheduler scheduler(io, http, sink, options);
+  auto feed = [&](const std::string& id, const std::string& path) {
+    FeedSettings f = Harness::Feed(id, server.Url(path));
+    f.policy.min_interval = 1s;
+    f.policy.default_interval = 1s;
+    f.policy.max_interval = 1s;
+    return f;
+  };
+  scheduler.SetFeeds({feed("a", "/a"), feed("b", "/b"), feed("gone-soon", "/slow")}, {});
+  scheduler.Run();
+  io.run_for(300ms);
+  const FeedState a_before = scheduler.states()[0];
+  CHECK(a_before.polls == 1);
+  // Reload: b removed, c added, a kept (its state with it), the slow one
+  // removed while its poll may still be in flight.
+  scheduler.SetFeeds({feed("a", "/a"), feed("c", "/c")}, {});
+  CHECK(scheduler.states()[0].polls == 1);
+  CHECK(scheduler.states()[0].next_poll_at == a_before.next_poll_at);
+  io.run_for(1500ms);
+  scheduler.Stop();
+  io.run_for(100ms);
+  CHECK(server.Requests("/c").size() >= 1);
+  CHECK(server.Requests("/b").size() == 1);  // never again after the reload
+  CHECK(server.Requests("/a").size() >= 2);
+  CHECK(scheduler.in_flight() == 0);
+  CHECK(std::count(sink.calls.begin(), sink.calls.end(), "items:gone-soon:3") <= 1);
+}
+
+TEST_CASE("a reload that changes a feed's URL starts it afresh", "[scheduler]") {
+  HttpTestServer server;
+  server.Route("/old", Reply(200, Rss(3), {{"ETag", "\"old\""}}));
+  server.Route("/new", Reply(200, Rss(3)));
+  Harness h;
+  h.PollOne(server.Url("/old"));
+  REQUIRE(h.states[0].etag == "\"old\"");
+  h.scheduler.Run();  // running: SetFeeds now reconciles
+  h.scheduler.SetFeeds({Harness::Feed("f", server.Url("/new"))}, {});
+  CHECK(h.scheduler.states()[0].url == server.Url("/new"));
+  CHECK(h.scheduler.states()[0].etag.empty());
+  h.scheduler.Stop();
+}
+
 }  // namespace
 }  // namespace mineral::daemon
