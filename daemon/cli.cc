@@ -7,6 +7,7 @@
 #include "daemon/feeds_command.h"
 #include "daemon/match_command.h"
 #include "daemon/parse_command.h"
+#include "daemon/run_command.h"
 #include "daemon/tag_command.h"
 
 namespace mineral::daemon {
@@ -57,6 +58,7 @@ constexpr char kUsage[] =
     "  tag       print the minerals, countries and clauses each item is about\n"
     "  match     print which rules of a rules file fire on each item\n"
     "  check     validate a config or rules file without running anything\n"
+    "  run       run the daemon: poll, match, record, serve /metrics (see run --help)\n"
     "  poll-once poll every feed of a config once, record and match, then exit\n"
     "  feeds     list every feed's health from the database\n"
     "  help      show this help, or `help COMMAND` for one command\n"
@@ -96,6 +98,8 @@ int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream&
       out << kMatchHelp;
     } else if (rest[0] == "check") {
       out << kCheckHelp;
+    } else if (rest[0] == "run") {
+      out << kRunHelp;
     } else if (rest[0] == "poll-once") {
       out << kPollOnceHelp;
     } else if (rest[0] == "feeds") {
@@ -110,6 +114,7 @@ int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream&
   if (command == "tag") return RunTagCommand(rest, in, out, err);
   if (command == "match") return RunMatchCommand(rest, in, out, err);
   if (command == "check") return RunCheck(rest, in, out, err);
+  if (command == "run") return RunDaemonCommand(rest, out, err);
   if (command == "poll-once") return RunPollOnceCommand(rest, out, err);
   if (command == "feeds") return RunFeedsCommand(rest, out, err);
   err << "mineral-alertd: no such command: " << command << "\n"

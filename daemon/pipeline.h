@@ -62,6 +62,9 @@ class StoreSink final : public FeedSink {
                      const std::vector<Item>& items) override;
   Status SaveState(const FeedState& state) override;
 
+  // A reload's rules, for the next record (items being recorded keep theirs).
+  void SetMatcher(storage::Matcher matcher) { matcher_ = std::move(matcher); }
+
   // The counts of the feed's last RecordItems (zeros if none).
   storage::RecordCounts LastCounts(const std::string& feed_id) const;
 

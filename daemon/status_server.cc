@@ -9,6 +9,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <set>
 
 namespace mineral::daemon {
 
@@ -36,7 +37,14 @@ struct StatusServer::Impl : std::enable_shared_from_this<Impl> {
 
   asio::awaitable<void> Serve(tcp::socket socket) {
     auto self = shared_from_this();
-    beast::tcp_stream stream(std::move(socket));
+    auto owned = std::make_shared<beast::tcp_stream>(std::move(socket));
+    beast::tcp_stream& stream = *owned;
+    open.insert(owned);
+    struct Forget {
+      Impl& impl;
+      std::shared_ptr<beast::tcp_stream> stream;
+      ~Forget() { impl.open.erase(stream); }
+    } forget{*this, owned};
     beast::flat_buffer buffer;
     for (;;) {
       stream.expires_after(std::chrono::seconds(10));
@@ -76,6 +84,9 @@ struct StatusServer::Impl : std::enable_shared_from_this<Impl> {
 
   tcp::acceptor acceptor;
   StatusHandler handler;
+  // Connections being served, so Stop can end keep-alive ones at once
+  // instead of waiting out their deadline.
+  std::set<std::shared_ptr<beast::tcp_stream>> open;
 };
 
 Result<std::unique_ptr<StatusServer>> StatusServer::Start(asio::io_context& io,
@@ -123,6 +134,7 @@ uint16_t StatusServer::port() const {
 void StatusServer::Stop() {
   boost::system::error_code ignored;
   impl_->acceptor.close(ignored);
+  for (const auto& stream : impl_->open) stream->socket().close(ignored);
 }
 
 }  // namespace mineral::daemon

@@ -37,7 +37,8 @@ class StatusServer {
   StatusServer& operator=(const StatusServer&) = delete;
 
   uint16_t port() const;
-  // Stops accepting; connections in progress finish on their own deadline.
+  // Stops accepting and closes every open connection (a reply being written
+  // is cut short: the client retries).
   void Stop();
 
   struct Impl;

@@ -1,0 +1,229 @@
+// `mineral-alertd run` end to end: the real binary, started as a child
+// process with a config on disk, polling a real HTTP server on 127.0.0.1,
+// recording into a real SQLite file, answering on its status address, and
+// taking SIGHUP and SIGTERM.  Every process started is stopped by its PID.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "net/curl_http_client.h"
+#include "tests/testkit/http_test_server.h"
+
+extern char** environ;
+
+namespace mineral::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using testkit::HttpTestServer;
+using testkit::TestReply;
+using testkit::TestRequest;
+
+uint16_t FreePort() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+void Write(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+}
+
+std::string ReadAll(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The daemon as a child process; SIGKILLed by PID if a test ends early.
+class Daemon {
+ public:
+  Daemon(const fs::path& config, const fs::path& log) : log_(log) {
+    std::string binary = MINERAL_BINARY;
+    std::string config_arg = config.string();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    char* argv[] = {binary.data(), const_cast<char*>("run"), const_cast<char*>("--config"),
+                    config_arg.data(), nullptr};
+    REQUIRE(posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv, environ) == 0);
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~Daemon() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  void Signal(int signal) { ::kill(pid_, signal); }
+  // The exit code, or nullopt if still running after `wait`.
+  std::optional<int> Wait(std::chrono::milliseconds wait) {
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return std::nullopt;
+  }
+  std::string Log() const { return ReadAll(log_); }
+
+ private:
+  pid_t pid_ = -1;
+  fs::path log_;
+};
+
+// GETs from the daemon's status server.
+struct StatusClient {
+  boost::asio::io_context io;
+  net::CurlHttpClient http{io};
+  std::string base;
+  net::HttpResponse Get(const std::string& path) {
+    std::optional<net::HttpResponse> out;
+    net::HttpRequest r;
+    r.url = base + path;
+    r.total_timeout = 2s;
+    http.Fetch(r, [&](net::HttpResponse resp) { out = std::move(resp); });
+    io.restart();
+    while (!out) io.run_one_for(50ms);
+    return *out;
+  }
+  // Polls `path` until `pred` holds for its body (or 15 s pass).
+  bool WaitFor(const std::string& path, const std::function<bool(const net::HttpResponse&)>& pred) {
+    auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (pred(Get(path))) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+};
+
+bool Has(const net::HttpResponse& r, const std::string& text) {
+  return r.status == 200 && r.body.find(text) != std::string::npos;
+}
+
+std::string Rss(const std::vector<std::string>& titles) {
+  std::string xml = "<rss version=\"2.0\"><channel><title>Wire</title>";
+  int n = 0;
+  for (const std::string& t : titles)
+    xml += "<item><title>" + t + "</title><guid>g" + std::to_string(++n) + "</guid></item>";
+  return xml + "</channel></rss>";
+}
+
+TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTERM", "[run]") {
+  HttpTestServer server;
+  std::atomic<int> version = 1;
+  server.Route("/wire", [&version](const TestRequest&) {
+    std::vector<std::string> titles = {"Copper market quiet"};
+    if (version >= 2) titles.push_back("China bans gallium exports to the US");
+    if (version >= 3) titles.push_back("Chile imposes lithium export ban");
+    TestReply r;
+    r.body = Rss(titles);
+    return r;
+  });
+
+  const fs::path dir = fs::temp_directory_path() / ("mineral-run-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const uint16_t port = FreePort();
+  const std::string gallium_rule =
+      "[[rule]]\nid = \"gallium-ban\"\nseverity = \"critical\"\n"
+      "when = 'mineral:gallium AND clause:export-ban'\n";
+  const std::string lithium_rule =
+      "[[rule]]\nid = \"lithium-ban\"\nseverity = \"warning\"\n"
+      "when = 'mineral:lithium AND clause:export-ban'\n";
+  Write(dir / "rules.toml", gallium_rule);
+  const std::string config =
+      "rules = [\"rules.toml\"]\n"
+      "[daemon]\nstate_dir = \"state\"\nstatus_listen = \"127.0.0.1:" +
+      std::to_string(port) +
+      "\"\nmin_interval = \"1s\"\ndefault_interval = \"1s\"\nmax_interval = \"1s\"\n"
+      "[[feed]]\nid = \"wire\"\nurl = \"" +
+      server.Url("/wire") + "\"\n";
+  Write(dir / "config.toml", config);
+
+  Daemon daemon(dir / "config.toml", dir / "daemon.log");
+  StatusClient status;
+  status.base = "http://127.0.0.1:" + std::to_string(port);
+  REQUIRE(status.WaitFor("/readyz", [](const auto& r) { return r.status == 200; }));
+  CHECK(status.Get("/healthz").body == "ok\n");
+  // The first poll is the baseline: the copper item is stored, not alerted.
+  REQUIRE(status.WaitFor("/metrics",
+                         [](const auto& r) { return Has(r, "mineral_items_new_total 1\n"); }));
+  CHECK(Has(status.Get("/metrics"), "mineral_alerts_total 0\n"));
+
+  version = 2;  // a matching item appears
+  REQUIRE(status.WaitFor("/alerts.json", [](const auto& r) {
+    return Has(r, "[critical] gallium-ban: China bans gallium exports to the US");
+  }));
+  net::HttpResponse metrics = status.Get("/metrics");
+  CHECK(Has(metrics, "mineral_alerts_total 1\n"));
+  CHECK(Has(metrics, "mineral_matches_total{rule=\"gallium-ban\"} 1\n"));
+  CHECK(Has(metrics, "mineral_feeds{health=\"ok\"} 1\n"));
+  CHECK(Has(status.Get("/alerts.atom"), "<title>[critical] gallium-ban: China bans"));
+
+  // SIGHUP with a broken rules file: refused, the old rules keep running.
+  Write(dir / "rules.toml", "[[rule]]\nid = \"broken\"\nwhen = 'mineral:galium'\n");
+  daemon.Signal(SIGHUP);
+  REQUIRE(status.WaitFor("/metrics", [](const auto& r) {
+    return Has(r, "mineral_config_reloads_total{result=\"error\"} 1\n");
+  }));
+  CHECK_THAT(daemon.Log(), Catch::Contains("reload refused: keeping the running config"));
+  CHECK_THAT(daemon.Log(), Catch::Contains("did you mean 'gallium'?"));
+  CHECK(status.Get("/readyz").status == 200);
+
+  // SIGHUP with a changed rule set: the lithium rule now fires.
+  Write(dir / "rules.toml", gallium_rule + lithium_rule);
+  daemon.Signal(SIGHUP);
+  REQUIRE(status.WaitFor("/metrics", [](const auto& r) {
+    return Has(r, "mineral_config_reloads_total{result=\"ok\"} 1\n");
+  }));
+  version = 3;
+  REQUIRE(status.WaitFor("/alerts.json", [](const auto& r) {
+    return Has(r, "[warning] lithium-ban: Chile imposes lithium export ban");
+  }));
+  CHECK(Has(status.Get("/metrics"), "mineral_alerts_total 2\n"));
+
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.Wait(10s) == 0);
+  std::string log = daemon.Log();
+  CHECK_THAT(log, Catch::Contains("<6>started config="));
+  CHECK_THAT(log, Catch::Contains("<6>stopping signal=TERM"));
+  CHECK_THAT(log, Catch::EndsWith("<6>stopped\n"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("run: a bad config exits 2 with the error on stderr", "[run]") {
+  const fs::path dir =
+      fs::temp_directory_path() / ("mineral-run-bad-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  Write(dir / "config.toml", "[daemon]\nstate_dri = \"x\"\n");
+  Daemon daemon(dir / "config.toml", dir / "daemon.log");
+  CHECK(daemon.Wait(10s) == 2);
+  CHECK_THAT(daemon.Log(), Catch::StartsWith("<3>\"config invalid\"") &&
+                               Catch::Contains("did you mean 'state_dir'?"));
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace mineral::daemon
