@@ -39,17 +39,9 @@ std::vector<UtcTime> ItemTimes(const std::vector<Item>& items) {
 }  // namespace
 
 std::string HostKey(const std::string& url) {
-  size_t start = url.find("://");
-  if (start == std::string::npos) return "";
-  std::string scheme = url.substr(0, start);
-  if (scheme == "file") return "";
-  start += 3;
-  size_t end = url.find_first_of("/?#", start);
-  std::string authority = url.substr(start, end == std::string::npos ? url.npos : end - start);
-  size_t at = authority.rfind('@');
-  if (at != std::string::npos) authority.erase(0, at + 1);
-  for (char& c : authority) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return authority;
+  // All local files share one line; everything else queues per authority.
+  if (url.starts_with("file:")) return "";
+  return net::UrlAuthority(url);
 }
 
 Scheduler::Scheduler(boost::asio::io_context& io, net::HttpClient& http, FeedSink& sink,

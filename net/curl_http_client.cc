@@ -51,18 +51,6 @@ std::string SchemeOf(std::string_view url) {
   return Lowercase(url.substr(0, colon));
 }
 
-std::string HostOf(std::string_view url) {
-  size_t start = url.find("://");
-  if (start == std::string_view::npos) return "";
-  start += 3;
-  size_t end = url.find_first_of("/?#", start);
-  std::string_view authority =
-      url.substr(start, end == std::string_view::npos ? url.npos : end - start);
-  size_t at = authority.rfind('@');
-  if (at != std::string_view::npos) authority.remove_prefix(at + 1);
-  return Lowercase(authority);
-}
-
 bool IsRedirectStatus(long status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
@@ -150,6 +138,18 @@ std::string_view HttpResponse::Header(std::string_view name) const {
 }
 
 std::string CurlVersion() { return curl_version(); }
+
+std::string UrlAuthority(std::string_view url) {
+  size_t start = url.find("://");
+  if (start == std::string_view::npos) return "";
+  start += 3;
+  size_t end = url.find_first_of("/?#", start);
+  std::string_view authority =
+      url.substr(start, end == std::string_view::npos ? url.npos : end - start);
+  size_t at = authority.rfind('@');
+  if (at != std::string_view::npos) authority.remove_prefix(at + 1);
+  return Lowercase(authority);
+}
 
 // One request, possibly over several redirect hops (each hop is the same easy
 // handle, re-added to the multi handle with the next URL).
@@ -364,7 +364,7 @@ struct CurlHttpClient::Impl {
     if (static_cast<int>(response.redirects.size()) >= transfer.request.max_redirects) {
       response.error = FetchError::kTooManyRedirects;
       response.error_message = "more than " + std::to_string(transfer.request.max_redirects) +
-                               " redirects from " + HostOf(transfer.request.url);
+                               " redirects from " + UrlAuthority(transfer.request.url);
       return false;
     }
     std::string scheme = SchemeOf(target);
@@ -385,7 +385,7 @@ struct CurlHttpClient::Impl {
     } else {
       transfer.leading_permanent = false;
     }
-    bool same_host = HostOf(target) == HostOf(transfer.url);
+    bool same_host = UrlAuthority(target) == UrlAuthority(transfer.url);
     transfer.url = target;
     transfer.visited.insert(target);
     response.body.clear();
@@ -476,13 +476,13 @@ struct CurlHttpClient::Impl {
         response.error = FetchError::kTooLarge;
         response.error_message = "body larger than " +
                                  std::to_string(transfer->request.max_body_bytes) + " bytes from " +
-                                 HostOf(transfer->url);
+                                 UrlAuthority(transfer->url);
       } else {
         response.error = ClassifyCurlError(code);
         const char* detail = curl_easy_strerror(code);
         response.error_message =
             std::string(detail) + " (" +
-            (SchemeOf(transfer->url) == "file" ? transfer->url : HostOf(transfer->url)) + ")";
+            (SchemeOf(transfer->url) == "file" ? transfer->url : UrlAuthority(transfer->url)) + ")";
       }
     }
     if (response.error == FetchError::kNone) {

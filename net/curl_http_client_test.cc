@@ -58,6 +58,13 @@ struct Fixture {
   }
 };
 
+TEST_CASE("UrlAuthority: host and port, lower case, no user info", "[net]") {
+  CHECK(UrlAuthority("https://User:pw@Example.ORG:8443/x?y#z") == "example.org:8443");
+  CHECK(UrlAuthority("http://127.0.0.1:9/") == "127.0.0.1:9");
+  CHECK(UrlAuthority("https://www.sec.gov?x") == "www.sec.gov");
+  CHECK(UrlAuthority("not a url").empty());
+}
+
 TEST_CASE("200: status, headers, body and the request we sent", "[net]") {
   HttpTestServer server;
   server.Route("/feed",

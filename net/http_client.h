@@ -70,6 +70,10 @@ enum class FetchError {
 // "resolve", "connect", "timeout", ...; "" for kNone.
 const char* FetchErrorName(FetchError error);
 
+// The authority of an absolute URL, lower case, without user info:
+// "https://U@Example.org:8443/x" -> "example.org:8443"; "" when there is none.
+std::string UrlAuthority(std::string_view url);
+
 struct Redirect {
   int status = 0;  // 301, 302, 303, 307, 308
   std::string from;
