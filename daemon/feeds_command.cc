@@ -145,7 +145,7 @@ Result<std::unique_ptr<storage::Database>> OpenStore(const Pipeline& pipeline) {
     return Status::IoError("cannot create state_dir " + pipeline.config.daemon.state_dir + ": " +
                            ec.message());
   }
-  return storage::Database::Open(pipeline.config.daemon.database, {});
+  return storage::Database::Open(pipeline.config.daemon.database, DaemonDatabaseOptions());
 }
 
 }  // namespace

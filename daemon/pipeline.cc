@@ -32,6 +32,12 @@ bool AnyOf(const std::vector<std::string>& wanted, const std::vector<std::string
 
 }  // namespace
 
+storage::DatabaseOptions DaemonDatabaseOptions() {
+  storage::DatabaseOptions options;
+  options.cache_bytes = 8 << 20;
+  return options;
+}
+
 Result<FeedSettings> BuildFeedSettings(const config::FeedConfig& feed,
                                        const config::DaemonConfig& daemon,
                                        const config::Environment& env) {

@@ -13,6 +13,7 @@
 #include "daemon/poll_queue.h"
 #include "daemon/scheduler.h"
 #include "rules/engine.h"
+#include "storage/database.h"
 #include "storage/store.h"
 
 namespace mineral::daemon {
@@ -29,6 +30,11 @@ struct Pipeline {
 // feed's settings (mappings resolved).  Errors: InvalidArgument holding every
 // error, one per line group, positioned.
 Result<Pipeline> LoadPipeline(const std::string& path, const config::Environment& env);
+
+// How the daemon and its commands open the store: an 8 MiB page cache (the
+// library's 64 MiB default suits bulk ingest; a daemon with 10,000 feeds
+// must stay under 64 MiB in all).
+storage::DatabaseOptions DaemonDatabaseOptions();
 
 // A feed's poll settings from the config (pure, but for mapping files read
 // through `env`).  Fails when a mapping does not load.

@@ -96,7 +96,7 @@ class Daemon {
 
     std::error_code fs_error;
     std::filesystem::create_directories(pipeline_.config.daemon.state_dir, fs_error);
-    auto store = storage::Database::Open(pipeline_.config.daemon.database, {});
+    auto store = storage::Database::Open(pipeline_.config.daemon.database, DaemonDatabaseOptions());
     if (!store.ok()) {
       log_.Error("database unavailable",
                  {{"path", pipeline_.config.daemon.database}, {"error", store.status().message()}});
@@ -125,7 +125,7 @@ class Daemon {
     options.limits = pipeline_.limits;
     scheduler_ = std::make_unique<Scheduler>(io_, *http_, *sink_, options);
     scheduler_->OnPolled([this](const PollReport& r) { OnPolled(r); });
-    scheduler_->SetFeeds(pipeline_.feeds, *states);
+    HandFeedsToScheduler(*states);
 
     if (!StartStatusServer()) return kExitUsage;
     WarnInsecureFeeds();
@@ -136,7 +136,7 @@ class Daemon {
     ready_ = true;
     notifier_.Ready();
     log_.Info("started", {{"config", config_path_},
-                          {"feeds", static_cast<long long>(pipeline_.feeds.size())},
+                          {"feeds", static_cast<long long>(scheduler_->feeds().size())},
                           {"rules", static_cast<long long>(pipeline_.engine->rules().rules.size())},
                           {"database", pipeline_.config.daemon.database},
                           {"status", status_ ? StatusAddress() : std::string("off")}});
@@ -144,6 +144,14 @@ class Daemon {
   }
 
  private:
+  // The scheduler keeps the one copy of the feed list (10,000 feeds' settings
+  // are megabytes): the pipeline's and the config's are dropped.
+  void HandFeedsToScheduler(const std::vector<FeedState>& states) {
+    scheduler_->SetFeeds(std::move(pipeline_.feeds), states);
+    pipeline_.feeds = {};
+    pipeline_.config.feeds = {};
+  }
+
   std::vector<FeedSpec> Specs() const {
     std::vector<FeedSpec> specs;
     for (const FeedSettings& f : pipeline_.feeds) specs.push_back(f.spec);
@@ -163,7 +171,7 @@ class Daemon {
 
  private:
   void WarnInsecureFeeds() {
-    for (const FeedSettings& f : pipeline_.feeds) {
+    for (const FeedSettings& f : scheduler_->feeds()) {
       if (!f.verify_tls)
         log_.Warn("TLS verification off", {{"feed", f.spec.id}, {"url", f.spec.url}});
     }
@@ -374,11 +382,11 @@ class Daemon {
       log_.Warn("status_listen changed: takes effect at the next start");
     sink_->SetMatcher(CountingMatcher());
     scheduler_->SetLimits(pipeline_.limits);
-    scheduler_->SetFeeds(pipeline_.feeds, *states);
+    HandFeedsToScheduler(*states);
     WarnInsecureFeeds();
     metrics_.Add("mineral_config_reloads_total", {{"result", "ok"}});
     log_.Info("reloaded",
-              {{"feeds", static_cast<long long>(pipeline_.feeds.size())},
+              {{"feeds", static_cast<long long>(scheduler_->feeds().size())},
                {"rules", static_cast<long long>(pipeline_.engine->rules().rules.size())}});
     notifier_.Ready();
   }
