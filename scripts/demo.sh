@@ -1,20 +1,21 @@
 #!/bin/sh
-# Builds mineral-alertd (release preset) and runs its main job on the bundled
-# sample feeds in examples/feeds/, offline: every feed is parsed and its items
-# printed as JSON lines, then the example rules are matched against them with
-# explanations.  (The polling daemon arrives with later issues; until then
-# parse + match is the main job.)
+# Builds mineral-alertd (release preset) and runs its main job, offline, on
+# the sample feeds bundled in examples/feeds/: the pipeline of
+# examples/demo.toml (the same rules and routes as the real-world
+# examples/mineral-alertd.toml) reads the feeds through file: URLs, records
+# every item in a fresh SQLite database under examples/demo-state/, matches
+# the rules and queues the alerts; then it lists the feeds' health and the
+# alerts with why each fired.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release >&2
 bin=build/release/daemon/mineral-alertd
-"$bin" parse examples/feeds/*.rss examples/feeds/*.atom
-"$bin" parse --map federal-register examples/feeds/federal-register-documents.json
-"$bin" parse --map asx-markitdigital examples/feeds/asx-markitdigital-announcements.json
-"$bin" parse --map asx-legacy examples/feeds/asx-company-announcements-legacy.json
-"$bin" parse --map govcn-policy-library examples/feeds/govcn-policy-library-search.json
-echo "# rules that fire on the sample feeds (rules/examples/devset-rules.toml):" >&2
-"$bin" match --explain --rules rules/examples/devset-rules.toml \
-  examples/feeds/*.rss examples/feeds/*.atom
+config=examples/demo.toml
+rm -rf examples/demo-state  # a fresh start: every sample item is new
+"$bin" check --config "$config"
+echo "# one polling cycle over the sample feeds:" >&2
+"$bin" poll-once --config "$config"
+echo "# the feeds' health:" >&2
+"$bin" feeds --config "$config"
