@@ -23,7 +23,7 @@
 namespace mineral::daemon {
 
 const char kRunHelp[] =
-    "usage: mineral-alertd run --config FILE [--log-format text|json]\n"
+    "usage: mineral-alertd run --config FILE [--once] [--log-format text|json]\n"
     "\n"
     "Runs the daemon in the foreground: polls every enabled feed when it is\n"
     "due, records new items, matches the rules and queues alerts in the\n"
@@ -42,6 +42,9 @@ const char kRunHelp[] =
     "Under systemd (Type=notify): READY=1 once the database is migrated and\n"
     "the rules compiled, STATUS= with counts, WATCHDOG=1 while the loop runs\n"
     "and the database answers, STOPPING=1 on shutdown.\n"
+    "\n"
+    "--once polls every feed once, now, then stops as on SIGTERM and exits 0\n"
+    "(for cron, and for the demo).\n"
     "\n"
     "signals: SIGHUP reloads the config and rules; a bad file is reported and\n"
     "the running config stays.  SIGTERM or SIGINT stops polling, cancels\n"
@@ -129,7 +132,11 @@ class Daemon {
 
     if (!StartStatusServer()) return kExitUsage;
     WarnInsecureFeeds();
-    scheduler_->Run();
+    if (once_) {
+      scheduler_->PollOnce([this] { Shutdown("cycle done"); });
+    } else {
+      scheduler_->Run();
+    }
     WaitForSignal();
     if (notifier_.WatchdogInterval()) PingWatchdog();
     UpdateStatus();
@@ -164,6 +171,8 @@ class Daemon {
   }
 
  public:
+  void SetOnce() { once_ = true; }
+
   void ForceLogFormat(LogFormat format) {
     log_format_forced_ = true;
     log_.SetFormat(format);
@@ -348,7 +357,7 @@ class Daemon {
         Reload();
         WaitForSignal();
       } else {
-        Shutdown(signal);
+        Shutdown(signal == SIGTERM ? "TERM" : "INT");
       }
     });
   }
@@ -391,11 +400,12 @@ class Daemon {
     notifier_.Ready();
   }
 
-  void Shutdown(int signal) {
+  void Shutdown(const char* why) {
+    if (stopping_) return;
     stopping_ = true;
     notifier_.Stopping();
-    log_.Info("stopping", {{"signal", signal == SIGTERM ? "TERM" : "INT"},
-                           {"in_flight", static_cast<long long>(scheduler_->in_flight())}});
+    log_.Info("stopping",
+              {{"reason", why}, {"in_flight", static_cast<long long>(scheduler_->in_flight())}});
     // Cancel and drain: no new polls, polls in flight end as cancelled and
     // leave their feeds' state as it was; then the loop runs out of work.
     scheduler_->Stop();
@@ -412,6 +422,7 @@ class Daemon {
   Logger& log_;
   std::string config_path_;
   bool log_format_forced_ = false;
+  bool once_ = false;
   Pipeline pipeline_;
   std::unique_ptr<storage::Database> store_;
   std::unique_ptr<net::CurlHttpClient> http_;
@@ -433,6 +444,7 @@ class Daemon {
 int RunDaemonCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string config_path;
   std::optional<LogFormat> format;
+  bool once = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "-h" || args[i] == "--help") {
       out << kRunHelp;
@@ -440,6 +452,8 @@ int RunDaemonCommand(const std::vector<std::string>& args, std::ostream& out, st
     }
     if (args[i] == "--config" && i + 1 < args.size()) {
       config_path = args[++i];
+    } else if (args[i] == "--once") {
+      once = true;
     } else if (args[i] == "--log-format" && i + 1 < args.size()) {
       const std::string& f = args[++i];
       if (f == "text") {
@@ -465,6 +479,7 @@ int RunDaemonCommand(const std::vector<std::string>& args, std::ostream& out, st
   asio::io_context io;
   Daemon daemon(io, log, config_path);
   if (format) daemon.ForceLogFormat(*format);
+  if (once) daemon.SetOnce();
   const int started = daemon.Start();
   if (started != kExitOk) return started;
   io.run();

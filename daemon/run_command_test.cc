@@ -53,15 +53,17 @@ std::string ReadAll(const fs::path& path) {
 // The daemon as a child process; SIGKILLed by PID if a test ends early.
 class Daemon {
  public:
-  Daemon(const fs::path& config, const fs::path& log) : log_(log) {
+  Daemon(const fs::path& config, const fs::path& log, bool once = false) : log_(log) {
     std::string binary = MINERAL_BINARY;
     std::string config_arg = config.string();
+    std::string once_arg = once ? "--once" : "";
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    char* argv[] = {binary.data(), const_cast<char*>("run"), const_cast<char*>("--config"),
-                    config_arg.data(), nullptr};
+    char* argv[] = {
+        binary.data(),     const_cast<char*>("run"),         const_cast<char*>("--config"),
+        config_arg.data(), once ? once_arg.data() : nullptr, nullptr};
     REQUIRE(posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv, environ) == 0);
     posix_spawn_file_actions_destroy(&actions);
   }
@@ -208,8 +210,34 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   CHECK(daemon.Wait(10s) == 0);
   std::string log = daemon.Log();
   CHECK_THAT(log, Catch::Contains("<6>started config="));
-  CHECK_THAT(log, Catch::Contains("<6>stopping signal=TERM"));
+  CHECK_THAT(log, Catch::Contains("<6>stopping reason=TERM"));
   CHECK_THAT(log, Catch::EndsWith("<6>stopped\n"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("run --once: one cycle, recorded, then a clean exit", "[run]") {
+  HttpTestServer server;
+  TestReply feed;
+  feed.body = Rss({"China bans gallium exports to the US"});
+  server.Route("/wire", feed);
+  const fs::path dir =
+      fs::temp_directory_path() / ("mineral-run-once-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  Write(dir / "rules.toml",
+        "[[rule]]\nid = \"gallium-ban\"\nwhen = 'mineral:gallium AND clause:export-ban'\n");
+  Write(dir / "config.toml",
+        "rules = [\"rules.toml\"]\n[daemon]\nstate_dir = \"state\"\n"
+        "status_listen = \"\"\n[[feed]]\nid = \"wire\"\nalert_backlog = true\n"
+        "url = \"" +
+            server.Url("/wire") + "\"\n");
+  Daemon daemon(dir / "config.toml", dir / "daemon.log", /*once=*/true);
+  CHECK(daemon.Wait(15s) == 0);
+  const std::string log = daemon.Log();
+  CHECK_THAT(log,
+             Catch::Contains("<6>polled feed=wire status=200 items=1 new=1 amended=0 alerts=1"));
+  CHECK_THAT(log, Catch::Contains("<6>stopping reason=\"cycle done\""));
+  CHECK(server.Requests("/wire").size() == 1);
   fs::remove_all(dir);
 }
 
