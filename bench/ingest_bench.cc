@@ -11,6 +11,7 @@
 // Also prints the stored size per item and the time of one incremental poll
 // (K items, 90% already known) once the database holds all N items.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <time.h>
 
 #include <chrono>
 #include <cstdio>
@@ -28,6 +29,15 @@ using mineral::Item;
 using mineral::UtcTime;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// CPU time of this thread (user + system, which includes copying pages into
+// the OS cache), in seconds: on a shared machine, less noisy than the wall
+// clock, which also counts the time other processes held the cores.
+double CpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 uint64_t Mix(uint64_t x) {
   x += 0x9e3779b97f4a7c15ULL;
@@ -146,6 +156,7 @@ int main(int argc, char** argv) {
   if (!states.ok()) return 1;
 
   Clock::duration record_time{};
+  double record_cpu = 0;
   st::RecordCounts total;
   uint64_t n = 0;
   int64_t poll = 0;
@@ -158,7 +169,9 @@ int main(int argc, char** argv) {
     state.polls++;
     const UtcTime now{std::chrono::seconds{1'700'000'000 + poll * kSecondsPerPoll}};
     const Clock::time_point start = Clock::now();
+    const double cpu_start = CpuSeconds();
     auto counts = db.RecordFetch(state, batch, now, CheapMatcher);
+    record_cpu += CpuSeconds() - cpu_start;
     record_time += Clock::now() - start;
     if (!counts.ok()) {
       std::fprintf(stderr, "ingest_bench: %s\n", counts.status().ToString().c_str());
@@ -203,6 +216,7 @@ int main(int argc, char** argv) {
 
   // --- floor: bare INSERT of the same rows in one transaction --------------
   Clock::duration floor_time{};
+  double floor_cpu = 0;
   {
     SQLite::Database raw(floor_path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     raw.exec("PRAGMA journal_mode=WAL");
@@ -218,7 +232,9 @@ int main(int argc, char** argv) {
                              "language, categories, authors, origin) VALUES (?, ?, ?, ?, ?, ?, ?, "
                              "?, ?, NULL, ?, '', ?, ?, '', '')");
     Clock::time_point start = Clock::now();
+    double cpu_start = CpuSeconds();
     SQLite::Transaction txn(raw);
+    floor_cpu += CpuSeconds() - cpu_start;
     floor_time += Clock::now() - start;
     n = 0;
     for (poll = 0; n < items; ++poll) {
@@ -226,6 +242,7 @@ int main(int argc, char** argv) {
       batch.clear();
       for (int k = 0; k < per_poll && n < items; ++k) batch.push_back(MakeItem(n++, f));
       start = Clock::now();
+      cpu_start = CpuSeconds();
       for (const Item& item : batch) {
         insert.bind(1, f);
         insert.bind(2, item.key);
@@ -242,10 +259,13 @@ int main(int argc, char** argv) {
         insert.exec();
         insert.reset();
       }
+      floor_cpu += CpuSeconds() - cpu_start;
       floor_time += Clock::now() - start;
     }
     start = Clock::now();
+    cpu_start = CpuSeconds();
     txn.commit();
+    floor_cpu += CpuSeconds() - cpu_start;
     floor_time += Clock::now() - start;
   }
   const uint64_t floor_bytes = FileBytes(floor_path);
@@ -260,6 +280,8 @@ int main(int argc, char** argv) {
   std::printf("RecordFetch           %.0f items/s (%.2f s)\n", rate, Seconds(record_time));
   std::printf("floor (bare INSERT)   %.0f items/s (%.2f s)\n", floor_rate, Seconds(floor_time));
   std::printf("ratio                 %.2fx the floor's time\n", floor_rate / rate);
+  std::printf("CPU time              %.2f s, floor %.2f s: %.2fx\n", record_cpu, floor_cpu,
+              record_cpu / floor_cpu);
   std::printf("bytes per item        %.0f (floor %.0f)\n",
               static_cast<double>(bytes) / static_cast<double>(items),
               static_cast<double>(floor_bytes) / static_cast<double>(items));

@@ -245,11 +245,13 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
       return Status::IoError(path + ": cannot switch to WAL mode (journal_mode is " + mode + ")");
     }
     db->exec(options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-    db->exec("PRAGMA foreign_keys=ON");
     db->exec("PRAGMA cache_size=-" +
              std::to_string(std::max<int64_t>(options.cache_bytes / 1024, 1)));
     db->exec("PRAGMA wal_autocheckpoint=" + std::to_string(options.wal_autocheckpoint_pages));
 
+    // Steps rebuild tables, which needs foreign keys off (a pragma that is a
+    // no-op inside a transaction); each step checks them before committing.
+    db->exec("PRAGMA foreign_keys=OFF");
     const std::span<const char* const> steps = MigrationSteps();
     const int current = CurrentSchemaVersion();
     while (true) {
@@ -263,9 +265,16 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
       }
       if (version == current) break;
       db->exec(steps[static_cast<size_t>(version)]);
+      SQLite::Statement check(*db, "PRAGMA foreign_key_check");
+      if (check.executeStep()) {
+        return Status::IoError(path + ": migrating to schema version " +
+                               std::to_string(version + 1) + " broke a reference from table " +
+                               check.getColumn(0).getString());
+      }
       db->exec("PRAGMA user_version = " + std::to_string(version + 1));
       txn.commit();
     }
+    db->exec("PRAGMA foreign_keys=ON");
 
     // A crash between claim and outcome: deliver again (at-least-once; the
     // idempotency key lets the receiver drop the repeat).
@@ -417,7 +426,7 @@ Result<RecordCounts> Database::RecordFetch(const FeedState& state, const std::ve
         Stmt s =
             Prepare("SELECT id, content_hash, last_seen FROM items WHERE feed = ? AND key = ?");
         s->bind(1, ctx.feed.id);
-        s->bind(2, item.key);
+        s->bindNoCopy(2, item.key);
         if (s->executeStep()) {
           known.emplace(s->getColumn(0).getInt64(), FromSql(s->getColumn(1).getInt64()));
           last_seen = s->getColumn(2).getInt64();
@@ -570,14 +579,21 @@ void Database::RaiseOrJoin(RecordContext& ctx, int64_t item_id, const Item& item
   const std::vector<int64_t> keys = ClusterKeys(candidate.rule_id, story);
   const ClusterOptions& co = options_.cluster;
   const int64_t now = ToUnix(ctx.now);
-  const int64_t oldest = now - std::max(co.window, co.doc_number_window).count();
   std::set<int64_t> seen;
   std::optional<int64_t> join;
   for (size_t k = 0; k < keys.size() && !join; ++k) {
+    // The document-number key (first, when there is one) finds stories of the
+    // same number, which join within doc_number_window.  A story found by a
+    // title key can only join within `window`: had both numbers been equal,
+    // the number key would have found it already, and different numbers
+    // never join.  So title keys need not look further back (most stories a
+    // title key finds are not the same story, and each costs an item read).
+    const bool number_key = k == 0 && !story.doc_number.empty();
+    const int64_t oldest = now - (number_key ? co.doc_number_window : co.window).count();
     Stmt s = Prepare(
         "SELECT a.id, a.doc_number, a.created_at, i.title, i.summary_text, i.content_text "
         "FROM alert_keys k JOIN alerts a ON a.id = k.alert JOIN items i ON i.id = a.item "
-        "WHERE k.key = ? AND a.rule_id = ? AND a.kind = 'new' AND a.created_at >= ? "
+        "WHERE k.key = ?1 AND k.created_at >= ?3 AND a.rule_id = ?2 AND a.kind = 'new' "
         "ORDER BY a.id");
     s->bind(1, keys[k]);
     s->bindNoCopy(2, candidate.rule_id);
@@ -607,9 +623,10 @@ void Database::RaiseOrJoin(RecordContext& ctx, int64_t item_id, const Item& item
   const int64_t alert_id = InsertAlert(ctx, item_id, item, hash, "new", candidate, story);
   if (alert_id == 0) return;
   for (int64_t key : keys) {
-    Stmt s = Prepare("INSERT OR IGNORE INTO alert_keys (key, alert) VALUES (?, ?)");
+    Stmt s = Prepare("INSERT OR IGNORE INTO alert_keys (key, created_at, alert) VALUES (?, ?, ?)");
     s->bind(1, key);
-    s->bind(2, alert_id);
+    s->bind(2, now);
+    s->bind(3, alert_id);
     s->exec();
   }
 }

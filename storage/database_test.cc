@@ -76,6 +76,64 @@ TEST_CASE("Open migrates every earlier version") {
   }
 }
 
+// Version 1 kept alert_keys without the alert's time.  A store written by
+// version 1 (made here by writing one now and turning its alert_keys back
+// into the version 1 table) migrates, and its stories still gather reprints.
+TEST_CASE("A version 1 store migrates with its story keys") {
+  TempDir dir;
+  const std::string path = dir.File("v1.db");
+  const UtcTime t0{std::chrono::seconds{1'750'000'000}};
+  auto matcher = [](const Item&) {
+    AlertCandidate c;
+    c.rule_id = "r";
+    c.severity = "warning";
+    c.receivers = {"hook"};
+    c.evidence = {{"gallium", "title", 0, 7}};
+    return std::vector<AlertCandidate>{c};
+  };
+  auto item = [](const std::string& key, const std::string& title) {
+    Item i;
+    i.key = key;
+    i.title = title;
+    i.summary_text = "China suspended its ban on exports of gallium and germanium to the US.";
+    return i;
+  };
+  FeedState a;
+  a.feed_id = "a";
+  FeedState b;
+  b.feed_id = "b";
+  {
+    auto db = OpenOk(path);
+    REQUIRE(
+        db->SyncFeeds({Spec("a", "https://a.example/", true), Spec("b", "https://b/", true)}).ok());
+    auto first = db->RecordFetch(
+        a, {item("k1", "China suspends ban on gallium and germanium exports to US")}, t0, matcher);
+    REQUIRE(first.ok());
+    REQUIRE(first->alerts == 1);
+  }
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+    raw.exec(
+        "CREATE TABLE old_keys (key INTEGER NOT NULL, alert INTEGER NOT NULL REFERENCES alerts(id) "
+        "ON DELETE CASCADE, PRIMARY KEY (key, alert)) WITHOUT ROWID;"
+        "INSERT INTO old_keys SELECT key, alert FROM alert_keys;"
+        "DROP TABLE alert_keys; ALTER TABLE old_keys RENAME TO alert_keys;"
+        "CREATE INDEX alert_keys_alert ON alert_keys(alert);"
+        "PRAGMA user_version = 1;");
+  }
+  auto db = OpenOk(path);
+  CHECK(db->SchemaVersion() == CurrentSchemaVersion());
+  auto reprint = db->RecordFetch(
+      b, {item("k2", "UPDATE 1-China suspends ban on gallium and germanium exports to US")},
+      t0 + std::chrono::hours(1), matcher);
+  REQUIRE(reprint.ok());
+  CHECK(reprint->alerts == 0);
+  CHECK(reprint->clustered == 1);
+  SQLite::Database raw(path, SQLite::OPEN_READONLY);
+  CHECK(raw.execAndGet("SELECT count(*) FROM alert_keys WHERE created_at = 1750000000").getInt() ==
+        raw.execAndGet("SELECT count(*) FROM alert_keys").getInt());
+}
+
 TEST_CASE("Open refuses a database from a newer version, naming both versions") {
   TempDir dir;
   const std::string path = dir.File("new.db");
@@ -87,7 +145,7 @@ TEST_CASE("Open refuses a database from a newer version, naming both versions") 
   REQUIRE_FALSE(db.ok());
   CHECK(db.status().code() == Status::Code::kUnsupported);
   CHECK(db.status().message() ==
-        path + ": database schema version 7 is newer than this mineral-alertd supports (1)");
+        path + ": database schema version 7 is newer than this mineral-alertd supports (2)");
   // The refusal left the file alone.
   SQLite::Database raw(path, SQLite::OPEN_READONLY);
   CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 7);

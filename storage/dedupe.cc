@@ -296,6 +296,13 @@ size_t IntersectionSize(const std::vector<uint64_t>& a, const std::vector<uint64
   return n;
 }
 
+// |a ∩ b| / |a ∪ b| of two sorted sets; 0 when either is empty.
+double Jaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+  if (a.empty() || b.empty()) return 0;
+  const size_t common = IntersectionSize(a, b);
+  return static_cast<double>(common) / static_cast<double>(a.size() + b.size() - common);
+}
+
 }  // namespace
 
 uint64_t Fnv1a64(std::string_view bytes, uint64_t seed) {
@@ -351,11 +358,7 @@ std::vector<std::string> StoryWords(std::string_view text) {
 }
 
 double TitleSimilarity(std::string_view a, std::string_view b) {
-  const std::vector<uint64_t> sa = HashedSet(StoryWords(a), false);
-  const std::vector<uint64_t> sb = HashedSet(StoryWords(b), false);
-  if (sa.empty() || sb.empty()) return 0;
-  const size_t common = IntersectionSize(sa, sb);
-  return static_cast<double>(common) / static_cast<double>(sa.size() + sb.size() - common);
+  return Jaccard(HashedSet(StoryWords(a), false), HashedSet(StoryWords(b), false));
 }
 
 double TextContainment(std::string_view a, std::string_view b) {
@@ -395,17 +398,20 @@ bool SameStory(const StoryText& existing, const StoryText& candidate,
   if (!existing.doc_number.empty() && !candidate.doc_number.empty()) {
     return existing.doc_number == candidate.doc_number;
   }
-  const double title = TitleSimilarity(existing.title, candidate.title);
-  const bool short_title = std::min(StoryWords(existing.title).size(),
-                                    StoryWords(candidate.title).size()) < options.min_title_words;
+  const std::vector<std::string> existing_words = StoryWords(existing.title);
+  const std::vector<std::string> candidate_words = StoryWords(candidate.title);
+  const double title = Jaccard(HashedSet(existing_words, false), HashedSet(candidate_words, false));
+  const bool short_title =
+      std::min(existing_words.size(), candidate_words.size()) < options.min_title_words;
   if (existing.text.empty() || candidate.text.empty()) {
     // Nothing else to compare: only long, near-identical titles.
     return !short_title && title >= options.min_title_similarity_alone;
   }
-  const double text = TextContainment(existing.text, candidate.text);
-  return title >= options.min_title_similarity &&
-         text >= (short_title ? options.min_text_containment_short_title
-                              : options.min_text_containment);
+  // Most candidates a title key finds share a word or two, not the story:
+  // decide on the title before paying for the texts' bigrams.
+  if (title < options.min_title_similarity) return false;
+  return TextContainment(existing.text, candidate.text) >=
+         (short_title ? options.min_text_containment_short_title : options.min_text_containment);
 }
 
 uint64_t ContentHash(const Item& item) {

@@ -10,6 +10,9 @@
 
 namespace mineral::storage {
 
+// Steps run with foreign keys off, so that they may rebuild a table; the
+// references are checked (PRAGMA foreign_key_check) before each commits.
+
 // Every step's SQL (one or more statements), oldest first.
 std::span<const char* const> MigrationSteps();
 
