@@ -1,10 +1,12 @@
 #include "daemon/cli.h"
 
+#include <chrono>
 #include <ostream>
 
 #include "config/environment.h"
 #include "daemon/check_command.h"
 #include "daemon/feeds_command.h"
+#include "daemon/history_command.h"
 #include "daemon/match_command.h"
 #include "daemon/parse_command.h"
 #include "daemon/run_command.h"
@@ -61,6 +63,9 @@ constexpr char kUsage[] =
     "  run       run the daemon: poll, match, record, serve /metrics (see run --help)\n"
     "  poll-once poll every feed of a config once, record and match, then exit\n"
     "  feeds     list every feed's health from the database\n"
+    "  alerts    list recent alerts with their sources and delivery states\n"
+    "  history   show an item's or an alert's trail, fetched to delivered\n"
+    "  backtest  run a rules file over stored items; report what would fire\n"
     "  help      show this help, or `help COMMAND` for one command\n"
     "\n"
     "options:\n"
@@ -104,6 +109,12 @@ int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream&
       out << kPollOnceHelp;
     } else if (rest[0] == "feeds") {
       out << kFeedsHelp;
+    } else if (rest[0] == "alerts") {
+      out << kAlertsHelp;
+    } else if (rest[0] == "history") {
+      out << kHistoryHelp;
+    } else if (rest[0] == "backtest") {
+      out << kBacktestHelp;
     } else {
       err << "mineral-alertd: no such command: " << rest[0] << "\n";
       return kExitUsage;
@@ -117,6 +128,11 @@ int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream&
   if (command == "run") return RunDaemonCommand(rest, out, err);
   if (command == "poll-once") return RunPollOnceCommand(rest, out, err);
   if (command == "feeds") return RunFeedsCommand(rest, out, err);
+  const UtcTime now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (command == "alerts") return RunAlertsCommand(rest, now, out, err);
+  if (command == "history") return RunHistoryCommand(rest, out, err);
+  if (command == "backtest") return RunBacktestCommand(rest, now, out, err);
   err << "mineral-alertd: no such command: " << command << "\n"
       << "run `mineral-alertd --help` for the list\n";
   return kExitUsage;

@@ -4,7 +4,6 @@
 #include <rapidjson/writer.h>
 
 #include <boost/asio/io_context.hpp>
-#include <filesystem>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
@@ -125,29 +124,6 @@ void StateJson(Writer<StringBuffer>& w, const FeedState& s) {
   str("last_modified", s.last_modified);
 }
 
-// The config, or exit code 2 with every error printed.
-bool LoadOrReport(const std::string& path, Pipeline& pipeline, std::ostream& err) {
-  config::RealEnvironment env;
-  Result<Pipeline> loaded = LoadPipeline(path, env);
-  if (!loaded.ok()) {
-    err << loaded.status().message() << "\n";
-    return false;
-  }
-  for (const std::string& warning : loaded->warnings) err << warning << "\n";
-  pipeline = std::move(loaded).value();
-  return true;
-}
-
-Result<std::unique_ptr<storage::Database>> OpenStore(const Pipeline& pipeline) {
-  std::error_code ec;
-  std::filesystem::create_directories(pipeline.config.daemon.state_dir, ec);
-  if (ec) {
-    return Status::IoError("cannot create state_dir " + pipeline.config.daemon.state_dir + ": " +
-                           ec.message());
-  }
-  return storage::Database::Open(pipeline.config.daemon.database, DaemonDatabaseOptions());
-}
-
 }  // namespace
 
 int RunPollOnceCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -155,9 +131,9 @@ int RunPollOnceCommand(const std::vector<std::string>& args, std::ostream& out, 
   int code = kExitOk;
   if (!ParseOptions(args, kPollOnceHelp, options, out, err, code)) return code;
   Pipeline pipeline;
-  if (!LoadOrReport(options.config, pipeline, err)) return kExitUsage;
+  if (!LoadPipelineOrReport(options.config, pipeline, err)) return kExitUsage;
 
-  auto store = OpenStore(pipeline);
+  auto store = OpenStore(pipeline.config, false);
   if (!store.ok()) {
     err << "mineral-alertd: " << store.status().message() << "\n";
     return kExitFailure;
@@ -262,8 +238,8 @@ int RunFeedsCommand(const std::vector<std::string>& args, std::ostream& out, std
   int code = kExitOk;
   if (!ParseOptions(args, kFeedsHelp, options, out, err, code)) return code;
   Pipeline pipeline;
-  if (!LoadOrReport(options.config, pipeline, err)) return kExitUsage;
-  auto store = OpenStore(pipeline);
+  if (!LoadPipelineOrReport(options.config, pipeline, err)) return kExitUsage;
+  auto store = OpenStore(pipeline.config, false);
   if (!store.ok()) {
     err << "mineral-alertd: " << store.status().message() << "\n";
     return kExitFailure;

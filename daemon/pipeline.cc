@@ -1,6 +1,8 @@
 #include "daemon/pipeline.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <ostream>
 
 #include "config/config_rules.h"
 #include "feeds/json_mapping.h"
@@ -163,6 +165,37 @@ Result<Pipeline> LoadPipeline(const std::string& path, const config::Environment
   if (!errors.empty()) return Status::InvalidArgument(JoinLines(errors));
   p.limits = BuildLimits(p.config);
   return p;
+}
+
+bool LoadPipelineOrReport(const std::string& path, Pipeline& pipeline, std::ostream& err) {
+  config::RealEnvironment env;
+  Result<Pipeline> loaded = LoadPipeline(path, env);
+  if (!loaded.ok()) {
+    err << loaded.status().message() << "\n";
+    return false;
+  }
+  for (const std::string& warning : loaded->warnings) err << warning << "\n";
+  pipeline = std::move(loaded).value();
+  return true;
+}
+
+Result<std::unique_ptr<storage::Database>> OpenStore(const config::Config& config, bool read_only) {
+  storage::DatabaseOptions options = DaemonDatabaseOptions();
+  options.read_only = read_only;
+  std::error_code ec;
+  if (read_only) {
+    if (!std::filesystem::exists(config.daemon.database, ec)) {
+      return Status::NotFound(config.daemon.database +
+                              ": no database yet (no feed has been polled)");
+    }
+  } else {
+    std::filesystem::create_directories(config.daemon.state_dir, ec);
+    if (ec) {
+      return Status::IoError("cannot create state_dir " + config.daemon.state_dir + ": " +
+                             ec.message());
+    }
+  }
+  return storage::Database::Open(config.daemon.database, options);
 }
 
 StoreSink::StoreSink(storage::Store& store, storage::Matcher matcher, std::function<UtcTime()> now)

@@ -3,6 +3,7 @@
 // store and the rules.  Shared by `run`, `poll-once` and `feeds`.
 #pragma once
 
+#include <iosfwd>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,6 +42,16 @@ storage::DatabaseOptions DaemonDatabaseOptions();
 Result<FeedSettings> BuildFeedSettings(const config::FeedConfig& feed,
                                        const config::DaemonConfig& daemon,
                                        const config::Environment& env);
+
+// LoadPipeline for a CLI command: on error prints every message to `err`
+// and returns false (the command exits 2); prints the warnings either way.
+bool LoadPipelineOrReport(const std::string& path, Pipeline& pipeline, std::ostream& err);
+
+// Opens the config's database ([daemon] database, under state_dir).  With
+// `read_only` (commands that only look), the file must exist and be at the
+// current schema, and nothing in it changes: outbox rows a running daemon
+// has in flight stay in flight.  Otherwise state_dir is created if need be.
+Result<std::unique_ptr<storage::Database>> OpenStore(const config::Config& config, bool read_only);
 
 // [daemon] and [[host]] limits as PollQueue takes them (pure).
 PolitenessLimits BuildLimits(const config::Config& config);

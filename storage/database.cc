@@ -178,6 +178,12 @@ StoredItem ReadItem(const SQLite::Statement& s, int first) {
   return out;
 }
 
+Status NewerSchema(const std::string& path, int version, int current) {
+  return Status::Unsupported(path + ": database schema version " + std::to_string(version) +
+                             " is newer than this mineral-alertd supports (" +
+                             std::to_string(current) + ")");
+}
+
 // Items seen again keep last_seen fresh only this coarsely: an incremental
 // poll then writes nothing for the items it has already recorded.
 constexpr int64_t kLastSeenGranularity = 24 * 3600;
@@ -235,6 +241,7 @@ Database::Stmt Database::Prepare(const char* sql) {
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
                                                  const DatabaseOptions& options) {
   try {
+    if (options.read_only) return OpenReadOnly(path, options);
     auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
                                                  static_cast<int>(options.busy_timeout.count()),
                                                  options.vfs);
@@ -258,11 +265,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
       // IMMEDIATE: two processes opening an old file at once migrate it once.
       SQLite::Transaction txn(*db, SQLite::TransactionBehavior::IMMEDIATE);
       const int version = db->execAndGet("PRAGMA user_version").getInt();
-      if (version > current) {
-        return Status::Unsupported(path + ": database schema version " + std::to_string(version) +
-                                   " is newer than this mineral-alertd supports (" +
-                                   std::to_string(current) + ")");
-      }
+      if (version > current) return NewerSchema(path, version, current);
       if (version == current) break;
       db->exec(steps[static_cast<size_t>(version)]);
       SQLite::Statement check(*db, "PRAGMA foreign_key_check");
@@ -283,6 +286,23 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
   } catch (const std::exception& e) {
     return Status::IoError(path + ": " + e.what());
   }
+}
+
+Result<std::unique_ptr<Database>> Database::OpenReadOnly(const std::string& path,
+                                                         const DatabaseOptions& options) {
+  auto db = std::make_unique<SQLite::Database>(
+      path, SQLite::OPEN_READONLY, static_cast<int>(options.busy_timeout.count()), options.vfs);
+  db->exec("PRAGMA cache_size=-" +
+           std::to_string(std::max<int64_t>(options.cache_bytes / 1024, 1)));
+  const int version = db->execAndGet("PRAGMA user_version").getInt();
+  const int current = CurrentSchemaVersion();
+  if (version > current) return NewerSchema(path, version, current);
+  if (version < current) {
+    return Status::Unsupported(path + ": database schema version " + std::to_string(version) +
+                               " needs migrating to " + std::to_string(current) +
+                               " (run `mineral-alertd poll-once` or the daemon once)");
+  }
+  return std::unique_ptr<Database>(new Database(std::move(db), options));
 }
 
 int Database::SchemaVersion() {

@@ -43,6 +43,11 @@ struct DatabaseOptions {
   size_t max_text_bytes = 64 * 1024;
   // Cross-source clustering (storage/dedupe.h).
   ClusterOptions cluster;
+  // Open for reading only (CLI queries beside a running daemon): nothing is
+  // migrated or written, so outbox rows in flight stay in flight; a
+  // database at another schema version than the current one is refused
+  // (default false).
+  bool read_only = false;
   // SQLite VFS name, "" for the default; tests register a fault-injecting one.
   std::string vfs;
 };
@@ -51,7 +56,8 @@ class Database final : public Store {
  public:
   // Opens (creating if needed) and migrates the database at `path`, then puts
   // outbox rows left in flight by a crash back to pending.  Refuses a database
-  // written by a newer schema: Unsupported, naming both versions.
+  // written by a newer schema: Unsupported, naming both versions.  With
+  // options.read_only, see there.
   static Result<std::unique_ptr<Database>> Open(const std::string& path,
                                                 const DatabaseOptions& options);
 
@@ -88,6 +94,9 @@ class Database final : public Store {
   struct RecordContext;
 
   Database(std::unique_ptr<SQLite::Database> db, const DatabaseOptions& options);
+  // Open's read_only half; throws SQLite::Exception.
+  static Result<std::unique_ptr<Database>> OpenReadOnly(const std::string& path,
+                                                        const DatabaseOptions& options);
 
   // A cached prepared statement for `sql` (a string literal: the pointer is
   // the cache key), reset with its bindings cleared.
