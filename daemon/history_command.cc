@@ -24,7 +24,9 @@ const char kAlertsHelp[] =
     "Lists the alerts raised in the last DURATION (default 24h; units ms, s,\n"
     "m, h, d, w as in the config: 90m, 30d), newest first, from the database\n"
     "under [daemon] state_dir: each alert's rule, kind (new or amended),\n"
-    "severity and document number, every source of its story (the first item,\n"
+    "severity and document number (an amended alert whose rule no longer\n"
+    "fires on the corrected item says \"no longer matches\"), every source of its story (the first "
+    "item,\n"
     "then each reprint that joined it) and its delivery state per receiver\n"
     "(pending, in-flight, delivered, dead) with attempts and the last error.\n"
     "Reads only; safe while the daemon runs.\n"
@@ -192,6 +194,8 @@ void AlertJson(Writer<StringBuffer>& w, const storage::AlertRecord& a) {
   w.Int64(a.id);
   Field(w, "rule", a.rule_id);
   Field(w, "kind", a.kind);
+  w.Key("matches");
+  w.Bool(a.matches);
   Field(w, "severity", a.severity);
   StringArray(w, "labels", a.labels);
   Field(w, "doc_number", a.doc_number);
@@ -230,6 +234,7 @@ std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 void PrintAlert(std::ostream& out, const storage::AlertRecord& a) {
   out << "alert " << a.id << "  " << FormatRfc3339(a.created_at) << "  rule=" << a.rule_id
       << "  severity=" << a.severity << "  kind=" << a.kind;
+  if (!a.matches) out << "  (no longer matches)";
   if (!a.doc_number.empty()) out << "  doc=" << a.doc_number;
   out << "\n";
   for (const storage::StoredItem& s : a.sources) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <set>
 #include <utility>
@@ -553,7 +554,7 @@ void Database::RecordAmendedItem(RecordContext& ctx, int64_t item_id, const Item
   ++ctx.counts.amended_items;
 
   // The verdicts and matched terms of the previous revision.
-  std::unordered_map<std::string, std::string> previous;
+  std::map<std::string, std::string> previous;  // ordered: alerts in rule order
   {
     Stmt s = Prepare("SELECT rule_id, terms FROM item_matches WHERE item = ?");
     s->bind(1, item_id);
@@ -570,14 +571,47 @@ void Database::RecordAmendedItem(RecordContext& ctx, int64_t item_id, const Item
   }
   if (!ctx.alerting) return;
   // Issue 5: a corrected notice alerts again only when a rule's verdict or
-  // its matched terms changed, or the rule asks for every amendment.  A rule
-  // that stops matching has no candidate (no receivers) to alert with.
+  // its matched terms changed, or the rule asks for every amendment.
+  std::set<std::string> still_matching;
   for (const AlertCandidate& candidate : candidates) {
+    still_matching.insert(candidate.rule_id);
     const auto it = previous.find(candidate.rule_id);
     const bool changed = it == previous.end() || it->second != TermSignature(candidate);
     if (!changed && !candidate.amendments) continue;
-    InsertAlert(ctx, item_id, item, hash, "amended", candidate, StoryOf(item));
+    InsertAlert(ctx, item_id, item, hash, "amended", candidate, StoryOf(item), true);
   }
+  for (const auto& [rule_id, terms] : previous) {
+    if (still_matching.count(rule_id) == 0) RaiseNoLongerMatches(ctx, item_id, item, hash, rule_id);
+  }
+}
+
+void Database::RaiseNoLongerMatches(RecordContext& ctx, int64_t item_id, const Item& item,
+                                    uint64_t hash, const std::string& rule_id) {
+  // The verdict changed: whoever was told the item matches is told it no
+  // longer does, i.e. the receivers of the rule's latest alert with this
+  // item among its sources, with that alert's severity and labels.  No such
+  // alert (the match was in the baseline, or never alerted): nobody was
+  // told, nobody is.
+  AlertCandidate candidate;
+  candidate.rule_id = rule_id;
+  int64_t previous = 0;
+  {
+    Stmt s = Prepare(
+        "SELECT a.id, a.severity, a.labels FROM alert_sources s JOIN alerts a ON a.id = s.alert "
+        "WHERE s.item = ? AND a.rule_id = ? ORDER BY a.id DESC LIMIT 1");
+    s->bind(1, item_id);
+    s->bindNoCopy(2, rule_id);
+    if (!s->executeStep()) return;
+    previous = s->getColumn(0).getInt64();
+    candidate.severity = s->getColumn(1).getString();
+    candidate.labels = Split(s->getColumn(2).getString(), kUnitSep);
+  }
+  {
+    Stmt s = Prepare("SELECT receiver FROM outbox WHERE alert = ? ORDER BY receiver");
+    s->bind(1, previous);
+    while (s->executeStep()) candidate.receivers.push_back(s->getColumn(0).getString());
+  }
+  InsertAlert(ctx, item_id, item, hash, "amended", candidate, StoryOf(item), false);
 }
 
 int64_t Database::InsertMatch(int64_t item_id, const AlertCandidate& candidate, UtcTime now) {
@@ -640,7 +674,7 @@ void Database::RaiseOrJoin(RecordContext& ctx, int64_t item_id, const Item& item
     ctx.counts.clustered += s->exec();
     return;
   }
-  const int64_t alert_id = InsertAlert(ctx, item_id, item, hash, "new", candidate, story);
+  const int64_t alert_id = InsertAlert(ctx, item_id, item, hash, "new", candidate, story, true);
   if (alert_id == 0) return;
   for (int64_t key : keys) {
     Stmt s = Prepare("INSERT OR IGNORE INTO alert_keys (key, created_at, alert) VALUES (?, ?, ?)");
@@ -653,7 +687,7 @@ void Database::RaiseOrJoin(RecordContext& ctx, int64_t item_id, const Item& item
 
 int64_t Database::InsertAlert(RecordContext& ctx, int64_t item_id, const Item& item, uint64_t hash,
                               const char* kind, const AlertCandidate& candidate,
-                              const StoryText& story) {
+                              const StoryText& story, bool matches) {
   const int64_t now = ToUnix(ctx.now);
   int64_t alert_id = 0;
   {
@@ -661,7 +695,7 @@ int64_t Database::InsertAlert(RecordContext& ctx, int64_t item_id, const Item& i
     // alerted on does not alert (or queue) twice.
     Stmt s = Prepare(
         "INSERT OR IGNORE INTO alerts (rule_id, item, revision, kind, severity, labels, evidence, "
-        "doc_number, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "doc_number, created_at, matches) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s->bindNoCopy(1, candidate.rule_id);
     s->bind(2, item_id);
     s->bind(3, ToSql(hash));
@@ -671,6 +705,7 @@ int64_t Database::InsertAlert(RecordContext& ctx, int64_t item_id, const Item& i
     s->bind(7, EncodeEvidence(candidate.evidence));
     s->bind(8, story.doc_number);
     s->bind(9, now);
+    s->bind(10, matches ? 1 : 0);
     if (s->exec() == 0) return 0;
     alert_id = db_->getLastInsertRowid();
   }
@@ -790,8 +825,8 @@ AlertRecord Database::LoadAlert(int64_t alert_id, bool with_deliveries) {
   AlertRecord a;
   {
     Stmt s = Prepare(
-        "SELECT rule_id, kind, severity, labels, evidence, doc_number, created_at FROM alerts "
-        "WHERE id = ?");
+        "SELECT rule_id, kind, severity, labels, evidence, doc_number, created_at, matches "
+        "FROM alerts WHERE id = ?");
     s->bind(1, alert_id);
     if (!s->executeStep()) return a;
     a.id = alert_id;
@@ -802,6 +837,7 @@ AlertRecord Database::LoadAlert(int64_t alert_id, bool with_deliveries) {
     a.evidence = DecodeEvidence(s->getColumn(4).getString());
     a.doc_number = s->getColumn(5).getString();
     a.created_at = FromUnix(s->getColumn(6).getInt64());
+    a.matches = s->getColumn(7).getInt() != 0;
   }
   {
     static const std::string sql = std::string("SELECT ") + kItemColumns +
@@ -863,13 +899,15 @@ Result<StoredItem> Database::FindItem(const std::string& feed_id, const std::str
 
 void Database::AppendAlertTrail(int64_t alert_id, std::vector<HistoryEvent>& events) {
   {
-    Stmt s = Prepare("SELECT created_at, rule_id, kind, severity FROM alerts WHERE id = ?");
+    Stmt s =
+        Prepare("SELECT created_at, rule_id, kind, severity, matches FROM alerts WHERE id = ?");
     s->bind(1, alert_id);
     if (!s->executeStep()) return;
     events.push_back({FromUnix(s->getColumn(0).getInt64()), "alerted",
                       "alert=" + std::to_string(alert_id) + " rule=" + s->getColumn(1).getString() +
                           " kind=" + s->getColumn(2).getString() +
-                          " severity=" + s->getColumn(3).getString()});
+                          " severity=" + s->getColumn(3).getString() +
+                          (s->getColumn(4).getInt() != 0 ? "" : " matches=no")});
   }
   {
     Stmt s = Prepare(

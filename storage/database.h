@@ -108,7 +108,10 @@ class Database final : public Store {
   void RaiseOrJoin(RecordContext& ctx, int64_t item_id, const Item& item, uint64_t hash,
                    const AlertCandidate& candidate);
   int64_t InsertAlert(RecordContext& ctx, int64_t item_id, const Item& item, uint64_t hash,
-                      const char* kind, const AlertCandidate& candidate, const StoryText& story);
+                      const char* kind, const AlertCandidate& candidate, const StoryText& story,
+                      bool matches);
+  void RaiseNoLongerMatches(RecordContext& ctx, int64_t item_id, const Item& item, uint64_t hash,
+                            const std::string& rule_id);
   void WriteFeedState(int64_t feed_row, const FeedState& state, bool baseline_done);
   Status MoveOutbox(int64_t outbox_id, const char* sql, UtcTime at, const std::string& error,
                     const char* what);

@@ -76,9 +76,10 @@ TEST_CASE("Open migrates every earlier version") {
   }
 }
 
-// Version 1 kept alert_keys without the alert's time.  A store written by
-// version 1 (made here by writing one now and turning its alert_keys back
-// into the version 1 table) migrates, and its stories still gather reprints.
+// Version 1 kept alert_keys without the alert's time, and alerts without
+// `matches`.  A store written by version 1 (made here by writing one now and
+// turning those tables back into version 1's) migrates, its alerts still
+// match, and its stories still gather reprints.
 TEST_CASE("A version 1 store migrates with its story keys") {
   TempDir dir;
   const std::string path = dir.File("v1.db");
@@ -119,6 +120,7 @@ TEST_CASE("A version 1 store migrates with its story keys") {
         "INSERT INTO old_keys SELECT key, alert FROM alert_keys;"
         "DROP TABLE alert_keys; ALTER TABLE old_keys RENAME TO alert_keys;"
         "CREATE INDEX alert_keys_alert ON alert_keys(alert);"
+        "ALTER TABLE alerts DROP COLUMN matches;"
         "PRAGMA user_version = 1;");
   }
   auto db = OpenOk(path);
@@ -130,6 +132,7 @@ TEST_CASE("A version 1 store migrates with its story keys") {
   CHECK(reprint->alerts == 0);
   CHECK(reprint->clustered == 1);
   SQLite::Database raw(path, SQLite::OPEN_READONLY);
+  CHECK(raw.execAndGet("SELECT count(*) FROM alerts WHERE matches = 1").getInt() == 1);
   CHECK(raw.execAndGet("SELECT count(*) FROM alert_keys WHERE created_at = 1750000000").getInt() ==
         raw.execAndGet("SELECT count(*) FROM alert_keys").getInt());
 }

@@ -132,7 +132,8 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_outbox ON deliveries(outbox);
 )sql";
 
-// Version 2: alert_keys carry their alert's creation time in the primary
+// Version 2: alerts say whether the rule still matches (amendments can
+// withdraw a verdict).  And alert_keys carry their alert's creation time in the primary
 // key, so a story-key lookup reads only the clustering window's alerts
 // instead of every alert that ever had the key (which grew with history: at
 // a million items, a large part of each record's time).  SQLite cannot
@@ -155,6 +156,9 @@ INSERT INTO alert_keys_v2 (key, created_at, alert)
 DROP TABLE alert_keys;
 ALTER TABLE alert_keys_v2 RENAME TO alert_keys;
 CREATE INDEX alert_keys_alert ON alert_keys(alert);
+
+-- 0: an amendment after which the rule no longer fires on the item.
+ALTER TABLE alerts ADD COLUMN matches INTEGER NOT NULL DEFAULT 1;
 )sql";
 
 constexpr std::array<const char*, 2> kSteps = {kVersion1, kVersion2};

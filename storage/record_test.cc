@@ -192,6 +192,62 @@ TEST_CASE("Amended items alert only when the verdict or terms change, or the rul
     RecordCounts c = fx.Record("a", {item}, kT0 + hours(2), matcher);
     CHECK(c.alerts == 1);
   }
+  SECTION("a rule that stops matching tells the previous alert's receivers") {
+    // Routed to other receivers now: the withdrawal goes to those who were
+    // told the item matched.
+    auto matcher = [](const Item& i) {
+      std::vector<AlertCandidate> out = GalliumMatcher(i);
+      for (AlertCandidate& c : out) c.receivers = {"pager"};
+      return out;
+    };
+    item.title = "Metals notice";
+    item.summary_text = "export controls on germanium from August";
+    RecordCounts c = fx.Record("a", {item}, kT0 + hours(2), matcher);
+    CHECK(c.amended_items == 1);
+    CHECK(c.matches == 0);
+    CHECK(c.alerts == 1);
+    CHECK(c.outbox_rows == 2);
+    auto alerts = fx.db().ListAlerts(kT0, "");
+    REQUIRE(alerts.ok());
+    REQUIRE(alerts->size() == 2);
+    const AlertRecord& withdrawn = (*alerts)[0];
+    CHECK(withdrawn.kind == "amended");
+    CHECK_FALSE(withdrawn.matches);
+    CHECK((*alerts)[1].matches);
+    CHECK(withdrawn.rule_id == "gallium");
+    CHECK(withdrawn.severity == "critical");
+    CHECK(withdrawn.labels == std::vector<std::string>{"gallium"});
+    CHECK(withdrawn.evidence.empty());
+    REQUIRE(withdrawn.sources.size() == 1);
+    CHECK(withdrawn.sources[0].item.title == "Metals notice");
+    REQUIRE(withdrawn.deliveries.size() == 2);
+    CHECK(withdrawn.deliveries[0].receiver == "hook");
+    CHECK(withdrawn.deliveries[1].receiver == "mail");
+    auto trail = fx.db().AlertHistory(withdrawn.id);
+    REQUIRE(trail.ok());
+    CHECK(trail->front().detail == "alert=" + std::to_string(withdrawn.id) +
+                                       " rule=gallium kind=amended severity=critical matches=no");
+
+    // Another correction that still does not match: nothing more to say.
+    item.summary_text = "export controls on germanium from 1 August";
+    RecordCounts again = fx.Record("a", {item}, kT0 + hours(3), matcher);
+    CHECK(again.amended_items == 1);
+    CHECK(again.alerts == 0);
+    // Matching again is a changed verdict too, for the rule's receivers now.
+    item.summary_text = "export controls on gallium and germanium";
+    RecordCounts back = fx.Record("a", {item}, kT0 + hours(4), matcher);
+    CHECK(back.alerts == 1);
+    CHECK(back.outbox_rows == 1);
+  }
+  SECTION("a match that never alerted is dropped silently when it stops") {
+    Item quiet = MakeItem("q1", "Gallium backlog", "gallium notes");
+    fx.Record("b", {quiet}, kT0 + hours(2));  // b's baseline: matched, not alerted
+    quiet.summary_text = "notes";
+    quiet.title = "Backlog";
+    RecordCounts c = fx.Record("b", {quiet}, kT0 + hours(3));
+    CHECK(c.amended_items == 1);
+    CHECK(c.alerts == 0);
+  }
   SECTION("a rule that newly fires on the corrected text alerts") {
     Item plain = MakeItem("n2", "Metals notice", "controls on some metals");
     CHECK(fx.Record("a", {plain}, kT0 + hours(2)).matches == 0);

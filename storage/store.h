@@ -73,6 +73,10 @@ struct AlertRecord {
   int64_t id = 0;
   std::string rule_id;
   std::string kind;  // "new" or "amended"
+  // False for an amendment after which the rule no longer fires on the item
+  // (then evidence is empty, and the receivers are those of the rule's
+  // previous alert on it).
+  bool matches = true;
   std::string severity;
   std::vector<std::string> labels;
   std::vector<MatchEvidence> evidence;  // of the first source
