@@ -5,7 +5,7 @@
 # examples/mineral-alertd.toml) reads the feeds through file: URLs, records
 # every item in a fresh SQLite database under examples/demo-state/, matches
 # the rules and queues the alerts; then it lists the feeds' health and the
-# alerts with why each fired.
+# alerts with their sources and delivery state.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -19,3 +19,5 @@ echo "# one polling cycle over the sample feeds:" >&2
 "$bin" poll-once --config "$config"
 echo "# the feeds' health:" >&2
 "$bin" feeds --config "$config"
+echo "# the alerts the rules raised, with their sources and receivers:" >&2
+"$bin" alerts --config "$config" --since 1d
