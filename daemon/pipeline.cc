@@ -167,6 +167,13 @@ Result<Pipeline> LoadPipeline(const std::string& path, const config::Environment
   return p;
 }
 
+storage::PruneOptions RetentionOptions(const config::DaemonConfig& daemon) {
+  storage::PruneOptions options;
+  options.max_age = std::chrono::duration_cast<std::chrono::seconds>(daemon.retention);
+  options.tombstone_max_age = std::max(options.tombstone_max_age, options.max_age);
+  return options;
+}
+
 bool LoadPipelineOrReport(const std::string& path, Pipeline& pipeline, std::ostream& err) {
   config::RealEnvironment env;
   Result<Pipeline> loaded = LoadPipeline(path, env);

@@ -37,6 +37,12 @@ Result<Pipeline> LoadPipeline(const std::string& path, const config::Environment
 // must stay under 64 MiB in all).
 storage::DatabaseOptions DaemonDatabaseOptions();
 
+// What Store::Prune keeps, from [daemon] retention (pure): items and
+// delivered alerts for `retention`; tombstones for a year, or for the
+// retention if longer, so that a key pruned from a slow feed's long backlog
+// still never counts as new.
+storage::PruneOptions RetentionOptions(const config::DaemonConfig& daemon);
+
 // A feed's poll settings from the config (pure, but for mapping files read
 // through `env`).  Fails when a mapping does not load.
 Result<FeedSettings> BuildFeedSettings(const config::FeedConfig& feed,

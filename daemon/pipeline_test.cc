@@ -85,5 +85,17 @@ TEST_CASE("feed settings: request knobs, TLS opt-out, mappings", "[pipeline]") {
   CHECK_THAT(bad.status().message(), Catch::StartsWith("feed 'fr': mapping: "));
 }
 
+TEST_CASE("RetentionOptions keeps items for [daemon] retention, tombstones at least a year") {
+  config::DaemonConfig daemon;
+  daemon.retention = std::chrono::hours(24 * 30);
+  storage::PruneOptions options = RetentionOptions(daemon);
+  CHECK(options.max_age == std::chrono::hours(24 * 30));
+  CHECK(options.tombstone_max_age == std::chrono::hours(24 * 365));
+  daemon.retention = std::chrono::hours(24 * 400);
+  options = RetentionOptions(daemon);
+  CHECK(options.max_age == std::chrono::hours(24 * 400));
+  CHECK(options.tombstone_max_age == std::chrono::hours(24 * 400));
+}
+
 }  // namespace
 }  // namespace mineral::daemon

@@ -80,7 +80,8 @@ class Daemon {
         config_path_(std::move(config_path)),
         signals_(io, SIGINT, SIGTERM, SIGHUP),
         watchdog_(io),
-        status_timer_(io) {
+        status_timer_(io),
+        prune_timer_(io) {
     DeclareMetrics();
   }
 
@@ -140,6 +141,7 @@ class Daemon {
     WaitForSignal();
     if (notifier_.WatchdogInterval()) PingWatchdog();
     UpdateStatus();
+    Prune();
     ready_ = true;
     notifier_.Ready();
     log_.Info("started", {{"config", config_path_},
@@ -336,6 +338,26 @@ class Daemon {
     });
   }
 
+  // Retention ([daemon] retention, issue 5): at start, then hourly, so the
+  // database stays bounded under constant load.  A failure is logged and
+  // retried at the next turn; it never stops polling.
+  void Prune() {
+    auto pruned = store_->Prune(WallNow(), RetentionOptions(pipeline_.config.daemon));
+    if (!pruned.ok()) {
+      log_.Error("prune failed", {{"error", pruned.status().message()}});
+    } else if (pruned->items + pruned->alerts + pruned->tombstones_dropped > 0) {
+      log_.Info("pruned",
+                {{"items", static_cast<long long>(pruned->items)},
+                 {"alerts", static_cast<long long>(pruned->alerts)},
+                 {"tombstones_added", static_cast<long long>(pruned->tombstones_added)},
+                 {"tombstones_dropped", static_cast<long long>(pruned->tombstones_dropped)}});
+    }
+    prune_timer_.expires_after(std::chrono::hours(1));
+    prune_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec && !stopping_) Prune();
+    });
+  }
+
   // WATCHDOG=1 only while this timer fires (the loop runs) and the
   // database answers; a wedged loop or store lets systemd restart us.
   void PingWatchdog() {
@@ -412,6 +434,7 @@ class Daemon {
     if (status_) status_->Stop();
     watchdog_.cancel();
     status_timer_.cancel();
+    prune_timer_.cancel();
     signals_.cancel();
     // After the cancelled polls' callbacks (posted before this), close the
     // HTTP client: its cached keep-alive connections are the last work.
@@ -434,6 +457,7 @@ class Daemon {
   asio::signal_set signals_;
   asio::steady_timer watchdog_;
   asio::steady_timer status_timer_;
+  asio::steady_timer prune_timer_;
   bool ready_ = false;
   bool stopping_ = false;
   int64_t alerts_since_start_ = 0;

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "net/curl_http_client.h"
+#include "storage/database.h"
 #include "tests/testkit/http_test_server.h"
 
 extern char** environ;
@@ -238,6 +239,51 @@ TEST_CASE("run --once: one cycle, recorded, then a clean exit", "[run]") {
              Catch::Contains("<6>polled feed=wire status=200 items=1 new=1 amended=0 alerts=1"));
   CHECK_THAT(log, Catch::Contains("<6>stopping reason=\"cycle done\""));
   CHECK(server.Requests("/wire").size() == 1);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("run prunes what [daemon] retention lets go, leaving tombstones", "[run]") {
+  HttpTestServer server;
+  TestReply feed;
+  feed.body = Rss({"Copper prices steady"});
+  server.Route("/wire", feed);
+  const fs::path dir =
+      fs::temp_directory_path() / ("mineral-run-prune-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "state");
+  Write(dir / "rules.toml", "[[rule]]\nid = \"gallium\"\nwhen = 'mineral:gallium'\n");
+  Write(dir / "config.toml",
+        "rules = [\"rules.toml\"]\n[daemon]\nstate_dir = \"state\"\nretention = \"30d\"\n"
+        "status_listen = \"\"\n[[feed]]\nid = \"wire\"\nurl = \"" +
+            server.Url("/wire") + "\"\n");
+  const std::string db_path = (dir / "state" / "mineral-alertd.db").string();
+  {
+    auto db = storage::Database::Open(db_path, {});
+    REQUIRE(db.ok());
+    FeedSpec spec;
+    spec.id = "wire";
+    spec.url = server.Url("/wire");
+    REQUIRE((*db)->SyncFeeds({spec}).ok());
+    FeedState state;
+    state.feed_id = "wire";
+    Item old;
+    old.key = "old-story";
+    old.title = "Nickel output rises";
+    const UtcTime long_ago =
+        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) -
+        std::chrono::hours(24 * 40);
+    REQUIRE((*db)
+                ->RecordFetch(state, {old}, long_ago,
+                              [](const Item&) { return std::vector<AlertCandidate>{}; })
+                .ok());
+  }
+  Daemon daemon(dir / "config.toml", dir / "daemon.log", /*once=*/true);
+  CHECK(daemon.Wait(15s) == 0);
+  CHECK_THAT(daemon.Log(),
+             Catch::Contains("<6>pruned items=1 alerts=0 tombstones_added=1 tombstones_dropped=0"));
+  auto db = storage::Database::Open(db_path, {});
+  REQUIRE(db.ok());
+  CHECK((*db)->FindItem("wire", "old-story").status().code() == Status::Code::kNotFound);
   fs::remove_all(dir);
 }
 
