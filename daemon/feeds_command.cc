@@ -39,7 +39,8 @@ const char kFeedsHelp[] =
     "Lists every configured feed's health from the database: ok, failing,\n"
     "gone (the server answered 410) or new (never polled); the last success,\n"
     "consecutive failures, when the next poll is due, average latency and the\n"
-    "last error with its HTTP status.  Reads only; polls nothing.\n"
+    "last error with its HTTP status.  Reads only (safe while the daemon\n"
+    "runs); polls nothing.\n"
     "\n"
     "exit status: 0 listed, 1 the database could not be read, 2 usage or\n"
     "configuration error\n";
@@ -239,14 +240,20 @@ int RunFeedsCommand(const std::vector<std::string>& args, std::ostream& out, std
   if (!ParseOptions(args, kFeedsHelp, options, out, err, code)) return code;
   Pipeline pipeline;
   if (!LoadPipelineOrReport(options.config, pipeline, err)) return kExitUsage;
-  auto store = OpenStore(pipeline.config, false);
-  if (!store.ok()) {
+  // Read-only: safe beside a running daemon (a read-write open would put
+  // its in-flight deliveries back to pending).  No database yet: every
+  // feed is new.
+  std::vector<FeedState> stored;
+  auto store = OpenStore(pipeline.config, /*read_only=*/true);
+  if (store.ok()) {
+    auto loaded = (*store)->LoadFeedStates();
+    if (!loaded.ok()) {
+      err << "mineral-alertd: " << loaded.status().message() << "\n";
+      return kExitFailure;
+    }
+    stored = std::move(loaded).value();
+  } else if (store.status().code() != Status::Code::kNotFound) {
     err << "mineral-alertd: " << store.status().message() << "\n";
-    return kExitFailure;
-  }
-  auto stored = (*store)->LoadFeedStates();
-  if (!stored.ok()) {
-    err << "mineral-alertd: " << stored.status().message() << "\n";
     return kExitFailure;
   }
   // Configured feeds, in config order; a feed never polled has no row yet.
@@ -255,7 +262,7 @@ int RunFeedsCommand(const std::vector<std::string>& args, std::ostream& out, std
     FeedState state;
     state.feed_id = feed.spec.id;
     state.url = feed.spec.url;
-    for (const FeedState& s : *stored) {
+    for (const FeedState& s : stored) {
       if (s.feed_id == feed.spec.id) state = s;
     }
     states.push_back(std::move(state));

@@ -133,6 +133,17 @@ TEST_CASE("poll-once: baseline, then new items alert, then 304; feeds shows heal
   CHECK_THAT(json.out, Catch::Contains("\"etag\":\"\\\"v2\\\"\""));
 }
 
+TEST_CASE("feeds before any poll: every feed new, no database created", "[poll-once]") {
+  TempDir dir;
+  Write(dir.path / "config.toml",
+        "[daemon]\nstate_dir = \"state\"\nstatus_listen = \"\"\n"
+        "[[feed]]\nid = \"a\"\nurl = \"https://example.org/a.rss\"\n");
+  Run r = Cli({"feeds", "--config", (dir.path / "config.toml").string()});
+  CHECK(r.code == kExitOk);
+  CHECK_THAT(r.out, Catch::Contains("a     new"));
+  CHECK_FALSE(fs::exists(dir.path / "state" / "mineral-alertd.db"));
+}
+
 TEST_CASE("poll-once and feeds: usage and config errors exit 2", "[poll-once]") {
   CHECK(Cli({"poll-once"}).code == kExitUsage);
   CHECK(Cli({"feeds", "--bogus"}).code == kExitUsage);
