@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cctype>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -164,8 +165,16 @@ struct Transfer {
   bool leading_permanent = true;  // every hop so far was 301/308
   bool body_too_large = false;
   Clock::time_point start;
+  // SMTP transfers (Send) use these instead of request/done/response.
+  bool smtp = false;
+  SmtpRequest smtp_request;
+  SmtpClient::Callback smtp_done;
+  SmtpResponse smtp_response;
+  curl_slist* recipients = nullptr;
+  size_t upload_offset = 0;
 
   ~Transfer() {
+    if (recipients != nullptr) curl_slist_free_all(recipients);
     if (header_list != nullptr) curl_slist_free_all(header_list);
     if (easy != nullptr) curl_easy_cleanup(easy);
   }
@@ -344,6 +353,10 @@ struct CurlHttpClient::Impl {
       if (it == transfers.end()) continue;
       curl_multi_remove_handle(multi, easy);
       Transfer& transfer = *it->second;
+      if (transfer.smtp) {
+        FinishSmtp(it, code);
+        continue;
+      }
       if (code == CURLE_OK && FollowRedirect(transfer)) continue;
       Finish(it, code);
     }
@@ -541,11 +554,115 @@ struct CurlHttpClient::Impl {
     curl_multi_add_handle(multi, easy);
   }
 
+  // --- SMTP ---
+
+  static size_t OnUpload(char* buffer, size_t size, size_t count, void* userp) {
+    auto* t = static_cast<Transfer*>(userp);
+    const std::string& message = t->smtp_request.message;
+    size_t n = std::min(size * count, message.size() - t->upload_offset);
+    std::memcpy(buffer, message.data() + t->upload_offset, n);
+    t->upload_offset += n;
+    return n;
+  }
+
+  static size_t Discard(char* /*data*/, size_t size, size_t count, void* /*userp*/) {
+    return size * count;
+  }
+
+  void ConfigureSmtp(Transfer& t) {
+    CURL* easy = t.easy;
+    const SmtpRequest& r = t.smtp_request;
+    curl_easy_setopt(easy, CURLOPT_URL, r.url.c_str());
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, &t);
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    // smtp:// with require_tls: STARTTLS or nothing (CURLUSESSL_ALL fails
+    // with CURLE_USE_SSL_FAILED when the server does not offer it).
+    curl_easy_setopt(easy, CURLOPT_USE_SSL,
+                     static_cast<long>(r.require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, r.verify_tls ? 1L : 0L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, r.verify_tls ? 2L : 0L);
+    std::string from = "<" + r.mail_from + ">";
+    curl_easy_setopt(easy, CURLOPT_MAIL_FROM, from.c_str());  // curl copies it
+    for (const std::string& rcpt : r.recipients) {
+      t.recipients = curl_slist_append(t.recipients, ("<" + rcpt + ">").c_str());
+    }
+    curl_easy_setopt(easy, CURLOPT_MAIL_RCPT, t.recipients);
+    if (!r.username.empty()) {
+      curl_easy_setopt(easy, CURLOPT_USERNAME, r.username.c_str());
+      curl_easy_setopt(easy, CURLOPT_PASSWORD, r.password.c_str());
+    }
+    curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(easy, CURLOPT_READFUNCTION, &Impl::OnUpload);
+    curl_easy_setopt(easy, CURLOPT_READDATA, &t);
+    curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(r.message.size()));
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Impl::Discard);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout.count()));
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(r.total_timeout.count()));
+  }
+
+  void StartSmtp(SmtpRequest request, SmtpClient::Callback done) {
+    auto transfer = std::make_unique<Transfer>();
+    transfer->smtp = true;
+    transfer->smtp_request = std::move(request);
+    transfer->smtp_done = std::move(done);
+    transfer->url = transfer->smtp_request.url;
+    transfer->start = Clock::now();
+    std::string scheme = SchemeOf(transfer->url);
+    transfer->easy = scheme == "smtp" || scheme == "smtps" ? curl_easy_init() : nullptr;
+    if (transfer->easy == nullptr) {
+      transfer->smtp_response.error = FetchError::kUnsupportedScheme;
+      transfer->smtp_response.error_message = "unsupported mail URL scheme '" + scheme + "'";
+      CompleteSmtp(std::move(transfer));
+      return;
+    }
+    ConfigureSmtp(*transfer);
+    CURL* easy = transfer->easy;
+    transfers.emplace(easy, std::move(transfer));
+    curl_multi_add_handle(multi, easy);
+  }
+
+  void FinishSmtp(std::map<CURL*, std::unique_ptr<Transfer>>::iterator it, CURLcode code) {
+    std::unique_ptr<Transfer> transfer = std::move(it->second);
+    transfers.erase(it);
+    SmtpResponse& response = transfer->smtp_response;
+    long reply = 0;
+    curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &reply);
+    response.code = static_cast<int>(reply);
+    response.elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - transfer->start);
+    if (code != CURLE_OK) {
+      response.error = code == CURLE_USE_SSL_FAILED ? FetchError::kTls : ClassifyCurlError(code);
+      response.error_message =
+          std::string(curl_easy_strerror(code)) + " (" + UrlAuthority(transfer->url) + ")";
+      if (code == CURLE_USE_SSL_FAILED) {
+        response.error_message = "the server does not offer STARTTLS and starttls is required (" +
+                                 UrlAuthority(transfer->url) + ")";
+      }
+      if (response.code != 0) response.error_message += ", reply " + std::to_string(response.code);
+    }
+    CompleteSmtp(std::move(transfer));
+  }
+
+  void CompleteSmtp(std::unique_ptr<Transfer> transfer) {
+    boost::asio::post(io, [done = std::move(transfer->smtp_done),
+                           response = std::move(transfer->smtp_response)]() mutable {
+      done(std::move(response));
+    });
+  }
+
   void CancelAll() {
     auto pending = std::move(transfers);
     transfers.clear();
     for (auto& [easy, transfer] : pending) {
       curl_multi_remove_handle(multi, easy);
+      if (transfer->smtp) {
+        transfer->smtp_response = SmtpResponse{};
+        transfer->smtp_response.error = FetchError::kCancelled;
+        transfer->smtp_response.error_message = "cancelled";
+        CompleteSmtp(std::move(transfer));
+        continue;
+      }
       transfer->response = HttpResponse{};
       transfer->response.error = FetchError::kCancelled;
       transfer->response.error_message = "cancelled";
@@ -571,6 +688,10 @@ CurlHttpClient::~CurlHttpClient() = default;
 
 void CurlHttpClient::Fetch(HttpRequest request, Callback done) {
   impl_->Start(std::move(request), std::move(done));
+}
+
+void CurlHttpClient::Send(SmtpRequest request, SmtpClient::Callback done) {
+  impl_->StartSmtp(std::move(request), std::move(done));
 }
 
 void CurlHttpClient::CancelAll() { impl_->CancelAll(); }

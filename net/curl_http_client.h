@@ -1,4 +1,4 @@
-// CurlHttpClient: HttpClient over libcurl's multi interface, driven by one
+// CurlHttpClient: HttpClient (and SmtpClient) over libcurl's multi interface, driven by one
 // boost::asio::io_context (the socket-action pattern: curl tells us which
 // sockets to watch and when its next timeout is; Asio watches them and calls
 // curl back).  No thread per request and no blocking call on the loop: a slow
@@ -13,6 +13,7 @@
 #include <string>
 
 #include "net/http_client.h"
+#include "net/smtp_client.h"
 
 namespace mineral::net {
 
@@ -30,8 +31,11 @@ struct ClientOptions {
   long max_cached_connections = 64;
 };
 
-class CurlHttpClient final : public HttpClient {
+// Also the SmtpClient: mail goes through the same multi handle and loop.
+class CurlHttpClient final : public HttpClient, public SmtpClient {
  public:
+  using Callback = HttpClient::Callback;
+
   CurlHttpClient(boost::asio::io_context& io, ClientOptions options = {});
   ~CurlHttpClient() override;  // cancels transfers in flight (their callbacks run with kCancelled)
 
@@ -39,6 +43,8 @@ class CurlHttpClient final : public HttpClient {
   CurlHttpClient& operator=(const CurlHttpClient&) = delete;
 
   void Fetch(HttpRequest request, Callback done) override;
+  void Send(SmtpRequest request, SmtpClient::Callback done) override;
+  // Ends every HTTP and SMTP transfer in flight (callbacks run with kCancelled).
   void CancelAll() override;
   size_t InFlight() const override;
 

@@ -47,6 +47,27 @@ std::vector<std::string> SourceFeeds(const Alert& alert) {
   return feeds;
 }
 
+std::string EscapeMarkup(std::string_view text, bool quotes) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '&') {
+      out += "&amp;";
+    } else if (c == '<') {
+      out += "&lt;";
+    } else if (c == '>') {
+      out += "&gt;";
+    } else if (quotes && c == '"') {
+      out += "&quot;";
+    } else if (quotes && c == '\'') {
+      out += "&#39;";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string SeverityLabel(std::string_view severity) {
   std::string out(severity.empty() ? "info" : severity);
   for (char& c : out) {

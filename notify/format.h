@@ -24,6 +24,10 @@ const std::string& SourceName(const AlertItem& item);
 // Distinct feed ids of an alert's items, first item first.
 std::vector<std::string> SourceFeeds(const Alert& alert);
 
+// &, < and > as entities, and with `quotes` also " and ' (HTML attribute
+// values).  Slack mrkdwn escapes the same three.
+std::string EscapeMarkup(std::string_view text, bool quotes);
+
 // "CRITICAL", "WARNING", "INFO" (upper-cased severity).
 std::string SeverityLabel(std::string_view severity);
 

@@ -56,26 +56,7 @@ void AlertBlocks(JsonOut& j, const Alert& a) {
 
 }  // namespace
 
-std::string EscapeMrkdwn(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string EscapeMrkdwn(std::string_view text) { return EscapeMarkup(text, false); }
 
 std::string RenderPayload(const Message& message) {
   JsonOut j;
