@@ -735,16 +735,31 @@ int64_t Database::InsertAlert(RecordContext& ctx, int64_t item_id, const Item& i
 // --- outbox ------------------------------------------------------------------
 
 Result<std::vector<OutboxEntry>> Database::ClaimDueOutbox(UtcTime now, int limit) {
+  return ClaimOutbox(nullptr, now, limit);
+}
+
+Result<std::vector<OutboxEntry>> Database::ClaimDueOutboxFor(const std::string& receiver,
+                                                             UtcTime now, int limit) {
+  return ClaimOutbox(&receiver, now, limit);
+}
+
+Result<std::vector<OutboxEntry>> Database::ClaimOutbox(const std::string* receiver, UtcTime now,
+                                                       int limit) {
   return Guarded("claim outbox", [&]() -> Result<std::vector<OutboxEntry>> {
     SQLite::Transaction txn(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     std::vector<OutboxEntry> out;
     std::vector<int64_t> alert_ids;
     {
-      Stmt s = Prepare(
-          "SELECT id, receiver, idempotency_key, attempts, alert FROM outbox "
-          "WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
+      Stmt s = Prepare(receiver == nullptr
+                           ? "SELECT id, receiver, idempotency_key, attempts, alert FROM outbox "
+                             "WHERE state = 'pending' AND next_attempt_at <= ?1 "
+                             "ORDER BY next_attempt_at, id LIMIT ?2"
+                           : "SELECT id, receiver, idempotency_key, attempts, alert FROM outbox "
+                             "WHERE state = 'pending' AND next_attempt_at <= ?1 AND receiver = ?3 "
+                             "ORDER BY next_attempt_at, id LIMIT ?2");
       s->bind(1, ToUnix(now));
       s->bind(2, limit);
+      if (receiver != nullptr) s->bind(3, *receiver);
       while (s->executeStep()) {
         OutboxEntry e;
         e.id = s->getColumn(0).getInt64();
@@ -764,6 +779,23 @@ Result<std::vector<OutboxEntry>> Database::ClaimDueOutbox(UtcTime now, int limit
     }
     txn.commit();
     return out;
+  });
+}
+
+Result<int> Database::RequeueDead(std::optional<int64_t> outbox_id, UtcTime now) {
+  return Guarded("requeue dead letters", [&]() -> Result<int> {
+    Stmt s = Prepare(outbox_id ? "UPDATE outbox SET state = 'pending', attempts = 0, "
+                                 "next_attempt_at = ?1, updated_at = ?1 "
+                                 "WHERE state = 'dead' AND id = ?2"
+                               : "UPDATE outbox SET state = 'pending', attempts = 0, "
+                                 "next_attempt_at = ?1, updated_at = ?1 WHERE state = 'dead'");
+    s->bind(1, ToUnix(now));
+    if (outbox_id) s->bind(2, *outbox_id);
+    int moved = s->exec();
+    if (outbox_id && moved == 0) {
+      return Status::NotFound("outbox row " + std::to_string(*outbox_id) + " is not a dead letter");
+    }
+    return moved;
   });
 }
 

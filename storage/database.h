@@ -75,6 +75,9 @@ class Database final : public Store {
                                    UtcTime now, const Matcher& matcher) override;
 
   Result<std::vector<OutboxEntry>> ClaimDueOutbox(UtcTime now, int limit) override;
+  Result<std::vector<OutboxEntry>> ClaimDueOutboxFor(const std::string& receiver, UtcTime now,
+                                                     int limit) override;
+  Result<int> RequeueDead(std::optional<int64_t> outbox_id, UtcTime now) override;
   Status MarkDelivered(int64_t outbox_id, UtcTime now) override;
   Status MarkRetry(int64_t outbox_id, UtcTime next_attempt, const std::string& error) override;
   Status MarkDead(int64_t outbox_id, UtcTime now, const std::string& error) override;
@@ -113,6 +116,7 @@ class Database final : public Store {
   void RaiseNoLongerMatches(RecordContext& ctx, int64_t item_id, const Item& item, uint64_t hash,
                             const std::string& rule_id);
   void WriteFeedState(int64_t feed_row, const FeedState& state, bool baseline_done);
+  Result<std::vector<OutboxEntry>> ClaimOutbox(const std::string* receiver, UtcTime now, int limit);
   Status MoveOutbox(int64_t outbox_id, const char* sql, UtcTime at, const std::string& error,
                     const char* what);
   AlertRecord LoadAlert(int64_t alert_id, bool with_deliveries);

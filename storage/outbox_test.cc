@@ -159,3 +159,42 @@ TEST_CASE("The deliveries log keeps every attempt for the alert's history") {
 
 }  // namespace
 }  // namespace mineral::storage
+
+namespace mineral::storage {
+namespace {
+
+TEST_CASE("ClaimDueOutboxFor claims one receiver's rows and leaves the others untouched") {
+  TempDir dir;
+  auto db = OpenWithOneAlert(dir.File("state.db"));
+  auto hook = db->ClaimDueOutboxFor("hook", kT0, 10);
+  REQUIRE(hook.ok());
+  REQUIRE(hook->size() == 1);
+  CHECK((*hook)[0].receiver == "hook");
+  CHECK(db->ClaimDueOutboxFor("hook", kT0, 10)->empty());
+  CHECK(db->ClaimDueOutboxFor("nobody", kT0, 10)->empty());
+  auto mail = db->ClaimDueOutboxFor("mail", kT0, 10);
+  REQUIRE(mail->size() == 1);
+  CHECK((*mail)[0].attempts == 0);
+}
+
+TEST_CASE("RequeueDead puts dead letters back, due now, attempts reset") {
+  TempDir dir;
+  auto db = OpenWithOneAlert(dir.File("state.db"));
+  auto claimed = db->ClaimDueOutbox(kT0, 10);
+  REQUIRE(claimed->size() == 2);
+  REQUIRE(db->MarkDead((*claimed)[0].id, kT0, "HTTP 500").ok());
+  REQUIRE(db->MarkDead((*claimed)[1].id, kT0, "HTTP 500").ok());
+  CHECK(db->RequeueDead(12345, kT0).status().code() == Status::Code::kNotFound);
+  auto one = db->RequeueDead((*claimed)[0].id, kT0 + minutes(1));
+  REQUIRE(one.ok());
+  CHECK(*one == 1);
+  auto again = db->ClaimDueOutbox(kT0 + minutes(1), 10);
+  REQUIRE(again->size() == 1);
+  CHECK((*again)[0].id == (*claimed)[0].id);
+  CHECK((*again)[0].attempts == 0);
+  CHECK(*db->RequeueDead(std::nullopt, kT0 + minutes(2)) == 1);
+  CHECK(*db->RequeueDead(std::nullopt, kT0 + minutes(2)) == 0);
+}
+
+}  // namespace
+}  // namespace mineral::storage

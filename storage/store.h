@@ -158,12 +158,22 @@ class Store {
   // in-flight and returns them, oldest first.  In-flight rows left by a crash
   // become pending again when the store is opened.
   virtual Result<std::vector<OutboxEntry>> ClaimDueOutbox(UtcTime now, int limit) = 0;
+  // The same for one receiver's rows only: the delivery loop claims as many
+  // as the receiver has free slots, and none while its circuit is open, it is
+  // disabled or rate-limited, so its rows wait untouched (no attempt counted).
+  virtual Result<std::vector<OutboxEntry>> ClaimDueOutboxFor(const std::string& receiver,
+                                                             UtcTime now, int limit) = 0;
   virtual Status MarkDelivered(int64_t outbox_id, UtcTime now) = 0;
   // Back to pending until `next_attempt`; attempts + 1.
   virtual Status MarkRetry(int64_t outbox_id, UtcTime next_attempt, const std::string& error) = 0;
   // A dead letter: kept (and listed) until pruned with its alert, never retried.
   virtual Status MarkDead(int64_t outbox_id, UtcTime now, const std::string& error) = 0;
   virtual Status RecordDeliveryAttempt(const DeliveryAttempt& attempt) = 0;
+  // Dead letters back to pending, due at `now`, attempts reset to 0 (their
+  // last error is kept until the next attempt): the one row `outbox_id`, or
+  // every dead row when nullopt.  Returns how many rows moved; NotFound when
+  // `outbox_id` is not a dead letter.  (`mineral-alertd outbox retry`.)
+  virtual Result<int> RequeueDead(std::optional<int64_t> outbox_id, UtcTime now) = 0;
 
   // Alerts created at or after `since`, newest first, optionally of one rule,
   // with their sources and delivery states.
