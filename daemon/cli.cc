@@ -8,6 +8,7 @@
 #include "daemon/feeds_command.h"
 #include "daemon/history_command.h"
 #include "daemon/match_command.h"
+#include "daemon/outbox_command.h"
 #include "daemon/parse_command.h"
 #include "daemon/run_command.h"
 #include "daemon/tag_command.h"
@@ -66,6 +67,8 @@ constexpr char kUsage[] =
     "  alerts    list recent alerts with their sources and delivery states\n"
     "  history   show an item's or an alert's trail, fetched to delivered\n"
     "  backtest  run a rules file over stored items; report what would fire\n"
+    "  outbox    list pending and dead deliveries; `outbox retry` requeues dead ones\n"
+    "  test-receiver  send a sample alert to one receiver and report its answer\n"
     "  help      show this help, or `help COMMAND` for one command\n"
     "\n"
     "options:\n"
@@ -115,6 +118,10 @@ int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream&
       out << kHistoryHelp;
     } else if (rest[0] == "backtest") {
       out << kBacktestHelp;
+    } else if (rest[0] == "outbox") {
+      out << kOutboxHelp;
+    } else if (rest[0] == "test-receiver") {
+      out << kTestReceiverHelp;
     } else {
       err << "mineral-alertd: no such command: " << rest[0] << "\n";
       return kExitUsage;
@@ -133,6 +140,8 @@ int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream&
   if (command == "alerts") return RunAlertsCommand(rest, now, out, err);
   if (command == "history") return RunHistoryCommand(rest, out, err);
   if (command == "backtest") return RunBacktestCommand(rest, now, out, err);
+  if (command == "outbox") return RunOutboxCommand(rest, out, err);
+  if (command == "test-receiver") return RunTestReceiverCommand(rest, out, err);
   err << "mineral-alertd: no such command: " << command << "\n"
       << "run `mineral-alertd --help` for the list\n";
   return kExitUsage;

@@ -11,8 +11,10 @@
 #include <sstream>
 
 #include "daemon/cli.h"
+#include "daemon/cli_testing.h"
 #include "storage/database.h"
 #include "tests/testkit/http_test_server.h"
+#include "tests/testkit/temp_dir.h"
 
 namespace mineral::daemon {
 namespace {
@@ -21,19 +23,10 @@ namespace fs = std::filesystem;
 using testkit::HttpTestServer;
 using testkit::TestReply;
 using testkit::TestRequest;
+using TempDir = testkit::TempDir;
 
-struct Run {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Run Cli(const std::vector<std::string>& args) {
-  std::istringstream in;
-  std::ostringstream out, err;
-  int code = RunCli(args, in, out, err);
-  return {code, out.str(), err.str()};
-}
+using testing::Cli;
+using testing::Run;
 
 std::string Rss(const std::vector<std::string>& titles) {
   std::string xml = "<rss version=\"2.0\"><channel><title>Wire</title>";
@@ -43,14 +36,6 @@ std::string Rss(const std::vector<std::string>& titles) {
   }
   return xml + "</channel></rss>";
 }
-
-struct TempDir {
-  fs::path path =
-      fs::temp_directory_path() / ("mineral-poll-once-" + std::to_string(::getpid()) + "-" +
-                                   std::to_string(reinterpret_cast<uintptr_t>(this)));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 void Write(const fs::path& path, const std::string& text) {
   std::ofstream out(path);

@@ -1,0 +1,212 @@
+#include "daemon/delivery_loop.h"
+
+#include <boost/asio/post.hpp>
+#include <random>
+
+#include "notify/format.h"
+
+namespace mineral::daemon {
+
+struct DeliveryLoop::Slot {
+  std::unique_ptr<notify::Receiver> receiver;
+  ReceiverSettings settings;
+  CircuitBreaker breaker;
+  ReceiverState state;
+};
+
+namespace {
+
+UtcTime SystemNow() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+std::function<double()> DefaultRandom() {
+  auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+  return [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
+}
+
+}  // namespace
+
+notify::Alert ToNotifyAlert(const storage::OutboxEntry& entry) {
+  const storage::AlertRecord& record = entry.alert;
+  notify::Alert a;
+  a.id = record.id;
+  a.idempotency_key = entry.idempotency_key;
+  a.rule_id = record.rule_id;
+  a.severity = record.severity;
+  a.labels = record.labels;
+  a.amended = record.kind == "amended";
+  a.doc_number = record.doc_number;
+  a.created_at = record.created_at;
+  a.evidence = record.evidence;
+  for (const storage::StoredItem& source : record.sources) {
+    notify::AlertItem item;
+    item.feed = source.feed_id;
+    item.title = source.item.title;
+    item.link = source.item.link;
+    item.origin = source.item.origin;
+    item.published = source.item.published ? source.item.published : source.item.updated;
+    item.language = source.item.language;
+    item.summary = notify::TruncateUtf8(source.item.summary_text, kMaxSummaryBytes);
+    a.items.push_back(std::move(item));
+  }
+  return a;
+}
+
+DeliveryLoop::DeliveryLoop(boost::asio::io_context& io, storage::Store& store,
+                           DeliveryLoopOptions options)
+    : io_(io), store_(store), options_(std::move(options)), timer_(io) {
+  if (!options_.now) options_.now = SystemNow;
+  if (!options_.random) options_.random = DefaultRandom();
+}
+
+DeliveryLoop::~DeliveryLoop() { *alive_ = false; }
+
+void DeliveryLoop::AddReceiver(std::unique_ptr<notify::Receiver> receiver,
+                               ReceiverSettings settings) {
+  auto slot = std::make_unique<Slot>();
+  slot->state.id = receiver->id();
+  slot->state.enabled = settings.enabled;
+  if (!settings.enabled) slot->state.disabled_reason = "disabled in config";
+  slot->receiver = std::move(receiver);
+  slot->settings = settings;
+  slot->breaker = CircuitBreaker(options_.breaker);
+  std::string id = slot->state.id;
+  slots_[id] = std::move(slot);
+}
+
+void DeliveryLoop::Start() {
+  started_ = true;
+  stopped_ = false;
+  Wake();
+}
+
+void DeliveryLoop::Wake() {
+  if (pump_posted_ || stopped_) return;
+  pump_posted_ = true;
+  boost::asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired()) return;
+    pump_posted_ = false;
+    Pump();
+  });
+}
+
+void DeliveryLoop::Stop(std::function<void()> drained) {
+  stopped_ = true;
+  timer_.cancel();
+  drained_ = std::move(drained);
+  if (in_flight_ == 0 && drained_) {
+    boost::asio::post(io_, std::exchange(drained_, nullptr));
+  }
+}
+
+void DeliveryLoop::ArmTimer() {
+  timer_.expires_after(options_.poll_interval);
+  timer_.async_wait(
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+        if (ec || alive.expired() || stopped_) return;
+        Pump();
+      });
+}
+
+void DeliveryLoop::Pump() {
+  if (stopped_ || !started_) return;
+  UtcTime now = options_.now();
+  for (auto& [id, slot] : slots_) {
+    if (!slot->state.enabled) continue;
+    int allowance = slot->breaker.Allowance(now, slot->state.in_flight, slot->settings.concurrency);
+    slot->state.breaker = slot->breaker.state();
+    if (allowance <= 0) continue;
+    auto claimed = store_.ClaimDueOutboxFor(id, now, allowance);
+    if (!claimed.ok()) {
+      if (on_store_error_) on_store_error_(claimed.status());
+      break;  // the store is in trouble: try again at the next tick
+    }
+    for (storage::OutboxEntry& entry : *claimed) StartSend(*slot, std::move(entry));
+  }
+  ArmTimer();
+}
+
+void DeliveryLoop::StartSend(Slot& slot, storage::OutboxEntry entry) {
+  ++slot.state.in_flight;
+  ++in_flight_;
+  notify::Message message = notify::SingleAlertMessage(slot.state.id, ToNotifyAlert(entry));
+  auto shared_entry = std::make_shared<storage::OutboxEntry>(std::move(entry));
+  Slot* target = &slot;
+  slot.receiver->Send(message, [this, target, shared_entry, alive = std::weak_ptr<bool>(alive_)](
+                                   notify::DeliveryResult result) {
+    // Local receivers answer inside Send: handle every answer from the loop,
+    // never re-entering Pump.
+    boost::asio::post(io_,
+                      [this, target, shared_entry, alive, result = std::move(result)]() mutable {
+                        if (alive.expired()) return;
+                        OnResult(*target, *shared_entry, std::move(result));
+                      });
+  });
+}
+
+void DeliveryLoop::OnResult(Slot& slot, const storage::OutboxEntry& entry,
+                            notify::DeliveryResult result) {
+  --slot.state.in_flight;
+  --in_flight_;
+  UtcTime now = options_.now();
+  DeliveryEvent event;
+  event.outbox_id = entry.id;
+  event.alert_id = entry.alert.id;
+  event.receiver = slot.state.id;
+  event.idempotency_key = entry.idempotency_key;
+  event.attempt = entry.attempts + 1;
+  event.decision = Decide(result, entry.attempts, entry.alert.created_at, now, options_.random(),
+                          slot.settings.limits, options_.retry);
+  switch (event.decision.verdict) {
+    case Verdict::kDelivered:
+      event.store = store_.MarkDelivered(entry.id, now);
+      break;
+    case Verdict::kRetry:
+      event.store = store_.MarkRetry(entry.id, event.decision.next_attempt, event.decision.error);
+      break;
+    case Verdict::kDead:
+      event.store = store_.MarkDead(entry.id, now, event.decision.error);
+      break;
+  }
+  storage::DeliveryAttempt attempt;
+  attempt.outbox_id = entry.id;
+  attempt.at = now;
+  attempt.status = VerdictName(event.decision.verdict);
+  attempt.latency = result.latency;
+  attempt.response_code = result.status;
+  attempt.error = result.error;
+  Status logged = store_.RecordDeliveryAttempt(attempt);
+  if (event.store.ok() && !logged.ok()) event.store = logged;
+  if (!event.store.ok() && on_store_error_) on_store_error_(event.store);
+
+  if (result.ok) {
+    slot.breaker.OnSuccess();
+    ++slot.state.delivered;
+  } else {
+    ++slot.state.failed;
+    if (!result.permanent) slot.breaker.OnFailure(now);
+  }
+  slot.state.breaker = slot.breaker.state();
+  event.result = std::move(result);
+  if (event.decision.disable_receiver && slot.state.enabled) {
+    slot.state.enabled = false;
+    slot.state.disabled_reason = "HTTP 410 Gone: " + event.result.error;
+    if (on_disabled_) on_disabled_(slot.state);
+  }
+  if (on_attempt_) on_attempt_(event);
+
+  if (stopped_) {
+    if (in_flight_ == 0 && drained_) std::exchange(drained_, nullptr)();
+    return;
+  }
+  Wake();  // a slot is free: claim the next due row
+}
+
+std::vector<ReceiverState> DeliveryLoop::Receivers() const {
+  std::vector<ReceiverState> out;
+  for (const auto& [id, slot] : slots_) out.push_back(slot->state);
+  return out;
+}
+
+}  // namespace mineral::daemon

@@ -1,0 +1,142 @@
+// DeliveryLoop: takes alerts out of the durable outbox and through the
+// receivers, on the daemon's io_context.
+//
+//   for each receiver: its free slots (circuit breaker, concurrency limit)
+//     -> Store::ClaimDueOutboxFor(receiver, now, free) -> notify::Receiver::Send
+//     -> Decide (delivery_policy.h) -> MarkDelivered | MarkRetry | MarkDead
+//        + RecordDeliveryAttempt
+//
+// Claims are per receiver, so a receiver that hangs, fails or is disabled
+// holds only its own rows (each attempt bounded by the receiver's timeout)
+// and never delays another's.  Delivery is at least once: a crash between
+// Send and Mark leaves the row in flight, and the store puts it back to
+// pending on open; the idempotency key (webhook-id, Message-ID) lets the far
+// end drop the repeat.
+//
+// Thread-safety: not thread-safe; construct, call and destroy it on the
+// io_context's thread.  The Store must outlive it.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/delivery_policy.h"
+#include "notify/alert.h"
+#include "notify/receiver.h"
+#include "storage/store.h"
+
+namespace mineral::daemon {
+
+struct ReceiverSettings {
+  ReceiverLimits limits;  // max_attempts, max_age
+  int concurrency = 4;    // sends in flight at once to this receiver (default 4)
+  bool enabled = true;    // false: its rows wait in the outbox
+};
+
+// One attempt, as the loop decided it (for logs, metrics, the CLI).
+struct DeliveryEvent {
+  int64_t outbox_id = 0;
+  int64_t alert_id = 0;
+  std::string receiver;
+  std::string idempotency_key;
+  int attempt = 0;  // 1 for the first
+  Decision decision;
+  notify::DeliveryResult result;
+  Status store;  // not ok when the outcome could not be recorded
+};
+
+struct ReceiverState {
+  std::string id;
+  bool enabled = true;
+  std::string disabled_reason;  // "HTTP 410 Gone", "disabled in config"
+  CircuitBreaker::State breaker = CircuitBreaker::State::kClosed;
+  int in_flight = 0;
+  int64_t delivered = 0;
+  int64_t failed = 0;  // attempts that did not deliver
+};
+
+struct DeliveryLoopOptions {
+  RetryPolicy retry;
+  BreakerPolicy breaker;
+  // How often to look for rows that became due (retries, alerts recorded
+  // without a Wake).  Default 1 s.
+  std::chrono::milliseconds poll_interval{1000};
+  // The wall clock (default system_clock) and the jitter draw in [0, 1)
+  // (default a seeded Mersenne twister).
+  std::function<UtcTime()> now;
+  std::function<double()> random;
+};
+
+class DeliveryLoop {
+ public:
+  DeliveryLoop(boost::asio::io_context& io, storage::Store& store,
+               DeliveryLoopOptions options = {});
+  ~DeliveryLoop();
+
+  DeliveryLoop(const DeliveryLoop&) = delete;
+  DeliveryLoop& operator=(const DeliveryLoop&) = delete;
+
+  // Before Start.  Rows for receiver ids never added stay pending (a
+  // receiver removed from the config keeps its queue until it returns or
+  // the alerts are pruned).
+  void AddReceiver(std::unique_ptr<notify::Receiver> receiver, ReceiverSettings settings);
+
+  // Delivers whatever is due, now and every poll_interval, until Stop.
+  void Start();
+  // Looks for due rows at once (call after a RecordFetch that queued rows).
+  void Wake();
+  // No new sends; `drained` runs (on the loop) once every send in flight has
+  // finished and been recorded.  Sends are bounded by their timeouts.
+  void Stop(std::function<void()> drained);
+
+  void OnAttempt(std::function<void(const DeliveryEvent&)> callback) {
+    on_attempt_ = std::move(callback);
+  }
+  // A receiver answered 410 Gone and is disabled until the config reloads.
+  void OnReceiverDisabled(std::function<void(const ReceiverState&)> callback) {
+    on_disabled_ = std::move(callback);
+  }
+  // A store verb failed (the loop goes on; the row stays as it was).
+  void OnStoreError(std::function<void(const Status&)> callback) {
+    on_store_error_ = std::move(callback);
+  }
+
+  std::vector<ReceiverState> Receivers() const;
+  int in_flight() const { return in_flight_; }
+
+ private:
+  struct Slot;
+
+  void Pump();
+  void ArmTimer();
+  void StartSend(Slot& slot, storage::OutboxEntry entry);
+  void OnResult(Slot& slot, const storage::OutboxEntry& entry, notify::DeliveryResult result);
+
+  boost::asio::io_context& io_;
+  storage::Store& store_;
+  DeliveryLoopOptions options_;
+  boost::asio::steady_timer timer_;
+  std::map<std::string, std::unique_ptr<Slot>> slots_;
+  std::function<void(const DeliveryEvent&)> on_attempt_;
+  std::function<void(const ReceiverState&)> on_disabled_;
+  std::function<void(const Status&)> on_store_error_;
+  std::function<void()> drained_;
+  int in_flight_ = 0;
+  bool started_ = false;
+  bool stopped_ = false;
+  bool pump_posted_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+// An outbox row as notify sees it: the alert, its sources as items (the
+// first is the item the rule fired on), the row's idempotency key.
+// Summaries are cut to kMaxSummaryBytes.
+inline constexpr size_t kMaxSummaryBytes = 2000;
+notify::Alert ToNotifyAlert(const storage::OutboxEntry& entry);
+
+}  // namespace mineral::daemon

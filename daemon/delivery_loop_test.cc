@@ -1,0 +1,316 @@
+// The delivery loop end to end: a real SQLite outbox, libcurl, and webhook
+// servers on 127.0.0.1 that go down and come back, fail for ever, hang, or
+// say 410.  The wall clock runs 100 times fast (a 30 s backoff takes 0.3 s),
+// so retries, breaker pauses and max_age play out in seconds.
+#include "daemon/delivery_loop.h"
+
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "net/curl_http_client.h"
+#include "notify/http_receiver.h"
+#include "notify/webhook/payload.h"
+#include "storage/database.h"
+#include "tests/testkit/http_test_server.h"
+#include "tests/testkit/temp_dir.h"
+
+namespace mineral::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+using testkit::HttpTestServer;
+using testkit::TestReply;
+using testkit::TestRequest;
+using TempDir = testkit::TempDir;
+
+const UtcTime kT0{std::chrono::seconds{1'764'158'400}};
+
+// kT0 + 100 x the real time elapsed since construction.
+struct FastClock {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  UtcTime operator()() const {
+    auto real = std::chrono::steady_clock::now() - start;
+    return kT0 + std::chrono::duration_cast<std::chrono::seconds>(real * 100);
+  }
+};
+
+// A database with `n` alerts, each queued for every receiver in `receivers`.
+std::unique_ptr<storage::Database> OutboxWith(const fs::path& dir, int n,
+                                              std::vector<std::string> receivers) {
+  auto opened = storage::Database::Open((dir / "state.db").string(), {});
+  REQUIRE(opened.ok());
+  auto db = std::move(opened).value();
+  FeedSpec spec;
+  spec.id = "wire";
+  spec.url = "https://wire.example/feed";
+  spec.alert_backlog = true;
+  REQUIRE(db->SyncFeeds({spec}).ok());
+  std::vector<Item> items;
+  for (int i = 0; i < n; ++i) {
+    Item item;
+    item.key = "item-" + std::to_string(i);
+    item.title = "Gallium export notice number " + std::to_string(i * 7919);
+    item.link = "https://wire.example/" + std::to_string(i);
+    item.summary_text = "gallium " + std::to_string(i);
+    items.push_back(item);
+  }
+  FeedState state;
+  state.feed_id = "wire";
+  auto matcher = [receivers](const Item&) {
+    AlertCandidate c;
+    c.rule_id = "gallium";
+    c.severity = "critical";
+    c.receivers = receivers;
+    c.evidence = {{"gallium", "title", 0, 7}};
+    return std::vector<AlertCandidate>{c};
+  };
+  auto counts = db->RecordFetch(state, items, kT0, matcher);
+  REQUIRE(counts.ok());
+  REQUIRE(counts->alerts == n);
+  return db;
+}
+
+std::map<std::string, OutboxState> States(storage::Store& store, const std::string& receiver) {
+  std::map<std::string, OutboxState> out;
+  auto alerts = store.ListAlerts(UtcTime{}, "");
+  REQUIRE(alerts.ok());
+  for (const auto& a : *alerts) {
+    for (const auto& d : a.deliveries) {
+      if (d.receiver == receiver) out[std::to_string(d.outbox_id)] = d.state;
+    }
+  }
+  return out;
+}
+
+int Count(const std::map<std::string, OutboxState>& states, OutboxState s) {
+  int n = 0;
+  for (const auto& [id, state] : states) n += state == s;
+  return n;
+}
+
+struct Harness {
+  TempDir dir;
+  boost::asio::io_context io;
+  net::CurlHttpClient http{io};
+  FastClock clock;
+  std::unique_ptr<storage::Database> db;
+  std::unique_ptr<DeliveryLoop> loop;
+  std::vector<DeliveryEvent> events;
+
+  Harness(int alerts, std::vector<std::string> receivers, BreakerPolicy breaker = {}) {
+    db = OutboxWith(dir.path, alerts, std::move(receivers));
+    DeliveryLoopOptions options;
+    options.breaker = breaker;
+    options.now = clock;
+    options.poll_interval = std::chrono::milliseconds(20);
+    loop = std::make_unique<DeliveryLoop>(io, *db, options);
+    loop->OnAttempt([this](const DeliveryEvent& e) {
+      REQUIRE(e.store.ok());
+      events.push_back(e);
+    });
+  }
+
+  void AddWebhook(const std::string& id, const std::string& url,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                  ReceiverSettings settings = {}) {
+    notify::HttpReceiverOptions o;
+    o.id = id;
+    o.url = url;
+    o.timeout = timeout;
+    o.signing_keys = {"secret"};
+    loop->AddReceiver(
+        std::make_unique<notify::HttpReceiver>(http, notify::webhook::RenderPayload, o), settings);
+  }
+
+  // Runs the loop until `done` or `limit` of real time passes.
+  bool RunUntil(const std::function<bool()>& done, std::chrono::seconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      io.run_for(std::chrono::milliseconds(10));
+    }
+    return true;
+  }
+
+  void Drain() {
+    bool drained = false;
+    loop->Stop([&] { drained = true; });
+    RunUntil([&] { return drained; }, std::chrono::seconds(10));
+  }
+};
+
+TEST_CASE("a receiver down for a while then back: every alert arrives, none twice",
+          "[delivery_loop]") {
+  HttpTestServer server;
+  std::mutex mutex;
+  std::map<std::string, int> accepted;  // webhook-id -> 200s given
+  std::atomic<bool> up{false};
+  server.Route("/hook", [&](const TestRequest& r) {
+    TestReply reply;
+    if (!up) {
+      reply.status = 503;
+      return reply;
+    }
+    std::lock_guard lock(mutex);
+    ++accepted[r.Header("webhook-id")];
+    reply.status = 200;
+    return reply;
+  });
+  const int kAlerts = 30;
+  Harness h(kAlerts, {"hook"});
+  h.AddWebhook("hook", server.Url("/hook"));
+  h.loop->Start();
+  // Down for a simulated ~3 minutes: retries back off, the breaker opens.
+  h.RunUntil([] { return false; }, std::chrono::seconds(2));
+  CHECK(Count(States(*h.db, "hook"), OutboxState::kDelivered) == 0);
+  CHECK(h.loop->Receivers()[0].breaker != CircuitBreaker::State::kClosed);
+  size_t requests_while_down = server.Requests("/hook").size();
+  CHECK(requests_while_down < 60);  // probed, not hammered (30 alerts, ~2 s)
+  up = true;
+  REQUIRE(
+      h.RunUntil([&] { return Count(States(*h.db, "hook"), OutboxState::kDelivered) == kAlerts; },
+                 std::chrono::seconds(60)));
+  h.Drain();
+  std::lock_guard lock(mutex);
+  CHECK(accepted.size() == static_cast<size_t>(kAlerts));
+  for (const auto& [id, times] : accepted) {
+    INFO(id);
+    CHECK(times == 1);
+  }
+  CHECK(h.loop->Receivers()[0].breaker == CircuitBreaker::State::kClosed);
+}
+
+TEST_CASE("a receiver that fails for ever: rows end as dead letters with the last error",
+          "[delivery_loop]") {
+  HttpTestServer server;
+  TestReply broken;
+  broken.status = 500;
+  broken.body = "database is down";
+  server.Route("/hook", broken);
+  // Short breaker pauses: 4 rows x 3 attempts against a breaker that opens
+  // after 5 failures means most attempts are half-open probes.
+  BreakerPolicy breaker;
+  breaker.open_for = Seconds(5);
+  breaker.max_open_for = Seconds(20);
+  Harness h(4, {"hook"}, breaker);
+  ReceiverSettings settings;
+  settings.limits.max_attempts = 3;
+  h.AddWebhook("hook", server.Url("/hook"), std::chrono::seconds(5), settings);
+  h.loop->Start();
+  REQUIRE(h.RunUntil([&] { return Count(States(*h.db, "hook"), OutboxState::kDead) == 4; },
+                     std::chrono::seconds(60)));
+  h.Drain();
+  auto alerts = h.db->ListAlerts(UtcTime{}, "");
+  for (const auto& a : *alerts) {
+    REQUIRE(a.deliveries.size() == 1);
+    CHECK(a.deliveries[0].attempts == 3);
+    CHECK(a.deliveries[0].last_error == "HTTP 500: database is down (after 3 attempts)");
+  }
+  CHECK(server.Requests("/hook").size() == 12);
+}
+
+TEST_CASE("a hung receiver: deadline and retry, the other receiver unaffected", "[delivery_loop]") {
+  // Two servers: curl shares connections per host (4 by default), and the
+  // daemon gives delivery its own client sized for its receivers.
+  HttpTestServer slow_server;
+  HttpTestServer server;
+  TestReply hang;
+  hang.mode = TestReply::Mode::kStallAfterHeaders;
+  slow_server.Route("/slow", hang);
+  TestReply ok;
+  ok.status = 204;
+  server.Route("/fast", ok);
+  const int kAlerts = 10;
+  Harness h(kAlerts, {"fast", "slow"});
+  h.AddWebhook("slow", slow_server.Url("/slow"), std::chrono::milliseconds(1500));
+  h.AddWebhook("fast", server.Url("/fast"));
+  auto start = std::chrono::steady_clock::now();
+  h.loop->Start();
+  REQUIRE(
+      h.RunUntil([&] { return Count(States(*h.db, "fast"), OutboxState::kDelivered) == kAlerts; },
+                 std::chrono::seconds(30)));
+  // Every fast delivery landed while the slow receiver's first sends hung.
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1500));
+  REQUIRE(h.RunUntil(
+      [&] {
+        for (const auto& e : h.events) {
+          if (e.receiver == "slow") return true;
+        }
+        return false;
+      },
+      std::chrono::seconds(30)));
+  h.Drain();
+  for (const auto& e : h.events) {
+    if (e.receiver != "slow") continue;
+    CHECK(e.decision.verdict == Verdict::kRetry);
+    CHECK(e.result.error.starts_with("timeout"));
+  }
+  CHECK(Count(States(*h.db, "slow"), OutboxState::kDelivered) == 0);
+  CHECK(Count(States(*h.db, "slow"), OutboxState::kDead) == 0);
+}
+
+TEST_CASE("410 Gone disables the receiver and reports it; its other rows wait", "[delivery_loop]") {
+  HttpTestServer server;
+  TestReply gone;
+  gone.status = 410;
+  server.Route("/hook", gone);
+  Harness h(3, {"hook"});
+  ReceiverSettings settings;
+  settings.concurrency = 1;
+  h.AddWebhook("hook", server.Url("/hook"), std::chrono::seconds(5), settings);
+  std::vector<ReceiverState> disabled;
+  h.loop->OnReceiverDisabled([&](const ReceiverState& s) { disabled.push_back(s); });
+  h.loop->Start();
+  REQUIRE(h.RunUntil([&] { return !disabled.empty(); }, std::chrono::seconds(10)));
+  h.RunUntil([] { return false; }, std::chrono::seconds(1));  // nothing more goes out
+  h.Drain();
+  CHECK(disabled[0].id == "hook");
+  CHECK(disabled[0].disabled_reason.starts_with("HTTP 410 Gone"));
+  auto states = States(*h.db, "hook");
+  CHECK(Count(states, OutboxState::kDead) == 1);
+  CHECK(Count(states, OutboxState::kPending) == 2);
+  CHECK(server.Requests("/hook").size() == 1);
+  CHECK_FALSE(h.loop->Receivers()[0].enabled);
+}
+
+TEST_CASE("a 404 is a failure: dead at once, never delivered", "[delivery_loop]") {
+  HttpTestServer server;  // nothing routed: 404
+  Harness h(2, {"hook"});
+  h.AddWebhook("hook", server.Url("/nowhere"));
+  h.loop->Start();
+  REQUIRE(h.RunUntil([&] { return Count(States(*h.db, "hook"), OutboxState::kDead) == 2; },
+                     std::chrono::seconds(10)));
+  h.Drain();
+  CHECK(h.events.size() == 2);
+  CHECK(h.events[0].result.status == 404);
+}
+
+TEST_CASE("ToNotifyAlert carries the alert, its sources and the row's key", "[delivery_loop]") {
+  storage::OutboxEntry e;
+  e.idempotency_key = "abc";
+  e.alert.id = 7;
+  e.alert.kind = "amended";
+  e.alert.rule_id = "r";
+  storage::StoredItem s;
+  s.feed_id = "wire";
+  s.item.title = "T";
+  s.item.summary_text = std::string(5000, 'x');
+  s.item.updated = kT0;
+  e.alert.sources = {s, s};
+  notify::Alert a = ToNotifyAlert(e);
+  CHECK(a.idempotency_key == "abc");
+  CHECK(a.amended);
+  REQUIRE(a.items.size() == 2);
+  CHECK(a.items[0].feed == "wire");
+  CHECK(a.items[0].published == kT0);
+  CHECK(a.items[0].summary.size() <= kMaxSummaryBytes);
+}
+
+}  // namespace
+}  // namespace mineral::daemon

@@ -1,0 +1,110 @@
+#include "daemon/receivers.h"
+
+#include "notify/discord/payload.h"
+#include "notify/email/email_receiver.h"
+#include "notify/http_receiver.h"
+#include "notify/local/local_receivers.h"
+#include "notify/slack/payload.h"
+#include "notify/teams/payload.h"
+#include "notify/webhook/payload.h"
+#include "notify/webhook/signature.h"
+
+namespace mineral::daemon {
+namespace {
+
+Status Named(const config::ReceiverConfig& config, const Status& status) {
+  return Status::InvalidArgument("receiver '" + config.id + "': " + status.message());
+}
+
+notify::Renderer RendererFor(config::ReceiverKind kind) {
+  switch (kind) {
+    case config::ReceiverKind::kSlack:
+      return notify::slack::RenderPayload;
+    case config::ReceiverKind::kDiscord:
+      return notify::discord::RenderPayload;
+    case config::ReceiverKind::kTeams:
+      return notify::teams::RenderPayload;
+    default:
+      return notify::webhook::RenderPayload;
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<notify::Receiver>> BuildReceiver(const config::ReceiverConfig& config,
+                                                        const ReceiverDeps& deps) {
+  std::string url = config.url;
+  if (config.url_ref) {
+    auto resolved = deps.secrets.Read(*config.url_ref);
+    if (!resolved.ok()) return Named(config, resolved.status());
+    url = std::move(resolved).value();
+  }
+  switch (config.kind) {
+    case config::ReceiverKind::kFile:
+      return std::unique_ptr<notify::Receiver>(
+          std::make_unique<notify::FileReceiver>(config.id, config.path));
+    case config::ReceiverKind::kConsole:
+      return std::unique_ptr<notify::Receiver>(
+          std::make_unique<notify::ConsoleReceiver>(config.id, deps.console));
+    case config::ReceiverKind::kEmail: {
+      notify::email::EmailReceiverOptions o;
+      o.id = config.id;
+      o.url = url;
+      o.envelope = {config.email.from, config.email.to};
+      o.username = config.email.username;
+      if (config.email.password) {
+        auto password = deps.secrets.Read(*config.email.password);
+        if (!password.ok()) return Named(config, password.status());
+        o.password = std::move(password).value();
+      }
+      o.require_starttls = config.email.require_starttls;
+      o.timeout = config.timeout;
+      return std::unique_ptr<notify::Receiver>(
+          std::make_unique<notify::email::EmailReceiver>(deps.smtp, std::move(o)));
+    }
+    case config::ReceiverKind::kWebhook:
+    case config::ReceiverKind::kSlack:
+    case config::ReceiverKind::kDiscord:
+    case config::ReceiverKind::kTeams: {
+      notify::HttpReceiverOptions o;
+      o.id = config.id;
+      o.url = url;
+      o.headers = config.headers;
+      o.timeout = config.timeout;
+      for (const config::SecretRef& ref : config.secrets) {
+        auto secret = deps.secrets.Read(ref);
+        if (!secret.ok()) return Named(config, secret.status());
+        auto key = notify::webhook::SigningKey(*secret);
+        if (!key.ok()) return Named(config, key.status());
+        o.signing_keys.push_back(std::move(key).value());
+      }
+      return std::unique_ptr<notify::Receiver>(std::make_unique<notify::HttpReceiver>(
+          deps.http, RendererFor(config.kind), std::move(o)));
+    }
+  }
+  return Status::Unsupported("receiver '" + config.id + "': unknown kind");
+}
+
+ReceiverSettings BuildReceiverSettings(const config::ReceiverConfig& config) {
+  ReceiverSettings s;
+  s.limits.max_attempts = config.max_attempts;
+  s.limits.max_age = std::chrono::duration_cast<Seconds>(config.max_age);
+  s.enabled = config.enabled;
+  return s;
+}
+
+std::vector<std::string> AddConfiguredReceivers(DeliveryLoop& loop, const config::Config& config,
+                                                const ReceiverDeps& deps) {
+  std::vector<std::string> errors;
+  for (const config::ReceiverConfig& r : config.receivers) {
+    auto built = BuildReceiver(r, deps);
+    if (!built.ok()) {
+      errors.push_back(built.status().message());
+      continue;
+    }
+    loop.AddReceiver(std::move(built).value(), BuildReceiverSettings(r));
+  }
+  return errors;
+}
+
+}  // namespace mineral::daemon
