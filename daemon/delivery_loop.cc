@@ -12,6 +12,9 @@ struct DeliveryLoop::Slot {
   ReceiverSettings settings;
   CircuitBreaker breaker;
   ReceiverState state;
+  // After SetReceivers: the slot that replaced this one.  Results of sends
+  // started here are accounted there (breaker, in-flight count).
+  std::weak_ptr<Slot> successor;
 };
 
 namespace {
@@ -64,7 +67,7 @@ DeliveryLoop::~DeliveryLoop() { *alive_ = false; }
 
 void DeliveryLoop::AddReceiver(std::unique_ptr<notify::Receiver> receiver,
                                ReceiverSettings settings) {
-  auto slot = std::make_unique<Slot>();
+  auto slot = std::make_shared<Slot>();
   slot->state.id = receiver->id();
   slot->state.enabled = settings.enabled;
   if (!settings.enabled) slot->state.disabled_reason = "disabled in config";
@@ -73,6 +76,28 @@ void DeliveryLoop::AddReceiver(std::unique_ptr<notify::Receiver> receiver,
   slot->breaker = CircuitBreaker(options_.breaker);
   std::string id = slot->state.id;
   slots_[id] = std::move(slot);
+}
+
+void DeliveryLoop::SetReceivers(
+    std::vector<std::pair<std::unique_ptr<notify::Receiver>, ReceiverSettings>> receivers) {
+  std::map<std::string, std::shared_ptr<Slot>> old = std::move(slots_);
+  slots_.clear();
+  for (auto& [receiver, settings] : receivers) {
+    std::string id = receiver->id();
+    AddReceiver(std::move(receiver), settings);
+    auto kept = old.find(id);
+    if (kept == old.end()) continue;
+    Slot& slot = *slots_[id];
+    slot.breaker = kept->second->breaker;
+    slot.state.breaker = kept->second->state.breaker;
+    slot.state.delivered = kept->second->state.delivered;
+    slot.state.failed = kept->second->state.failed;
+    // Sends still running on the old slot count against the new one's
+    // concurrency until they finish.
+    slot.state.in_flight = kept->second->state.in_flight;
+    kept->second->successor = slots_[id];
+  }
+  Wake();
 }
 
 void DeliveryLoop::Start() {
@@ -122,26 +147,28 @@ void DeliveryLoop::Pump() {
       if (on_store_error_) on_store_error_(claimed.status());
       break;  // the store is in trouble: try again at the next tick
     }
-    for (storage::OutboxEntry& entry : *claimed) StartSend(*slot, std::move(entry));
+    for (storage::OutboxEntry& entry : *claimed) StartSend(slot, std::move(entry));
   }
   ArmTimer();
 }
 
-void DeliveryLoop::StartSend(Slot& slot, storage::OutboxEntry entry) {
-  ++slot.state.in_flight;
+void DeliveryLoop::StartSend(const std::shared_ptr<Slot>& slot, storage::OutboxEntry entry) {
+  ++slot->state.in_flight;
   ++in_flight_;
-  notify::Message message = notify::SingleAlertMessage(slot.state.id, ToNotifyAlert(entry));
+  notify::Message message = notify::SingleAlertMessage(slot->state.id, ToNotifyAlert(entry));
   auto shared_entry = std::make_shared<storage::OutboxEntry>(std::move(entry));
-  Slot* target = &slot;
-  slot.receiver->Send(message, [this, target, shared_entry, alive = std::weak_ptr<bool>(alive_)](
-                                   notify::DeliveryResult result) {
+  // The callback holds the slot: a reload may drop it from slots_ while the
+  // send runs on its receiver.
+  slot->receiver->Send(message, [this, slot, shared_entry, alive = std::weak_ptr<bool>(alive_)](
+                                    notify::DeliveryResult result) {
     // Local receivers answer inside Send: handle every answer from the loop,
     // never re-entering Pump.
-    boost::asio::post(io_,
-                      [this, target, shared_entry, alive, result = std::move(result)]() mutable {
-                        if (alive.expired()) return;
-                        OnResult(*target, *shared_entry, std::move(result));
-                      });
+    boost::asio::post(io_, [this, slot, shared_entry, alive, result = std::move(result)]() mutable {
+      if (alive.expired()) return;
+      std::shared_ptr<Slot> current = slot;
+      while (auto next = current->successor.lock()) current = next;
+      OnResult(*current, *shared_entry, std::move(result));
+    });
   });
 }
 

@@ -86,6 +86,13 @@ class DeliveryLoop {
   // the alerts are pruned).
   void AddReceiver(std::unique_ptr<notify::Receiver> receiver, ReceiverSettings settings);
 
+  // Replaces every receiver (SIGHUP reload).  Sends in flight finish on the
+  // old receiver objects and are recorded as usual.  A receiver id kept
+  // across the reload keeps its circuit breaker and counters; one disabled
+  // by a 410 is enabled again (the config was edited: try it).
+  void SetReceivers(
+      std::vector<std::pair<std::unique_ptr<notify::Receiver>, ReceiverSettings>> receivers);
+
   // Delivers whatever is due, now and every poll_interval, until Stop.
   void Start();
   // Looks for due rows at once (call after a RecordFetch that queued rows).
@@ -114,14 +121,14 @@ class DeliveryLoop {
 
   void Pump();
   void ArmTimer();
-  void StartSend(Slot& slot, storage::OutboxEntry entry);
+  void StartSend(const std::shared_ptr<Slot>& slot, storage::OutboxEntry entry);
   void OnResult(Slot& slot, const storage::OutboxEntry& entry, notify::DeliveryResult result);
 
   boost::asio::io_context& io_;
   storage::Store& store_;
   DeliveryLoopOptions options_;
   boost::asio::steady_timer timer_;
-  std::map<std::string, std::unique_ptr<Slot>> slots_;
+  std::map<std::string, std::shared_ptr<Slot>> slots_;
   std::function<void(const DeliveryEvent&)> on_attempt_;
   std::function<void(const ReceiverState&)> on_disabled_;
   std::function<void(const Status&)> on_store_error_;

@@ -133,6 +133,7 @@ struct Harness {
     auto deadline = std::chrono::steady_clock::now() + limit;
     while (!done()) {
       if (std::chrono::steady_clock::now() > deadline) return false;
+      if (io.stopped()) io.restart();  // it ran out of work (the loop was stopped)
       io.run_for(std::chrono::milliseconds(10));
     }
     return true;
@@ -277,6 +278,24 @@ TEST_CASE("410 Gone disables the receiver and reports it; its other rows wait", 
   CHECK(Count(states, OutboxState::kPending) == 2);
   CHECK(server.Requests("/hook").size() == 1);
   CHECK_FALSE(h.loop->Receivers()[0].enabled);
+
+  // The config is fixed and reloaded: the receiver is back, its queue drains.
+  h.loop->Start();
+  TestReply ok;
+  ok.status = 200;
+  server.Route("/new-hook", ok);
+  notify::HttpReceiverOptions o;
+  o.id = "hook";
+  o.url = server.Url("/new-hook");
+  std::vector<std::pair<std::unique_ptr<notify::Receiver>, ReceiverSettings>> receivers;
+  receivers.emplace_back(
+      std::make_unique<notify::HttpReceiver>(h.http, notify::webhook::RenderPayload, o),
+      ReceiverSettings{});
+  h.loop->SetReceivers(std::move(receivers));
+  REQUIRE(h.RunUntil([&] { return Count(States(*h.db, "hook"), OutboxState::kDelivered) == 2; },
+                     std::chrono::seconds(10)));
+  CHECK(h.loop->Receivers()[0].enabled);
+  h.Drain();
 }
 
 TEST_CASE("a 404 is a failure: dead at once, never delivered", "[delivery_loop]") {

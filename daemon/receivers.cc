@@ -93,18 +93,17 @@ ReceiverSettings BuildReceiverSettings(const config::ReceiverConfig& config) {
   return s;
 }
 
-std::vector<std::string> AddConfiguredReceivers(DeliveryLoop& loop, const config::Config& config,
-                                                const ReceiverDeps& deps) {
-  std::vector<std::string> errors;
+BuiltReceivers BuildReceivers(const config::Config& config, const ReceiverDeps& deps) {
+  BuiltReceivers built;
   for (const config::ReceiverConfig& r : config.receivers) {
-    auto built = BuildReceiver(r, deps);
-    if (!built.ok()) {
-      errors.push_back(built.status().message());
+    auto receiver = BuildReceiver(r, deps);
+    if (!receiver.ok()) {
+      built.errors.push_back(receiver.status().message());
       continue;
     }
-    loop.AddReceiver(std::move(built).value(), BuildReceiverSettings(r));
+    built.receivers.emplace_back(std::move(receiver).value(), BuildReceiverSettings(r));
   }
-  return errors;
+  return built;
 }
 
 }  // namespace mineral::daemon

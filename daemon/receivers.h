@@ -32,10 +32,13 @@ Result<std::unique_ptr<notify::Receiver>> BuildReceiver(const config::ReceiverCo
 // max_attempts, max_age and enabled from the config; concurrency 4.
 ReceiverSettings BuildReceiverSettings(const config::ReceiverConfig& config);
 
-// Every configured receiver into `loop`.  A receiver that does not build is
-// left out (its rows wait in the outbox) and its error returned, one line
-// each: "receiver 'ops-webhook': secret file ...".
-std::vector<std::string> AddConfiguredReceivers(DeliveryLoop& loop, const config::Config& config,
-                                                const ReceiverDeps& deps);
+// Every configured receiver, built, for DeliveryLoop::SetReceivers.  A
+// receiver that does not build is left out (its rows wait in the outbox)
+// and its error listed, one line each: "receiver 'ops-webhook': secret file ...".
+struct BuiltReceivers {
+  std::vector<std::pair<std::unique_ptr<notify::Receiver>, ReceiverSettings>> receivers;
+  std::vector<std::string> errors;
+};
+BuiltReceivers BuildReceivers(const config::Config& config, const ReceiverDeps& deps);
 
 }  // namespace mineral::daemon
