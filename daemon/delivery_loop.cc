@@ -12,6 +12,8 @@ struct DeliveryLoop::Slot {
   ReceiverSettings settings;
   CircuitBreaker breaker;
   ReceiverState state;
+  // The last claim found fewer due rows than it asked for.
+  bool drained = false;
   // After SetReceivers: the slot that replaced this one.  Results of sends
   // started here are accounted there (breaker, in-flight count).
   std::weak_ptr<Slot> successor;
@@ -107,18 +109,25 @@ void DeliveryLoop::Start() {
 }
 
 void DeliveryLoop::Wake() {
+  // New rows may be due for any receiver.
+  for (auto& [id, slot] : slots_) slot->drained = false;
+  PostPump();
+}
+
+void DeliveryLoop::PostPump() {
   if (pump_posted_ || stopped_) return;
   pump_posted_ = true;
   boost::asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
     if (alive.expired()) return;
     pump_posted_ = false;
-    Pump();
+    Pump(false);
   });
 }
 
 void DeliveryLoop::Stop(std::function<void()> drained) {
   stopped_ = true;
   timer_.cancel();
+  Flush();
   drained_ = std::move(drained);
   if (in_flight_ == 0 && drained_) {
     boost::asio::post(io_, std::exchange(drained_, nullptr));
@@ -130,23 +139,41 @@ void DeliveryLoop::ArmTimer() {
   timer_.async_wait(
       [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
         if (ec || alive.expired() || stopped_) return;
-        Pump();
+        // Retries come due with time: look at every receiver again.
+        for (auto& [id, slot] : slots_) slot->drained = false;
+        Pump(true);
       });
 }
 
-void DeliveryLoop::Pump() {
-  if (stopped_ || !started_) return;
+void DeliveryLoop::Pump(bool tick) {
+  if (stopped_ || !started_) {
+    Flush();
+    return;
+  }
   UtcTime now = options_.now();
+  // Which receivers claim now, and how many rows each.  Under load a
+  // receiver claims once half its slots are free rather than one row at a
+  // time, so one transaction stores several outcomes and another claims
+  // several rows.
+  std::vector<std::pair<std::shared_ptr<Slot>, int>> claims;
   for (auto& [id, slot] : slots_) {
     if (!slot->state.enabled) continue;
     int allowance = slot->breaker.Allowance(now, slot->state.in_flight, slot->settings.concurrency);
     slot->state.breaker = slot->breaker.state();
-    if (allowance <= 0) continue;
-    auto claimed = store_.ClaimDueOutboxFor(id, now, allowance);
+    if (allowance <= 0 || slot->drained) continue;
+    if (!tick && slot->state.in_flight > 0 && allowance * 2 < slot->settings.concurrency) continue;
+    claims.emplace_back(slot, allowance);
+  }
+  if (!claims.empty() || in_flight_ == 0 || tick) Flush();
+  for (auto& [slot, allowance] : claims) {
+    auto claimed = store_.ClaimDueOutboxFor(slot->state.id, now, allowance);
     if (!claimed.ok()) {
       if (on_store_error_) on_store_error_(claimed.status());
       break;  // the store is in trouble: try again at the next tick
     }
+    // Fewer than asked: nothing more is due for it until new rows come
+    // (Wake) or time passes (the next tick).
+    slot->drained = static_cast<int>(claimed->size()) < allowance;
     for (storage::OutboxEntry& entry : *claimed) StartSend(slot, std::move(entry));
   }
   ArmTimer();
@@ -177,7 +204,8 @@ void DeliveryLoop::OnResult(Slot& slot, const storage::OutboxEntry& entry,
   --slot.state.in_flight;
   --in_flight_;
   UtcTime now = options_.now();
-  DeliveryEvent event;
+  Completed c;
+  DeliveryEvent& event = c.event;
   event.outbox_id = entry.id;
   event.alert_id = entry.alert.id;
   event.receiver = slot.state.id;
@@ -185,27 +213,14 @@ void DeliveryLoop::OnResult(Slot& slot, const storage::OutboxEntry& entry,
   event.attempt = entry.attempts + 1;
   event.decision = Decide(result, entry.attempts, entry.alert.created_at, now, options_.random(),
                           slot.settings.limits, options_.retry);
-  switch (event.decision.verdict) {
-    case Verdict::kDelivered:
-      event.store = store_.MarkDelivered(entry.id, now);
-      break;
-    case Verdict::kRetry:
-      event.store = store_.MarkRetry(entry.id, event.decision.next_attempt, event.decision.error);
-      break;
-    case Verdict::kDead:
-      event.store = store_.MarkDead(entry.id, now, event.decision.error);
-      break;
-  }
-  storage::DeliveryAttempt attempt;
+  storage::DeliveryAttempt& attempt = c.row.attempt;
   attempt.outbox_id = entry.id;
   attempt.at = now;
   attempt.status = VerdictName(event.decision.verdict);
   attempt.latency = result.latency;
   attempt.response_code = result.status;
-  attempt.error = result.error;
-  Status logged = store_.RecordDeliveryAttempt(attempt);
-  if (event.store.ok() && !logged.ok()) event.store = logged;
-  if (!event.store.ok() && on_store_error_) on_store_error_(event.store);
+  attempt.error = event.decision.error;
+  c.row.next_attempt = event.decision.next_attempt;
 
   if (result.ok) {
     slot.breaker.OnSuccess();
@@ -221,13 +236,36 @@ void DeliveryLoop::OnResult(Slot& slot, const storage::OutboxEntry& entry,
     slot.state.disabled_reason = "HTTP 410 Gone: " + event.result.error;
     if (on_disabled_) on_disabled_(slot.state);
   }
-  if (on_attempt_) on_attempt_(event);
+  completed_.push_back(std::move(c));
 
   if (stopped_) {
-    if (in_flight_ == 0 && drained_) std::exchange(drained_, nullptr)();
+    if (in_flight_ == 0) {
+      Flush();
+      if (drained_) std::exchange(drained_, nullptr)();
+    }
     return;
   }
-  Wake();  // a slot is free: claim the next due row
+  // The outcomes of every send that finished in this turn of the loop are
+  // stored together, in one transaction, by the pump this posts; then it
+  // claims the next rows for the freed slots.
+  PostPump();
+}
+
+void DeliveryLoop::Flush() {
+  if (completed_.empty()) return;
+  std::vector<Completed> batch = std::move(completed_);
+  completed_.clear();
+  std::vector<storage::Store::CompletedAttempt> rows;
+  rows.reserve(batch.size());
+  for (const Completed& c : batch) rows.push_back(c.row);
+  auto stored = store_.CompleteAttempts(rows);
+  // A failed batch leaves its rows in flight: the store puts them back to
+  // pending when it is next opened, and they are sent again (at least once).
+  if (!stored.ok() && on_store_error_) on_store_error_(stored.status());
+  for (Completed& c : batch) {
+    c.event.store = stored.status();
+    if (on_attempt_) on_attempt_(c.event);
+  }
 }
 
 std::vector<ReceiverState> DeliveryLoop::Receivers() const {

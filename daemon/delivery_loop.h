@@ -3,8 +3,9 @@
 //
 //   for each receiver: its free slots (circuit breaker, concurrency limit)
 //     -> Store::ClaimDueOutboxFor(receiver, now, free) -> notify::Receiver::Send
-//     -> Decide (delivery_policy.h) -> MarkDelivered | MarkRetry | MarkDead
-//        + RecordDeliveryAttempt
+//     -> Decide (delivery_policy.h) -> Store::CompleteAttempts: delivered |
+//        retry at T | dead, and the attempt logged; the outcomes of every
+//        send that finished in one turn of the loop in one transaction
 //
 // Claims are per receiver, so a receiver that hangs, fails or is disabled
 // holds only its own rows (each attempt bounded by the receiver's timeout)
@@ -119,10 +120,20 @@ class DeliveryLoop {
  private:
   struct Slot;
 
-  void Pump();
+  // Stores finished outcomes and claims rows for free slots.  `tick`: the
+  // periodic look, which claims for any free slot.
+  void Pump(bool tick);
+  void PostPump();
   void ArmTimer();
   void StartSend(const std::shared_ptr<Slot>& slot, storage::OutboxEntry entry);
   void OnResult(Slot& slot, const storage::OutboxEntry& entry, notify::DeliveryResult result);
+  void Flush();
+
+  // An attempt whose outcome is decided but not yet stored.
+  struct Completed {
+    storage::Store::CompletedAttempt row;
+    DeliveryEvent event;
+  };
 
   boost::asio::io_context& io_;
   storage::Store& store_;
@@ -133,6 +144,7 @@ class DeliveryLoop {
   std::function<void(const ReceiverState&)> on_disabled_;
   std::function<void(const Status&)> on_store_error_;
   std::function<void()> drained_;
+  std::vector<Completed> completed_;
   int in_flight_ = 0;
   bool started_ = false;
   bool stopped_ = false;

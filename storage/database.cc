@@ -782,6 +782,44 @@ Result<std::vector<OutboxEntry>> Database::ClaimOutbox(const std::string* receiv
   });
 }
 
+Result<int> Database::CompleteAttempts(const std::vector<CompletedAttempt>& completed) {
+  return Guarded("complete delivery attempts", [&]() -> Result<int> {
+    SQLite::Transaction txn(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    int moved = 0;
+    for (const CompletedAttempt& c : completed) {
+      const DeliveryAttempt& a = c.attempt;
+      const char* sql =
+          a.status == "delivered"
+              ? "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, last_error = '', "
+                "updated_at = ?2 WHERE id = ?1 AND state = 'in-flight'"
+          : a.status == "dead"
+              ? "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?3, "
+                "updated_at = ?2 WHERE id = ?1 AND state = 'in-flight'"
+              : "UPDATE outbox SET state = 'pending', attempts = attempts + 1, "
+                "next_attempt_at = ?4, last_error = ?3, updated_at = ?2 "
+                "WHERE id = ?1 AND state = 'in-flight'";
+      Stmt s = Prepare(sql);
+      s->bind(1, a.outbox_id);
+      s->bind(2, ToUnix(a.at));
+      if (a.status != "delivered") s->bind(3, a.error);
+      if (a.status != "delivered" && a.status != "dead") s->bind(4, ToUnix(c.next_attempt));
+      moved += s->exec();
+      Stmt log = Prepare(
+          "INSERT INTO deliveries (outbox, at, status, latency_ms, response_code, error) "
+          "VALUES (?, ?, ?, ?, ?, ?)");
+      log->bind(1, a.outbox_id);
+      log->bind(2, ToUnix(a.at));
+      log->bind(3, a.status);
+      log->bind(4, static_cast<int64_t>(a.latency.count()));
+      log->bind(5, a.response_code);
+      log->bind(6, a.error);
+      log->exec();
+    }
+    txn.commit();
+    return moved;
+  });
+}
+
 Result<int> Database::RequeueDead(std::optional<int64_t> outbox_id, UtcTime now) {
   return Guarded("requeue dead letters", [&]() -> Result<int> {
     Stmt s = Prepare(outbox_id ? "UPDATE outbox SET state = 'pending', attempts = 0, "

@@ -196,5 +196,36 @@ TEST_CASE("RequeueDead puts dead letters back, due now, attempts reset") {
   CHECK(*db->RequeueDead(std::nullopt, kT0 + minutes(2)) == 0);
 }
 
+TEST_CASE("CompleteAttempts moves a batch of rows and logs each attempt, in one transaction") {
+  TempDir dir;
+  auto db = OpenWithOneAlert(dir.File("state.db"));
+  auto claimed = db->ClaimDueOutbox(kT0, 10);
+  REQUIRE(claimed->size() == 2);
+  std::vector<Store::CompletedAttempt> batch(3);
+  batch[0].attempt = {(*claimed)[0].id, kT0, "delivered", std::chrono::milliseconds(12), 200, ""};
+  batch[1].attempt = {(*claimed)[1].id, kT0, "retry", std::chrono::milliseconds(30), 503,
+                      "HTTP 503"};
+  batch[1].next_attempt = kT0 + minutes(2);
+  batch[2].attempt = {(*claimed)[0].id, kT0, "dead", std::chrono::milliseconds(1), 0, "again"};
+  auto moved = db->CompleteAttempts(batch);
+  REQUIRE(moved.ok());
+  CHECK(*moved == 2);  // the third names a row no longer in flight
+  auto alerts = db->ListAlerts(UtcTime{}, "");
+  REQUIRE(alerts->size() == 1);
+  const auto& d = alerts->front().deliveries;
+  REQUIRE(d.size() == 2);
+  CHECK(d[0].state == OutboxState::kDelivered);
+  CHECK(d[0].attempts == 1);
+  CHECK(d[1].state == OutboxState::kPending);
+  CHECK(d[1].last_error == "HTTP 503");
+  CHECK(d[1].next_attempt_at == kT0 + minutes(2));
+  CHECK(db->ClaimDueOutbox(kT0 + minutes(2), 10)->size() == 1);
+  auto history = db->AlertHistory(alerts->front().id);
+  REQUIRE(history.ok());
+  int attempts = 0;
+  for (const auto& e : *history) attempts += e.event == "attempt";
+  CHECK(attempts == 3);
+}
+
 }  // namespace
 }  // namespace mineral::storage

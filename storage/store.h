@@ -169,6 +169,16 @@ class Store {
   // A dead letter: kept (and listed) until pruned with its alert, never retried.
   virtual Status MarkDead(int64_t outbox_id, UtcTime now, const std::string& error) = 0;
   virtual Status RecordDeliveryAttempt(const DeliveryAttempt& attempt) = 0;
+  // Several attempts' outcomes in one transaction (the delivery loop's
+  // batch): for each, the row moves as attempt.status says ("delivered",
+  // "retry" to `next_attempt`, "dead"; attempt.error is the last error) and
+  // the attempt is logged.  Rows not in flight are skipped.  Returns how
+  // many rows moved; on error nothing of it is stored.
+  struct CompletedAttempt {
+    DeliveryAttempt attempt;
+    UtcTime next_attempt{};  // for "retry"
+  };
+  virtual Result<int> CompleteAttempts(const std::vector<CompletedAttempt>& completed) = 0;
   // Dead letters back to pending, due at `now`, attempts reset to 0 (their
   // last error is kept until the next attempt): the one row `outbox_id`, or
   // every dead row when nullopt.  Returns how many rows moved; NotFound when
