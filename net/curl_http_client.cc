@@ -463,6 +463,12 @@ struct CurlHttpClient::Impl {
       std::string line = name + ": " + value;
       t.header_list = curl_slist_append(t.header_list, line.c_str());
     }
+    if (r.method != "GET") {
+      // libcurl 7.x sends "Expect: 100-continue" for bodies over 1 KiB and
+      // then waits up to a second for a 100 that many servers never send;
+      // a webhook body is small enough to send at once (curl 8 does so).
+      t.header_list = curl_slist_append(t.header_list, "Expect:");
+    }
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t.header_list);
 
     if (r.method == "GET") {
