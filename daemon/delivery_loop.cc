@@ -1,5 +1,6 @@
 #include "daemon/delivery_loop.h"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <random>
 
@@ -12,6 +13,7 @@ struct DeliveryLoop::Slot {
   ReceiverSettings settings;
   CircuitBreaker breaker;
   ReceiverState state;
+  RateWindow rate{0, std::chrono::seconds(0)};
   // The last claim found fewer due rows than it asked for.
   bool drained = false;
   // After SetReceivers: the slot that replaced this one.  Results of sends
@@ -76,6 +78,7 @@ void DeliveryLoop::AddReceiver(std::unique_ptr<notify::Receiver> receiver,
   slot->receiver = std::move(receiver);
   slot->settings = settings;
   slot->breaker = CircuitBreaker(options_.breaker);
+  slot->rate = RateWindow(settings.timing.rate_count, settings.timing.rate_per);
   std::string id = slot->state.id;
   slots_[id] = std::move(slot);
 }
@@ -94,6 +97,7 @@ void DeliveryLoop::SetReceivers(
     slot.state.breaker = kept->second->state.breaker;
     slot.state.delivered = kept->second->state.delivered;
     slot.state.failed = kept->second->state.failed;
+    slot.rate = kept->second->rate;
     // Sends still running on the old slot count against the new one's
     // concurrency until they finish.
     slot.state.in_flight = kept->second->state.in_flight;
@@ -155,18 +159,28 @@ void DeliveryLoop::Pump(bool tick) {
   // receiver claims once half its slots are free rather than one row at a
   // time, so one transaction stores several outcomes and another claims
   // several rows.
-  std::vector<std::pair<std::shared_ptr<Slot>, int>> claims;
+  struct Claim {
+    std::shared_ptr<Slot> slot;
+    int allowance;
+    bool critical_only;
+  };
+  std::vector<Claim> claims;
   for (auto& [id, slot] : slots_) {
     if (!slot->state.enabled) continue;
     int allowance = slot->breaker.Allowance(now, slot->state.in_flight, slot->settings.concurrency);
     slot->state.breaker = slot->breaker.state();
+    allowance = std::min(allowance, slot->rate.Remaining(now));
     if (allowance <= 0 || slot->drained) continue;
     if (!tick && slot->state.in_flight > 0 && allowance * 2 < slot->settings.concurrency) continue;
-    claims.emplace_back(slot, allowance);
+    // Quiet hours: the rows wait (the tick after the end finds them), but
+    // critical alerts may go.
+    bool quiet = QuietUntil(now, slot->settings.timing, slot->settings.zone).has_value();
+    if (quiet && !slot->settings.timing.critical_ignores_quiet_hours) continue;
+    claims.push_back({slot, allowance, quiet});
   }
   if (!claims.empty() || in_flight_ == 0 || tick) Flush();
-  for (auto& [slot, allowance] : claims) {
-    auto claimed = store_.ClaimDueOutboxFor(slot->state.id, now, allowance);
+  for (auto& [slot, allowance, critical_only] : claims) {
+    auto claimed = store_.ClaimDueOutboxFor(slot->state.id, now, allowance, critical_only);
     if (!claimed.ok()) {
       if (on_store_error_) on_store_error_(claimed.status());
       break;  // the store is in trouble: try again at the next tick
@@ -180,6 +194,7 @@ void DeliveryLoop::Pump(bool tick) {
 }
 
 void DeliveryLoop::StartSend(const std::shared_ptr<Slot>& slot, storage::OutboxEntry entry) {
+  slot->rate.Record(options_.now());
   ++slot->state.in_flight;
   ++in_flight_;
   notify::Message message = notify::SingleAlertMessage(slot->state.id, ToNotifyAlert(entry));

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "daemon/delivery_policy.h"
+#include "daemon/send_window.h"
 #include "notify/alert.h"
 #include "notify/receiver.h"
 #include "storage/store.h"
@@ -37,6 +38,11 @@ struct ReceiverSettings {
   ReceiverLimits limits;  // max_attempts, max_age
   int concurrency = 4;    // sends in flight at once to this receiver (default 4)
   bool enabled = true;    // false: its rows wait in the outbox
+  // Quiet hours and rate limit are applied (rows wait; critical ones go
+  // during quiet hours unless told otherwise); group_wait and digest_at are
+  // not applied yet: each alert goes on its own.
+  SendTiming timing;
+  feeds::TimeZone zone;  // of quiet hours (default UTC)
 };
 
 // One attempt, as the loop decided it (for logs, metrics, the CLI).

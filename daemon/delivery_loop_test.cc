@@ -333,3 +333,37 @@ TEST_CASE("ToNotifyAlert carries the alert, its sources and the row's key", "[de
 
 }  // namespace
 }  // namespace mineral::daemon
+
+namespace mineral::daemon {
+namespace {
+
+TEST_CASE("quiet hours hold back all but critical alerts; the rate limit spaces sends",
+          "[delivery_loop]") {
+  testkit::HttpTestServer server;
+  testkit::TestReply ok;
+  ok.status = 200;
+  server.Route("/hook", ok);
+  Harness h(5, {"hook"});  // critical alerts (see OutboxWith)
+  ReceiverSettings quiet;
+  quiet.timing.quiet_hours = {{0, 23 * 60 + 59}};  // all day but 23:59
+  quiet.timing.critical_ignores_quiet_hours = false;
+  h.AddWebhook("hook", server.Url("/hook"), std::chrono::seconds(5), quiet);
+  h.loop->Start();
+  h.RunUntil([] { return false; }, std::chrono::seconds(1));
+  CHECK(server.Requests("/hook").empty());
+  h.Drain();
+
+  Harness critical(5, {"hook"});
+  quiet.timing.critical_ignores_quiet_hours = true;
+  quiet.timing.rate_count = 2;
+  quiet.timing.rate_per = std::chrono::hours(1);
+  critical.AddWebhook("hook", server.Url("/hook"), std::chrono::seconds(5), quiet);
+  critical.loop->Start();
+  // Two go at once; the rest wait for the hour (36 s of real time at 100x).
+  critical.RunUntil([] { return false; }, std::chrono::seconds(2));
+  CHECK(server.Requests("/hook").size() == 2);
+  critical.Drain();
+}
+
+}  // namespace
+}  // namespace mineral::daemon

@@ -113,7 +113,7 @@ TEST_CASE("outbox lists pending and dead rows; retry requeues dead letters", "[o
       return std::vector<AlertCandidate>{c};
     };
     REQUIRE((*db)->RecordFetch(state, items, t0, matcher).ok());
-    auto claimed = (*db)->ClaimDueOutboxFor("hook", t0, 1);
+    auto claimed = (*db)->ClaimDueOutboxFor("hook", t0, 1, false);
     REQUIRE(claimed->size() == 1);
     dead_id = (*claimed)[0].id;
     REQUIRE((*db)->MarkDead(dead_id, t0, "HTTP 500: down (after 12 attempts)").ok());

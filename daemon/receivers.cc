@@ -1,5 +1,6 @@
 #include "daemon/receivers.h"
 
+#include "feeds/timezone.h"
 #include "notify/discord/payload.h"
 #include "notify/email/email_receiver.h"
 #include "notify/http_receiver.h"
@@ -90,6 +91,19 @@ ReceiverSettings BuildReceiverSettings(const config::ReceiverConfig& config) {
   s.limits.max_attempts = config.max_attempts;
   s.limits.max_age = std::chrono::duration_cast<Seconds>(config.max_age);
   s.enabled = config.enabled;
+  const config::DeliveryTiming& t = config.timing;
+  s.timing.group_wait = std::chrono::duration_cast<Seconds>(t.group_wait);
+  s.timing.group_interval = std::chrono::duration_cast<Seconds>(t.group_interval);
+  s.timing.digest_at = t.digest_at;
+  s.timing.quiet_hours = t.quiet_hours;
+  s.timing.critical_ignores_quiet_hours = t.critical_ignores_quiet_hours;
+  s.timing.rate_count = static_cast<int>(t.rate_limit.count);
+  s.timing.rate_per = std::chrono::duration_cast<Seconds>(t.rate_limit.per);
+  // The loader checked the zone name; should it not load now, quiet hours
+  // are read in UTC rather than not at all.
+  if (t.timezone != "UTC") {
+    if (auto zone = feeds::LoadTimeZone(t.timezone); zone.ok()) s.zone = std::move(zone).value();
+  }
   return s;
 }
 

@@ -29,7 +29,8 @@ struct ReceiverDeps {
 Result<std::unique_ptr<notify::Receiver>> BuildReceiver(const config::ReceiverConfig& config,
                                                         const ReceiverDeps& deps);
 
-// max_attempts, max_age and enabled from the config; concurrency 4.
+// max_attempts, max_age, enabled, quiet hours, rate limit and grouping from
+// the config (the zone loaded from /usr/share/zoneinfo); concurrency 4.
 ReceiverSettings BuildReceiverSettings(const config::ReceiverConfig& config);
 
 // Every configured receiver, built, for DeliveryLoop::SetReceivers.  A

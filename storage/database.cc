@@ -735,28 +735,33 @@ int64_t Database::InsertAlert(RecordContext& ctx, int64_t item_id, const Item& i
 // --- outbox ------------------------------------------------------------------
 
 Result<std::vector<OutboxEntry>> Database::ClaimDueOutbox(UtcTime now, int limit) {
-  return ClaimOutbox(nullptr, now, limit);
+  return ClaimOutbox(nullptr, now, limit, false);
 }
 
 Result<std::vector<OutboxEntry>> Database::ClaimDueOutboxFor(const std::string& receiver,
-                                                             UtcTime now, int limit) {
-  return ClaimOutbox(&receiver, now, limit);
+                                                             UtcTime now, int limit,
+                                                             bool critical_only) {
+  return ClaimOutbox(&receiver, now, limit, critical_only);
 }
 
 Result<std::vector<OutboxEntry>> Database::ClaimOutbox(const std::string* receiver, UtcTime now,
-                                                       int limit) {
+                                                       int limit, bool critical_only) {
   return Guarded("claim outbox", [&]() -> Result<std::vector<OutboxEntry>> {
     SQLite::Transaction txn(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     std::vector<OutboxEntry> out;
     std::vector<int64_t> alert_ids;
     {
-      Stmt s = Prepare(receiver == nullptr
-                           ? "SELECT id, receiver, idempotency_key, attempts, alert FROM outbox "
-                             "WHERE state = 'pending' AND next_attempt_at <= ?1 "
-                             "ORDER BY next_attempt_at, id LIMIT ?2"
-                           : "SELECT id, receiver, idempotency_key, attempts, alert FROM outbox "
-                             "WHERE state = 'pending' AND next_attempt_at <= ?1 AND receiver = ?3 "
-                             "ORDER BY next_attempt_at, id LIMIT ?2");
+      Stmt s = Prepare(
+          receiver == nullptr ? "SELECT id, receiver, idempotency_key, attempts, alert FROM outbox "
+                                "WHERE state = 'pending' AND next_attempt_at <= ?1 "
+                                "ORDER BY next_attempt_at, id LIMIT ?2"
+          : critical_only     ? "SELECT id, receiver, idempotency_key, attempts, alert FROM outbox "
+                                "WHERE state = 'pending' AND next_attempt_at <= ?1 AND receiver = ?3 "
+                                "AND alert IN (SELECT id FROM alerts WHERE severity = 'critical') "
+                                "ORDER BY next_attempt_at, id LIMIT ?2"
+                              : "SELECT id, receiver, idempotency_key, attempts, alert FROM outbox "
+                                "WHERE state = 'pending' AND next_attempt_at <= ?1 AND receiver = ?3 "
+                                "ORDER BY next_attempt_at, id LIMIT ?2");
       s->bind(1, ToUnix(now));
       s->bind(2, limit);
       if (receiver != nullptr) s->bind(3, *receiver);

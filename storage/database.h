@@ -76,7 +76,7 @@ class Database final : public Store {
 
   Result<std::vector<OutboxEntry>> ClaimDueOutbox(UtcTime now, int limit) override;
   Result<std::vector<OutboxEntry>> ClaimDueOutboxFor(const std::string& receiver, UtcTime now,
-                                                     int limit) override;
+                                                     int limit, bool critical_only) override;
   Result<int> RequeueDead(std::optional<int64_t> outbox_id, UtcTime now) override;
   Result<int> CompleteAttempts(const std::vector<CompletedAttempt>& completed) override;
   Status MarkDelivered(int64_t outbox_id, UtcTime now) override;
@@ -117,7 +117,8 @@ class Database final : public Store {
   void RaiseNoLongerMatches(RecordContext& ctx, int64_t item_id, const Item& item, uint64_t hash,
                             const std::string& rule_id);
   void WriteFeedState(int64_t feed_row, const FeedState& state, bool baseline_done);
-  Result<std::vector<OutboxEntry>> ClaimOutbox(const std::string* receiver, UtcTime now, int limit);
+  Result<std::vector<OutboxEntry>> ClaimOutbox(const std::string* receiver, UtcTime now, int limit,
+                                               bool critical_only);
   Status MoveOutbox(int64_t outbox_id, const char* sql, UtcTime at, const std::string& error,
                     const char* what);
   AlertRecord LoadAlert(int64_t alert_id, bool with_deliveries);

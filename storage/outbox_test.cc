@@ -166,15 +166,19 @@ namespace {
 TEST_CASE("ClaimDueOutboxFor claims one receiver's rows and leaves the others untouched") {
   TempDir dir;
   auto db = OpenWithOneAlert(dir.File("state.db"));
-  auto hook = db->ClaimDueOutboxFor("hook", kT0, 10);
+  auto hook = db->ClaimDueOutboxFor("hook", kT0, 10, false);
   REQUIRE(hook.ok());
   REQUIRE(hook->size() == 1);
   CHECK((*hook)[0].receiver == "hook");
-  CHECK(db->ClaimDueOutboxFor("hook", kT0, 10)->empty());
-  CHECK(db->ClaimDueOutboxFor("nobody", kT0, 10)->empty());
-  auto mail = db->ClaimDueOutboxFor("mail", kT0, 10);
+  CHECK(db->ClaimDueOutboxFor("hook", kT0, 10, false)->empty());
+  CHECK(db->ClaimDueOutboxFor("nobody", kT0, 10, false)->empty());
+  auto mail = db->ClaimDueOutboxFor("mail", kT0, 10, false);
   REQUIRE(mail->size() == 1);
   CHECK((*mail)[0].attempts == 0);
+  // The alert is "info": none of it goes out as critical.
+  auto db2 = OpenWithOneAlert(dir.File("other.db"));
+  CHECK(db2->ClaimDueOutboxFor("hook", kT0, 10, true)->empty());
+  CHECK(db2->ClaimDueOutboxFor("hook", kT0, 10, false)->size() == 1);
 }
 
 TEST_CASE("RequeueDead puts dead letters back, due now, attempts reset") {

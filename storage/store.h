@@ -161,8 +161,11 @@ class Store {
   // The same for one receiver's rows only: the delivery loop claims as many
   // as the receiver has free slots, and none while its circuit is open, it is
   // disabled or rate-limited, so its rows wait untouched (no attempt counted).
+  // `critical_only`: only rows of alerts of severity "critical" (what may
+  // go out during the receiver's quiet hours).
   virtual Result<std::vector<OutboxEntry>> ClaimDueOutboxFor(const std::string& receiver,
-                                                             UtcTime now, int limit) = 0;
+                                                             UtcTime now, int limit,
+                                                             bool critical_only) = 0;
   virtual Status MarkDelivered(int64_t outbox_id, UtcTime now) = 0;
   // Back to pending until `next_attempt`; attempts + 1.
   virtual Status MarkRetry(int64_t outbox_id, UtcTime next_attempt, const std::string& error) = 0;
