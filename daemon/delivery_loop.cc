@@ -112,6 +112,11 @@ void DeliveryLoop::Start() {
   Wake();
 }
 
+void DeliveryLoop::DeliverDue(std::function<void()> done) {
+  once_done_ = std::move(done);
+  Start();
+}
+
 void DeliveryLoop::Wake() {
   // New rows may be due for any receiver.
   for (auto& [id, slot] : slots_) slot->drained = false;
@@ -189,6 +194,11 @@ void DeliveryLoop::Pump(bool tick) {
     // (Wake) or time passes (the next tick).
     slot->drained = static_cast<int>(claimed->size()) < allowance;
     for (storage::OutboxEntry& entry : *claimed) StartSend(slot, std::move(entry));
+  }
+  if (once_done_ && in_flight_ == 0) {
+    // Nothing running and nothing more claimed: every due row went.
+    Stop(std::exchange(once_done_, nullptr));
+    return;
   }
   ArmTimer();
 }

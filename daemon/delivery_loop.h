@@ -102,6 +102,10 @@ class DeliveryLoop {
 
   // Delivers whatever is due, now and every poll_interval, until Stop.
   void Start();
+  // Delivers every row due now, once each (a retry it schedules is left for
+  // later), then stops as Stop does and calls `done`.  Instead of Start: for
+  // `run --once`, cron and the demo.
+  void DeliverDue(std::function<void()> done);
   // Looks for due rows at once (call after a RecordFetch that queued rows).
   void Wake();
   // No new sends; `drained` runs (on the loop) once every send in flight has
@@ -155,6 +159,7 @@ class DeliveryLoop {
   bool started_ = false;
   bool stopped_ = false;
   bool pump_posted_ = false;
+  std::function<void()> once_done_;  // DeliverDue
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

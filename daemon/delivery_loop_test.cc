@@ -367,3 +367,30 @@ TEST_CASE("quiet hours hold back all but critical alerts; the rate limit spaces 
 
 }  // namespace
 }  // namespace mineral::daemon
+
+namespace mineral::daemon {
+namespace {
+
+TEST_CASE("DeliverDue sends what is due once, then stops", "[delivery_loop]") {
+  testkit::HttpTestServer server;
+  testkit::TestReply busy;
+  busy.status = 503;
+  server.Route("/busy", busy);
+  testkit::TestReply ok;
+  ok.status = 200;
+  server.Route("/hook", ok);
+  Harness h(7, {"hook", "busy"});
+  h.AddWebhook("hook", server.Url("/hook"));
+  h.AddWebhook("busy", server.Url("/busy"));
+  bool done = false;
+  h.loop->DeliverDue([&] { done = true; });
+  REQUIRE(h.RunUntil([&] { return done; }, std::chrono::seconds(10)));
+  CHECK(Count(States(*h.db, "hook"), OutboxState::kDelivered) == 7);
+  // The failing receiver's rows were tried once and wait for their retry.
+  CHECK(Count(States(*h.db, "busy"), OutboxState::kPending) == 7);
+  CHECK(server.Requests("/busy").size() == 7);
+  CHECK(h.events.size() == 14);
+}
+
+}  // namespace
+}  // namespace mineral::daemon
