@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <optional>
 #include <random>
 
 #include "notify/format.h"
@@ -14,6 +15,14 @@ struct DeliveryLoop::Slot {
   CircuitBreaker breaker;
   ReceiverState state;
   RateWindow rate{0, std::chrono::seconds(0)};
+  // Grouping (group_wait or digest_at): rows claimed and held for the next
+  // group, since when, and when the last group went.
+  std::vector<storage::OutboxEntry> held;
+  std::optional<UtcTime> held_since;
+  std::optional<UtcTime> last_group;
+  bool Grouping() const {
+    return settings.timing.group_wait.count() > 0 || settings.timing.digest_at.has_value();
+  }
   // The last claim found fewer due rows than it asked for.
   bool drained = false;
   // After SetReceivers: the slot that replaced this one.  Results of sends
@@ -171,7 +180,7 @@ void DeliveryLoop::Pump(bool tick) {
   };
   std::vector<Claim> claims;
   for (auto& [id, slot] : slots_) {
-    if (!slot->state.enabled) continue;
+    if (!slot->state.enabled || slot->Grouping()) continue;
     int allowance = slot->breaker.Allowance(now, slot->state.in_flight, slot->settings.concurrency);
     slot->state.breaker = slot->breaker.state();
     allowance = std::min(allowance, slot->rate.Remaining(now));
@@ -193,7 +202,14 @@ void DeliveryLoop::Pump(bool tick) {
     // Fewer than asked: nothing more is due for it until new rows come
     // (Wake) or time passes (the next tick).
     slot->drained = static_cast<int>(claimed->size()) < allowance;
-    for (storage::OutboxEntry& entry : *claimed) StartSend(slot, std::move(entry));
+    for (storage::OutboxEntry& entry : *claimed) {
+      std::vector<storage::OutboxEntry> one;
+      one.push_back(std::move(entry));
+      StartSend(slot, std::move(one));
+    }
+  }
+  for (auto& [id, slot] : slots_) {
+    if (slot->state.enabled && slot->Grouping()) PumpGroup(slot, now);
   }
   if (once_done_ && in_flight_ == 0) {
     // Nothing running and nothing more claimed: every due row went.
@@ -203,65 +219,104 @@ void DeliveryLoop::Pump(bool tick) {
   ArmTimer();
 }
 
-void DeliveryLoop::StartSend(const std::shared_ptr<Slot>& slot, storage::OutboxEntry entry) {
+void DeliveryLoop::PumpGroup(const std::shared_ptr<Slot>& slot, UtcTime now) {
+  constexpr int kMaxGroup = 100;          // alerts in one message; more make another
+  if (slot->state.in_flight > 0) return;  // one group at a time
+  if (slot->breaker.Allowance(now, 0, 1) <= 0) return;
+  slot->state.breaker = slot->breaker.state();
+  const SendTiming& timing = slot->settings.timing;
+  bool quiet = QuietUntil(now, timing, slot->settings.zone).has_value();
+  if (quiet && !timing.critical_ignores_quiet_hours) return;
+  int room = kMaxGroup - static_cast<int>(slot->held.size());
+  if (!slot->drained && room > 0) {
+    auto claimed = store_.ClaimDueOutboxFor(slot->state.id, now, room, quiet);
+    if (!claimed.ok()) {
+      if (on_store_error_) on_store_error_(claimed.status());
+      return;
+    }
+    slot->drained = static_cast<int>(claimed->size()) < room;
+    if (slot->held.empty() && !claimed->empty()) slot->held_since = now;
+    for (storage::OutboxEntry& e : *claimed) slot->held.push_back(std::move(e));
+  }
+  if (slot->held.empty()) return;
+  // Held rows are in flight in the store: a crash puts them back to pending.
+  UtcTime due = timing.digest_at
+                    ? NextLocalTime(*slot->held_since, *timing.digest_at, slot->settings.zone)
+                    : GroupDue(*slot->held_since, slot->last_group, timing);
+  bool flush_now = once_done_ != nullptr;  // DeliverDue sends what it holds
+  if ((now < due && !flush_now) || slot->rate.Remaining(now) <= 0) return;
+  slot->last_group = now;
+  slot->held_since.reset();
+  StartSend(slot, std::exchange(slot->held, {}));
+}
+
+void DeliveryLoop::StartSend(const std::shared_ptr<Slot>& slot,
+                             std::vector<storage::OutboxEntry> entries) {
   slot->rate.Record(options_.now());
   ++slot->state.in_flight;
   ++in_flight_;
-  notify::Message message = notify::SingleAlertMessage(slot->state.id, ToNotifyAlert(entry));
-  auto shared_entry = std::make_shared<storage::OutboxEntry>(std::move(entry));
+  std::vector<notify::Alert> alerts;
+  for (const storage::OutboxEntry& e : entries) alerts.push_back(ToNotifyAlert(e));
+  notify::Message message = notify::GroupMessage(slot->state.id, std::move(alerts));
+  auto shared = std::make_shared<std::vector<storage::OutboxEntry>>(std::move(entries));
   // The callback holds the slot: a reload may drop it from slots_ while the
   // send runs on its receiver.
-  slot->receiver->Send(message, [this, slot, shared_entry, alive = std::weak_ptr<bool>(alive_)](
+  slot->receiver->Send(message, [this, slot, shared, alive = std::weak_ptr<bool>(alive_)](
                                     notify::DeliveryResult result) {
     // Local receivers answer inside Send: handle every answer from the loop,
     // never re-entering Pump.
-    boost::asio::post(io_, [this, slot, shared_entry, alive, result = std::move(result)]() mutable {
+    boost::asio::post(io_, [this, slot, shared, alive, result = std::move(result)]() mutable {
       if (alive.expired()) return;
       std::shared_ptr<Slot> current = slot;
       while (auto next = current->successor.lock()) current = next;
-      OnResult(*current, *shared_entry, std::move(result));
+      OnResult(*current, *shared, std::move(result));
     });
   });
 }
 
-void DeliveryLoop::OnResult(Slot& slot, const storage::OutboxEntry& entry,
+void DeliveryLoop::OnResult(Slot& slot, const std::vector<storage::OutboxEntry>& entries,
                             notify::DeliveryResult result) {
   --slot.state.in_flight;
   --in_flight_;
   UtcTime now = options_.now();
-  Completed c;
-  DeliveryEvent& event = c.event;
-  event.outbox_id = entry.id;
-  event.alert_id = entry.alert.id;
-  event.receiver = slot.state.id;
-  event.idempotency_key = entry.idempotency_key;
-  event.attempt = entry.attempts + 1;
-  event.decision = Decide(result, entry.attempts, entry.alert.created_at, now, options_.random(),
-                          slot.settings.limits, options_.retry);
-  storage::DeliveryAttempt& attempt = c.row.attempt;
-  attempt.outbox_id = entry.id;
-  attempt.at = now;
-  attempt.status = VerdictName(event.decision.verdict);
-  attempt.latency = result.latency;
-  attempt.response_code = result.status;
-  attempt.error = event.decision.error;
-  c.row.next_attempt = event.decision.next_attempt;
-
+  // One answer for every row of the message (one alert, or a group).
+  for (const storage::OutboxEntry& entry : entries) {
+    Completed c;
+    DeliveryEvent& event = c.event;
+    event.outbox_id = entry.id;
+    event.alert_id = entry.alert.id;
+    event.receiver = slot.state.id;
+    event.idempotency_key = entry.idempotency_key;
+    event.attempt = entry.attempts + 1;
+    event.decision = Decide(result, entry.attempts, entry.alert.created_at, now, options_.random(),
+                            slot.settings.limits, options_.retry);
+    storage::DeliveryAttempt& attempt = c.row.attempt;
+    attempt.outbox_id = entry.id;
+    attempt.at = now;
+    attempt.status = VerdictName(event.decision.verdict);
+    attempt.latency = result.latency;
+    attempt.response_code = result.status;
+    attempt.error = event.decision.error;
+    c.row.next_attempt = event.decision.next_attempt;
+    event.result = result;
+    if (result.ok) {
+      ++slot.state.delivered;
+    } else {
+      ++slot.state.failed;
+    }
+    if (event.decision.disable_receiver && slot.state.enabled) {
+      slot.state.enabled = false;
+      slot.state.disabled_reason = "HTTP 410 Gone: " + result.error;
+      if (on_disabled_) on_disabled_(slot.state);
+    }
+    completed_.push_back(std::move(c));
+  }
   if (result.ok) {
     slot.breaker.OnSuccess();
-    ++slot.state.delivered;
-  } else {
-    ++slot.state.failed;
-    if (!result.permanent) slot.breaker.OnFailure(now);
+  } else if (!result.permanent) {
+    slot.breaker.OnFailure(now);
   }
   slot.state.breaker = slot.breaker.state();
-  event.result = std::move(result);
-  if (event.decision.disable_receiver && slot.state.enabled) {
-    slot.state.enabled = false;
-    slot.state.disabled_reason = "HTTP 410 Gone: " + event.result.error;
-    if (on_disabled_) on_disabled_(slot.state);
-  }
-  completed_.push_back(std::move(c));
 
   if (stopped_) {
     if (in_flight_ == 0) {

@@ -38,9 +38,11 @@ struct ReceiverSettings {
   ReceiverLimits limits;  // max_attempts, max_age
   int concurrency = 4;    // sends in flight at once to this receiver (default 4)
   bool enabled = true;    // false: its rows wait in the outbox
-  // Quiet hours and rate limit are applied (rows wait; critical ones go
-  // during quiet hours unless told otherwise); group_wait and digest_at are
-  // not applied yet: each alert goes on its own.
+  // Quiet hours and rate limit (rows wait; critical ones go during quiet
+  // hours unless told otherwise; a group counts as one message), and
+  // grouping: with group_wait or digest_at the due rows are held (in flight
+  // in the store) and sent as one message of up to 100 alerts, at
+  // GroupDue / the next digest time.  One group in flight at a time.
   SendTiming timing;
   feeds::TimeZone zone;  // of quiet hours (default UTC)
 };
@@ -135,8 +137,11 @@ class DeliveryLoop {
   void Pump(bool tick);
   void PostPump();
   void ArmTimer();
-  void StartSend(const std::shared_ptr<Slot>& slot, storage::OutboxEntry entry);
-  void OnResult(Slot& slot, const storage::OutboxEntry& entry, notify::DeliveryResult result);
+  void PumpGroup(const std::shared_ptr<Slot>& slot, UtcTime now);
+  // One message: one row, or a group.
+  void StartSend(const std::shared_ptr<Slot>& slot, std::vector<storage::OutboxEntry> entries);
+  void OnResult(Slot& slot, const std::vector<storage::OutboxEntry>& entries,
+                notify::DeliveryResult result);
   void Flush();
 
   // An attempt whose outcome is decided but not yet stored.

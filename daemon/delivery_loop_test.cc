@@ -129,7 +129,7 @@ struct Harness {
   }
 
   // Runs the loop until `done` or `limit` of real time passes.
-  bool RunUntil(const std::function<bool()>& done, std::chrono::seconds limit) {
+  bool RunUntil(const std::function<bool()>& done, std::chrono::milliseconds limit) {
     auto deadline = std::chrono::steady_clock::now() + limit;
     while (!done()) {
       if (std::chrono::steady_clock::now() > deadline) return false;
@@ -390,6 +390,51 @@ TEST_CASE("DeliverDue sends what is due once, then stops", "[delivery_loop]") {
   CHECK(Count(States(*h.db, "busy"), OutboxState::kPending) == 7);
   CHECK(server.Requests("/busy").size() == 7);
   CHECK(h.events.size() == 14);
+}
+
+}  // namespace
+}  // namespace mineral::daemon
+
+namespace mineral::daemon {
+namespace {
+
+TEST_CASE("group_wait: the alerts of the wait go as one message", "[delivery_loop]") {
+  testkit::HttpTestServer server;
+  testkit::TestReply ok;
+  ok.status = 200;
+  server.Route("/hook", ok);
+  Harness h(5, {"hook"});
+  ReceiverSettings grouped;
+  grouped.timing.group_wait = Seconds(30);  // 0.3 s of real time
+  h.AddWebhook("hook", server.Url("/hook"), std::chrono::seconds(5), grouped);
+  h.loop->Start();
+  REQUIRE(h.RunUntil([&] { return Count(States(*h.db, "hook"), OutboxState::kDelivered) == 5; },
+                     std::chrono::seconds(10)));
+  h.Drain();
+  auto requests = server.Requests("/hook");
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].body.find(R"("type":"alert.group")") != std::string::npos);
+  CHECK(requests[0].Header("webhook-id").starts_with("grp_"));
+  CHECK(h.events.size() == 5);
+}
+
+TEST_CASE("digest_at: one message at the local time", "[delivery_loop]") {
+  testkit::HttpTestServer server;
+  testkit::TestReply ok;
+  ok.status = 200;
+  server.Route("/hook", ok);
+  Harness h(3, {"hook"});  // the clock starts at 12:00:00Z
+  ReceiverSettings digest;
+  digest.timing.digest_at = 12 * 60 + 1;  // 12:01 UTC: 0.6 s of real time
+  h.AddWebhook("hook", server.Url("/hook"), std::chrono::seconds(5), digest);
+  h.loop->Start();
+  h.RunUntil([] { return false; }, std::chrono::milliseconds(300));
+  CHECK(server.Requests("/hook").empty());  // held for the digest
+  REQUIRE(h.RunUntil([&] { return Count(States(*h.db, "hook"), OutboxState::kDelivered) == 3; },
+                     std::chrono::seconds(10)));
+  CHECK(h.clock() >= kT0 + std::chrono::minutes(1));
+  h.Drain();
+  REQUIRE(server.Requests("/hook").size() == 1);
 }
 
 }  // namespace
