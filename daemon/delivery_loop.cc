@@ -107,6 +107,10 @@ void DeliveryLoop::SetReceivers(
     slot.state.delivered = kept->second->state.delivered;
     slot.state.failed = kept->second->state.failed;
     slot.rate = kept->second->rate;
+    // Rows held for a group stay held (they are in flight in the store).
+    slot.held = std::move(kept->second->held);
+    slot.held_since = kept->second->held_since;
+    slot.last_group = kept->second->last_group;
     // Sends still running on the old slot count against the new one's
     // concurrency until they finish.
     slot.state.in_flight = kept->second->state.in_flight;

@@ -97,8 +97,10 @@ class DeliveryLoop {
 
   // Replaces every receiver (SIGHUP reload).  Sends in flight finish on the
   // old receiver objects and are recorded as usual.  A receiver id kept
-  // across the reload keeps its circuit breaker and counters; one disabled
-  // by a 410 is enabled again (the config was edited: try it).
+  // across the reload keeps its circuit breaker, counters, rate window and
+  // held group; one disabled by a 410 is enabled again (the config was
+  // edited: try it).  Rows held by a grouping receiver that the reload
+  // removes stay in flight in the store until the next start.
   void SetReceivers(
       std::vector<std::pair<std::unique_ptr<notify::Receiver>, ReceiverSettings>> receivers);
 
