@@ -6,15 +6,19 @@
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <filesystem>
+#include <iostream>
 #include <optional>
 #include <ostream>
 
 #include "daemon/alert_feed.h"
 #include "daemon/cli.h"
+#include "daemon/delivery_loop.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/pipeline.h"
+#include "daemon/receivers.h"
 #include "daemon/scheduler.h"
+#include "daemon/secrets.h"
 #include "daemon/status_server.h"
 #include "net/curl_http_client.h"
 #include "storage/database.h"
@@ -131,12 +135,29 @@ class Daemon {
     scheduler_->OnPolled([this](const PollReport& r) { OnPolled(r); });
     HandFeedsToScheduler(*states);
 
+    // Deliveries have their own client: stopping the scheduler cancels
+    // polls, never a send in flight.
+    net::ClientOptions delivery_client;
+    delivery_client.user_agent = pipeline_.config.daemon.user_agent;
+    delivery_http_ = std::make_unique<net::CurlHttpClient>(io_, delivery_client);
+    delivery_ = std::make_unique<DeliveryLoop>(io_, *store_);
+    delivery_->OnAttempt([this](const DeliveryEvent& e) { OnDelivery(e); });
+    delivery_->OnReceiverDisabled([this](const ReceiverState& r) {
+      log_.Error("receiver disabled", {{"receiver", r.id}, {"reason", r.disabled_reason}});
+    });
+    delivery_->OnStoreError([this](const Status& s) {
+      log_.Error("delivery not recorded", {{"error", s.message()}});
+    });
+    SetReceivers();
+
     if (!StartStatusServer()) return kExitUsage;
     WarnInsecureFeeds();
     if (once_) {
-      scheduler_->PollOnce([this] { Shutdown("cycle done"); });
+      // One cycle, then everything due is delivered once, then stop.
+      scheduler_->PollOnce([this] { delivery_->DeliverDue([this] { Shutdown("cycle done"); }); });
     } else {
       scheduler_->Run();
+      delivery_->Start();
     }
     WaitForSignal();
     if (notifier_.WatchdogInterval()) PingWatchdog();
@@ -153,6 +174,41 @@ class Daemon {
   }
 
  private:
+  // Builds the configured receivers (secrets read now, never logged) and
+  // gives them to the delivery loop.  A receiver that does not build is
+  // left out and reported; its alerts wait in the outbox.
+  void SetReceivers() {
+    config::RealEnvironment env;
+    SecretReader secrets(env);
+    ReceiverDeps deps{*delivery_http_, *delivery_http_, std::cout, secrets};
+    BuiltReceivers built = BuildReceivers(pipeline_.config, deps);
+    for (const std::string& e : built.errors) log_.Error("receiver unavailable", {{"error", e}});
+    delivery_->SetReceivers(std::move(built.receivers));
+  }
+
+  void OnDelivery(const DeliveryEvent& e) {
+    const char* verdict = VerdictName(e.decision.verdict);
+    metrics_.Add("mineral_deliveries_total", {{"receiver", e.receiver}, {"result", verdict}});
+    metrics_.Observe("mineral_delivery_duration_seconds", {{"receiver", e.receiver}},
+                     static_cast<double>(e.result.latency.count()) / 1000.0);
+    std::vector<LogField> fields = {{"receiver", e.receiver},
+                                    {"alert", static_cast<long long>(e.alert_id)},
+                                    {"attempt", e.attempt},
+                                    {"status", e.result.status},
+                                    {"ms", static_cast<long long>(e.result.latency.count())}};
+    if (e.decision.verdict == Verdict::kDelivered) {
+      log_.Info("delivered", fields);
+      return;
+    }
+    fields.push_back({"error", e.decision.error});
+    if (e.decision.verdict == Verdict::kRetry) {
+      fields.push_back({"next", FormatRfc3339(e.decision.next_attempt)});
+      log_.Warn("delivery failed", fields);
+    } else {
+      log_.Error("dead letter", fields);
+    }
+  }
+
   // The scheduler keeps the one copy of the feed list (10,000 feeds' settings
   // are megabytes): the pipeline's and the config's are dropped.
   void HandFeedsToScheduler(const std::vector<FeedState>& states) {
@@ -221,6 +277,11 @@ class Daemon {
     metrics_.Declare("mineral_feeds", "Configured feeds by health (ok, failing, gone, new).",
                      T::kGauge);
     metrics_.Declare("mineral_config_reloads_total", "SIGHUP reloads by result.", T::kCounter);
+    metrics_.Declare("mineral_deliveries_total",
+                     "Delivery attempts by receiver and result (delivered, retry, dead).",
+                     T::kCounter);
+    metrics_.Declare("mineral_delivery_duration_seconds", "Time of one delivery attempt.",
+                     T::kHistogram, {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
     metrics_.Declare("mineral_polls_in_flight", "Polls running now.", T::kGauge);
   }
 
@@ -251,6 +312,7 @@ class Daemon {
     metrics_.Add("mineral_alerts_clustered_total", {}, c.clustered);
     metrics_.Add("mineral_outbox_queued_total", {}, c.outbox_rows);
     alerts_since_start_ += c.alerts;
+    if (c.outbox_rows > 0 && delivery_ && !once_) delivery_->Wake();
     const bool news = c.new_items > 0 || c.amended_items > 0;
     log_.Log(news ? LogLevel::kInfo : LogLevel::kDebug, "polled",
              {{"feed", s.feed_id},
@@ -413,6 +475,7 @@ class Daemon {
       log_.Warn("status_listen changed: takes effect at the next start");
     sink_->SetMatcher(CountingMatcher());
     scheduler_->SetLimits(pipeline_.limits);
+    SetReceivers();
     HandFeedsToScheduler(*states);
     WarnInsecureFeeds();
     metrics_.Add("mineral_config_reloads_total", {{"result", "ok"}});
@@ -429,7 +492,8 @@ class Daemon {
     log_.Info("stopping",
               {{"reason", why}, {"in_flight", static_cast<long long>(scheduler_->in_flight())}});
     // Cancel and drain: no new polls, polls in flight end as cancelled and
-    // leave their feeds' state as it was; then the loop runs out of work.
+    // leave their feeds' state as it was; sends in flight finish (each within
+    // its receiver's timeout) and are recorded; then the loop runs out of work.
     scheduler_->Stop();
     if (status_) status_->Stop();
     watchdog_.cancel();
@@ -437,8 +501,12 @@ class Daemon {
     prune_timer_.cancel();
     signals_.cancel();
     // After the cancelled polls' callbacks (posted before this), close the
-    // HTTP client: its cached keep-alive connections are the last work.
+    // polling client: its cached keep-alive connections are the last work.
     asio::post(io_, [this] { http_.reset(); });
+    delivery_->Stop([this] {
+      log_.Info("deliveries drained");
+      asio::post(io_, [this] { delivery_http_.reset(); });
+    });
   }
 
   asio::io_context& io_;
@@ -452,6 +520,8 @@ class Daemon {
   std::unique_ptr<StoreSink> sink_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<StatusServer> status_;
+  std::unique_ptr<net::CurlHttpClient> delivery_http_;
+  std::unique_ptr<DeliveryLoop> delivery_;
   systemd::Notifier notifier_;
   Metrics metrics_;
   asio::signal_set signals_;

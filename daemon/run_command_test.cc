@@ -18,9 +18,11 @@
 #include <sstream>
 #include <thread>
 
+#include "daemon/cli.h"
 #include "net/curl_http_client.h"
 #include "storage/database.h"
 #include "tests/testkit/http_test_server.h"
+#include "tests/testkit/smtp_test_server.h"
 
 extern char** environ;
 
@@ -156,19 +158,35 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
       "[[rule]]\nid = \"lithium-ban\"\nseverity = \"warning\"\n"
       "when = 'mineral:lithium AND clause:export-ban'\n";
   Write(dir / "rules.toml", gallium_rule);
+  // The alerts' receivers: a webhook and a mail server, both on loopback.
+  HttpTestServer hooks;
+  TestReply accepted;
+  accepted.status = 204;
+  hooks.Route("/hook", accepted);
+  testkit::SmtpTestServer smtp;
   const std::string config =
       "rules = [\"rules.toml\"]\n"
       "[daemon]\nstate_dir = \"state\"\nstatus_listen = \"127.0.0.1:" +
       std::to_string(port) +
       "\"\nmin_interval = \"1s\"\ndefault_interval = \"1s\"\nmax_interval = \"1s\"\n"
       "[[feed]]\nid = \"wire\"\nurl = \"" +
-      server.Url("/wire") + "\"\n";
+      server.Url("/wire") +
+      "\"\n"
+      "[[receiver]]\nid = \"hook\"\nkind = \"webhook\"\nurl = \"" +
+      hooks.Url("/hook") +
+      "\"\n"
+      "[[receiver]]\nid = \"mail\"\nkind = \"email\"\nurl = \"" +
+      smtp.Url() +
+      "\"\n"
+      "starttls = false\nfrom = \"alerts@example.org\"\nto = [\"desk@example.org\"]\n"
+      "[[route]]\nreceivers = [\"hook\", \"mail\"]\n";
   Write(dir / "config.toml", config);
 
   Daemon daemon(dir / "config.toml", dir / "daemon.log");
   StatusClient status;
   status.base = "http://127.0.0.1:" + std::to_string(port);
   REQUIRE(status.WaitFor("/readyz", [](const auto& r) { return r.status == 200; }));
+  INFO(daemon.Log());
   CHECK(status.Get("/healthz").body == "ok\n");
   // The first poll is the baseline: the copper item is stored, not alerted.
   REQUIRE(status.WaitFor("/metrics",
@@ -184,6 +202,29 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   CHECK(Has(metrics, "mineral_matches_total{rule=\"gallium-ban\"} 1\n"));
   CHECK(Has(metrics, "mineral_feeds{health=\"ok\"} 1\n"));
   CHECK(Has(status.Get("/alerts.atom"), "<title>[critical] gallium-ban: China bans"));
+  // Delivered by webhook and by mail, once each.
+  auto delivered = [&] {
+    auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (!hooks.Requests("/hook").empty() && !smtp.Mails().empty()) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  };
+  REQUIRE(delivered());
+  auto posts = hooks.Requests("/hook");
+  REQUIRE(posts.size() == 1);
+  CHECK_THAT(posts[0].body, Catch::Contains("China bans gallium exports to the US"));
+  CHECK_FALSE(posts[0].Header("webhook-id").empty());
+  testkit::ParsedMail mail = testkit::ParseMail(smtp.Mails()[0].data);
+  CHECK(mail.ok);
+  CHECK_THAT(testkit::DecodeEncodedWords(mail.headers["subject"]),
+             Catch::Contains("China bans gallium exports to the US"));
+  CHECK(smtp.Mails()[0].recipients == std::vector<std::string>{"desk@example.org"});
+  REQUIRE(status.WaitFor("/metrics", [](const auto& r) {
+    return Has(r, "mineral_deliveries_total{receiver=\"hook\",result=\"delivered\"} 1\n") &&
+           Has(r, "mineral_deliveries_total{receiver=\"mail\",result=\"delivered\"} 1\n");
+  }));
 
   // SIGHUP with a broken rules file: refused, the old rules keep running.
   Write(dir / "rules.toml", "[[rule]]\nid = \"broken\"\nwhen = 'mineral:galium'\n");
@@ -206,6 +247,17 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
     return Has(r, "[warning] lithium-ban: Chile imposes lithium export ban");
   }));
   CHECK(Has(status.Get("/metrics"), "mineral_alerts_total 2\n"));
+  // The non-matching copper item never produced anything: two alerts, two
+  // posts, two mails.
+  auto two = [&] {
+    auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (hooks.Requests("/hook").size() == 2 && smtp.Mails().size() == 2) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  };
+  CHECK(two());
 
   daemon.Signal(SIGTERM);
   CHECK(daemon.Wait(10s) == 0);
@@ -213,6 +265,50 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   CHECK_THAT(log, Catch::Contains("<6>started config="));
   CHECK_THAT(log, Catch::Contains("<6>stopping reason=TERM"));
   CHECK_THAT(log, Catch::EndsWith("<6>stopped\n"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("run: SIGTERM during a delivery drains it and keeps the alert queued", "[run]") {
+  HttpTestServer server;
+  TestReply feed;
+  feed.body = Rss({"China bans gallium exports to the US"});
+  server.Route("/wire", feed);
+  HttpTestServer hooks;
+  TestReply hung;  // a 200 whose body never comes
+  hung.body = "ok";
+  hung.mode = TestReply::Mode::kStallAfterHeaders;
+  hooks.Route("/hook", hung);
+  const fs::path dir =
+      fs::temp_directory_path() / ("mineral-run-term-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  Write(dir / "rules.toml",
+        "[[rule]]\nid = \"gallium-ban\"\nwhen = 'mineral:gallium AND clause:export-ban'\n");
+  Write(dir / "config.toml",
+        "rules = [\"rules.toml\"]\n[daemon]\nstate_dir = \"state\"\nstatus_listen = \"\"\n"
+        "[[feed]]\nid = \"wire\"\nalert_backlog = true\nurl = \"" +
+            server.Url("/wire") +
+            "\"\n"
+            "[[receiver]]\nid = \"hook\"\nkind = \"webhook\"\ntimeout = \"2s\"\nurl = \"" +
+            hooks.Url("/hook") + "\"\n[[route]]\nreceivers = [\"hook\"]\n");
+  {
+    Daemon daemon(dir / "config.toml", dir / "daemon.log");
+    // Wait until the send is in flight (the hook has the request), then stop.
+    auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (hooks.Requests("/hook").empty() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(50ms);
+    REQUIRE(hooks.Requests("/hook").size() == 1);
+    daemon.Signal(SIGTERM);
+    CHECK(daemon.Wait(10s) == 0);
+    CHECK_THAT(daemon.Log(), Catch::Contains("deliveries drained"));
+  }
+  // The hung send ended at its 2 s deadline during the drain and was
+  // recorded: the alert waits in the outbox for its retry, not lost.
+  std::istringstream in;
+  std::ostringstream out, err;
+  REQUIRE(RunCli({"alerts", "--config", (dir / "config.toml").string()}, in, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("rule=gallium-ban") &&
+                            Catch::Contains("delivery  hook  pending  attempts=1"));
   fs::remove_all(dir);
 }
 

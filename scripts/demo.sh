@@ -4,8 +4,9 @@
 # examples/demo.toml (the same rules and routes as the real-world
 # examples/mineral-alertd.toml) reads the feeds through file: URLs, records
 # every item in a fresh SQLite database under examples/demo-state/, matches
-# the rules and queues the alerts; then it lists the feeds' health and the
-# alerts with their sources and delivery state.
+# the rules and delivers the alerts to the console (and to a JSON-lines
+# file); then it lists the feeds' health and the alerts with their sources
+# and delivery state.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -15,8 +16,9 @@ bin=build/release/daemon/mineral-alertd
 config=examples/demo.toml
 rm -rf examples/demo-state  # a fresh start: every sample item is new
 "$bin" check --config "$config"
-echo "# one polling cycle over the sample feeds:" >&2
-"$bin" poll-once --config "$config"
+echo "# one cycle of the daemon: poll every sample feed, record, match, deliver" >&2
+echo "# (the demo's receivers: this console, and examples/demo-state/alerts.jsonl):" >&2
+"$bin" run --once --config "$config"
 echo "# the feeds' health:" >&2
 "$bin" feeds --config "$config"
 echo "# the alerts the rules raised, with their sources and receivers:" >&2
