@@ -91,6 +91,33 @@ TEST_CASE("STARTTLS is required by default: a clear-text-only server gets nothin
   CHECK(server.Mails().empty());
 }
 
+// STARTTLS required of a listener that offers it with a self-signed
+// certificate: with verification off the mail goes encrypted, with it on
+// (a fresh client) nothing is sent.
+TEST_CASE("STARTTLS required and offered: encrypted, and only to a verified server",
+          "[email][smtp]") {
+  SmtpServerOptions server_options = WithLogin();
+  server_options.starttls = true;
+  SmtpTestServer server(server_options);
+  Harness h;
+  EmailReceiverOptions options = Options(server);
+  options.require_starttls = true;
+  options.verify_tls = GENERATE(false, true);
+  DeliveryResult r = h.Send(options, SingleAlertMessage("mail", SampleAlert()));
+  INFO(r.error);
+  auto mails = server.Mails();
+  if (options.verify_tls) {
+    CHECK_FALSE(r.ok);
+    CHECK(mails.empty());
+    return;
+  }
+  REQUIRE(r.ok);
+  REQUIRE(mails.size() == 1);
+  CHECK(mails[0].tls);
+  CHECK(mails[0].auth_user == "alerts");
+  CHECK(testkit::ParseMail(mails[0].data).ok);
+}
+
 TEST_CASE("SMTP refusals: 5xx permanent, 4xx retried", "[email][smtp]") {
   Harness h;
   SECTION("a wrong password") {

@@ -21,6 +21,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/testkit/tls.h"
+
 namespace mineral::testkit {
 namespace {
 
@@ -84,7 +86,8 @@ std::string HeadBlock(const TestReply& reply, uint64_t content_length) {
   return head;
 }
 
-// A self-signed P-256 certificate for a name no test connects to.
+}  // namespace
+
 void UseSelfSignedCertificate(asio::ssl::context& ctx) {
   EVP_PKEY* key = EVP_EC_gen("P-256");
   X509* cert = X509_new();
@@ -104,8 +107,6 @@ void UseSelfSignedCertificate(asio::ssl::context& ctx) {
   X509_free(cert);
   EVP_PKEY_free(key);
 }
-
-}  // namespace
 
 struct HttpTestServer::Impl {
   explicit Impl(TestServerOptions opts)

@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -16,6 +17,8 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+
+#include "tests/testkit/tls.h"
 
 namespace mineral::testkit {
 namespace {
@@ -70,6 +73,7 @@ std::string AngleAddress(const std::string& arg) {
 
 struct SmtpTestServer::Impl {
   explicit Impl(SmtpServerOptions opts) : options(std::move(opts)) {
+    UseSelfSignedCertificate(tls);
     acceptor.open(tcp::v4());
     acceptor.set_option(tcp::acceptor::reuse_address(true));
     acceptor.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
@@ -99,14 +103,24 @@ struct SmtpTestServer::Impl {
 
   asio::awaitable<void> Session(tcp::socket socket) {
     try {
-      co_await Serve(socket);
+      asio::streambuf buffer;
+      bool upgrade = co_await Serve(socket, buffer, false);
+      if (upgrade) {
+        // STARTTLS (RFC 3207): the session starts afresh over TLS.
+        asio::ssl::stream<tcp::socket&> secure(socket, tls);
+        co_await secure.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
+        asio::streambuf fresh;
+        co_await Serve(secure, fresh, true);
+      }
     } catch (const std::exception&) {
       // The client went away: nothing to record.
     }
   }
 
-  asio::awaitable<void> Serve(tcp::socket& socket) {
-    asio::streambuf buffer;
+  // Speaks SMTP over `socket` until QUIT (false) or an accepted STARTTLS
+  // (true: the caller upgrades the connection and calls again with tls).
+  template <typename Stream>
+  asio::awaitable<bool> Serve(Stream& socket, asio::streambuf& buffer, bool tls_on) {
     auto reply = [&socket](std::string line) -> asio::awaitable<void> {
       line += "\r\n";
       co_await asio::async_write(socket, asio::buffer(line), asio::use_awaitable);
@@ -119,18 +133,26 @@ struct SmtpTestServer::Impl {
       if (!line.empty() && line.back() == '\r') line.pop_back();
       co_return line;
     };
-    co_await reply("220 127.0.0.1 ESMTP mineral-alertd test server");
+    // After STARTTLS the client speaks first (EHLO again): no new greeting
+    // (RFC 3207 section 4.2).
+    if (!tls_on) co_await reply("220 127.0.0.1 ESMTP mineral-alertd test server");
     ReceivedMail mail;
     bool authed = options.username.empty();
     for (;;) {
       std::string line = co_await read_line();
       std::string verb = Upper(line.substr(0, line.find(' ')));
       if (verb == "EHLO" || verb == "HELO") {
-        if (options.username.empty()) {
-          co_await reply("250-127.0.0.1\r\n250-8BITMIME\r\n250 SIZE 10485760");
-        } else {
-          co_await reply("250-127.0.0.1\r\n250-AUTH PLAIN LOGIN\r\n250 SIZE 10485760");
+        std::string ehlo = "250-127.0.0.1\r\n250-8BITMIME\r\n";
+        if (options.starttls && !tls_on) ehlo += "250-STARTTLS\r\n";
+        // As most servers do, AUTH is offered only once the session is
+        // encrypted when STARTTLS is on offer.
+        if (!options.username.empty() && (tls_on || !options.starttls)) {
+          ehlo += "250-AUTH PLAIN LOGIN\r\n";
         }
+        co_await reply(ehlo + "250 SIZE 10485760");
+      } else if (verb == "STARTTLS" && options.starttls && !tls_on) {
+        co_await reply("220 2.0.0 Ready to start TLS");
+        co_return true;
       } else if (verb == "AUTH") {
         std::string rest = Trim(line.substr(4));
         std::string user;
@@ -201,6 +223,7 @@ struct SmtpTestServer::Impl {
           fail = fail_transient;
           if (!fail) {
             mail.data = std::move(data);
+            mail.tls = tls_on;
             mails.push_back(mail);
           }
         }
@@ -212,7 +235,7 @@ struct SmtpTestServer::Impl {
         co_await reply("250 2.0.0 Ok");
       } else if (verb == "QUIT") {
         co_await reply("221 2.0.0 Bye");
-        co_return;
+        co_return false;
       } else {
         co_await reply("502 5.5.2 Command not recognized");
       }
@@ -221,6 +244,7 @@ struct SmtpTestServer::Impl {
 
   SmtpServerOptions options;
   asio::io_context io;
+  asio::ssl::context tls{asio::ssl::context::tls_server};
   tcp::acceptor acceptor{io};
   std::thread thread;
   mutable std::mutex mutex;

@@ -2,8 +2,9 @@
 // on its own thread.  It speaks enough of RFC 5321 for libcurl (EHLO, AUTH
 // PLAIN and LOGIN, MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP, QUIT),
 // records every accepted mail, and can refuse: a recipient, a password, or
-// every mail with a transient 451.  It never offers STARTTLS, which is what a
-// client that requires it must refuse to talk to.
+// every mail with a transient 451.  It offers STARTTLS (RFC 3207, with a
+// self-signed certificate) only when asked: a client that requires it must
+// refuse to talk to one that does not.
 //
 // Thread-safety: Mails() and the setters may be called from the test thread.
 #pragma once
@@ -21,6 +22,7 @@ struct ReceivedMail {
   std::vector<std::string> recipients;  // bare addresses of accepted RCPTs
   std::string data;                     // the message, dot-unstuffed, CRLF line ends
   std::string auth_user;                // "" when no AUTH
+  bool tls = false;                     // the mail came after STARTTLS
 };
 
 struct SmtpServerOptions {
@@ -31,6 +33,8 @@ struct SmtpServerOptions {
   std::vector<std::string> reject_recipients;
   // Every DATA gets 451 (a transient failure) while this is true.
   bool fail_transient = false;
+  // Offer STARTTLS (a self-signed certificate: clients must not verify).
+  bool starttls = false;
 };
 
 class SmtpTestServer {
