@@ -139,6 +139,8 @@ class Daemon {
     // polls, never a send in flight.
     net::ClientOptions delivery_client;
     delivery_client.user_agent = pipeline_.config.daemon.user_agent;
+    // Receivers often share a host (Slack, Teams): 4 sends each may overlap.
+    delivery_client.max_host_connections = 16;
     delivery_http_ = std::make_unique<net::CurlHttpClient>(io_, delivery_client);
     delivery_ = std::make_unique<DeliveryLoop>(io_, *store_);
     delivery_->OnAttempt([this](const DeliveryEvent& e) { OnDelivery(e); });
