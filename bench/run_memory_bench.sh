@@ -2,9 +2,9 @@
 # Memory of the real daemon under load: `mineral-alertd run` with N feeds
 # (default 10,000) served by a private nginx on 127.0.0.1, every feed polled
 # every few seconds, new items published while it runs, everything recorded
-# in its SQLite database.  SECONDS_TO_RUN of this at a 5 s interval is
-# SECONDS_TO_RUN/5 polling cycles: 720 s is as many cycles as an hour of a
-# 5-second interval, or 12 hours of the default 5-minute minimum.
+# in its SQLite database.  Every feed is polled about every 5 s (as fast as
+# the daemon gets through 10,000), so SECONDS_TO_RUN=300 is about as many
+# polling cycles (12) as an hour at the default 5-minute minimum interval.
 #
 #   bench/run_memory_bench.sh
 #
