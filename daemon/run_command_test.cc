@@ -23,6 +23,7 @@
 #include "storage/database.h"
 #include "tests/testkit/http_test_server.h"
 #include "tests/testkit/smtp_test_server.h"
+#include "tests/testkit/temp_dir.h"
 
 extern char** environ;
 
@@ -97,6 +98,16 @@ class Daemon {
   fs::path log_;
 };
 
+// Checks `done` every 100 ms until it holds or 15 s pass.
+bool Eventually(const std::function<bool()>& done) {
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
 // GETs from the daemon's status server.
 struct StatusClient {
   boost::asio::io_context io;
@@ -114,12 +125,7 @@ struct StatusClient {
   }
   // Polls `path` until `pred` holds for its body (or 15 s pass).
   bool WaitFor(const std::string& path, const std::function<bool(const net::HttpResponse&)>& pred) {
-    auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (pred(Get(path))) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
+    return Eventually([&] { return pred(Get(path)); });
   }
 };
 
@@ -147,9 +153,8 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
     return r;
   });
 
-  const fs::path dir = fs::temp_directory_path() / ("mineral-run-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  testkit::TempDir temp("mineral-run");
+  const fs::path& dir = temp.path;
   const uint16_t port = FreePort();
   const std::string gallium_rule =
       "[[rule]]\nid = \"gallium-ban\"\nseverity = \"critical\"\n"
@@ -203,15 +208,7 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   CHECK(Has(metrics, "mineral_feeds{health=\"ok\"} 1\n"));
   CHECK(Has(status.Get("/alerts.atom"), "<title>[critical] gallium-ban: China bans"));
   // Delivered by webhook and by mail, once each.
-  auto delivered = [&] {
-    auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (!hooks.Requests("/hook").empty() && !smtp.Mails().empty()) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
-  };
-  REQUIRE(delivered());
+  REQUIRE(Eventually([&] { return !hooks.Requests("/hook").empty() && !smtp.Mails().empty(); }));
   auto posts = hooks.Requests("/hook");
   REQUIRE(posts.size() == 1);
   CHECK_THAT(posts[0].body, Catch::Contains("China bans gallium exports to the US"));
@@ -249,15 +246,8 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   CHECK(Has(status.Get("/metrics"), "mineral_alerts_total 2\n"));
   // The non-matching copper item never produced anything: two alerts, two
   // posts, two mails.
-  auto two = [&] {
-    auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (hooks.Requests("/hook").size() == 2 && smtp.Mails().size() == 2) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
-  };
-  CHECK(two());
+  CHECK(
+      Eventually([&] { return hooks.Requests("/hook").size() == 2 && smtp.Mails().size() == 2; }));
 
   daemon.Signal(SIGTERM);
   CHECK(daemon.Wait(10s) == 0);
@@ -265,7 +255,6 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   CHECK_THAT(log, Catch::Contains("<6>started config="));
   CHECK_THAT(log, Catch::Contains("<6>stopping reason=TERM"));
   CHECK_THAT(log, Catch::EndsWith("<6>stopped\n"));
-  fs::remove_all(dir);
 }
 
 TEST_CASE("run: SIGTERM during a delivery drains it and keeps the alert queued", "[run]") {
@@ -278,10 +267,8 @@ TEST_CASE("run: SIGTERM during a delivery drains it and keeps the alert queued",
   hung.body = "ok";
   hung.mode = TestReply::Mode::kStallAfterHeaders;
   hooks.Route("/hook", hung);
-  const fs::path dir =
-      fs::temp_directory_path() / ("mineral-run-term-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  testkit::TempDir temp("mineral-run");
+  const fs::path& dir = temp.path;
   Write(dir / "rules.toml",
         "[[rule]]\nid = \"gallium-ban\"\nwhen = 'mineral:gallium AND clause:export-ban'\n");
   Write(dir / "config.toml",
@@ -294,9 +281,7 @@ TEST_CASE("run: SIGTERM during a delivery drains it and keeps the alert queued",
   {
     Daemon daemon(dir / "config.toml", dir / "daemon.log");
     // Wait until the send is in flight (the hook has the request), then stop.
-    auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (hooks.Requests("/hook").empty() && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(50ms);
+    Eventually([&] { return !hooks.Requests("/hook").empty(); });
     REQUIRE(hooks.Requests("/hook").size() == 1);
     daemon.Signal(SIGTERM);
     CHECK(daemon.Wait(10s) == 0);
@@ -309,7 +294,6 @@ TEST_CASE("run: SIGTERM during a delivery drains it and keeps the alert queued",
   REQUIRE(RunCli({"alerts", "--config", (dir / "config.toml").string()}, in, out, err) == 0);
   CHECK_THAT(out.str(), Catch::Contains("rule=gallium-ban") &&
                             Catch::Contains("delivery  hook  pending  attempts=1"));
-  fs::remove_all(dir);
 }
 
 TEST_CASE("run --once: one cycle, recorded, then a clean exit", "[run]") {
@@ -317,10 +301,8 @@ TEST_CASE("run --once: one cycle, recorded, then a clean exit", "[run]") {
   TestReply feed;
   feed.body = Rss({"China bans gallium exports to the US"});
   server.Route("/wire", feed);
-  const fs::path dir =
-      fs::temp_directory_path() / ("mineral-run-once-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  testkit::TempDir temp("mineral-run");
+  const fs::path& dir = temp.path;
   Write(dir / "rules.toml",
         "[[rule]]\nid = \"gallium-ban\"\nwhen = 'mineral:gallium AND clause:export-ban'\n");
   Write(dir / "config.toml",
@@ -335,7 +317,6 @@ TEST_CASE("run --once: one cycle, recorded, then a clean exit", "[run]") {
              Catch::Contains("<6>polled feed=wire status=200 items=1 new=1 amended=0 alerts=1"));
   CHECK_THAT(log, Catch::Contains("<6>stopping reason=\"cycle done\""));
   CHECK(server.Requests("/wire").size() == 1);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("run prunes what [daemon] retention lets go, leaving tombstones", "[run]") {
@@ -343,9 +324,8 @@ TEST_CASE("run prunes what [daemon] retention lets go, leaving tombstones", "[ru
   TestReply feed;
   feed.body = Rss({"Copper prices steady"});
   server.Route("/wire", feed);
-  const fs::path dir =
-      fs::temp_directory_path() / ("mineral-run-prune-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
+  testkit::TempDir temp("mineral-run");
+  const fs::path& dir = temp.path;
   fs::create_directories(dir / "state");
   Write(dir / "rules.toml", "[[rule]]\nid = \"gallium\"\nwhen = 'mineral:gallium'\n");
   Write(dir / "config.toml",
@@ -380,19 +360,16 @@ TEST_CASE("run prunes what [daemon] retention lets go, leaving tombstones", "[ru
   auto db = storage::Database::Open(db_path, {});
   REQUIRE(db.ok());
   CHECK((*db)->FindItem("wire", "old-story").status().code() == Status::Code::kNotFound);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("run: a bad config exits 2 with the error on stderr", "[run]") {
-  const fs::path dir =
-      fs::temp_directory_path() / ("mineral-run-bad-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  testkit::TempDir temp("mineral-run");
+  const fs::path& dir = temp.path;
   Write(dir / "config.toml", "[daemon]\nstate_dri = \"x\"\n");
   Daemon daemon(dir / "config.toml", dir / "daemon.log");
   CHECK(daemon.Wait(10s) == 2);
   CHECK_THAT(daemon.Log(), Catch::StartsWith("<3>\"config invalid\"") &&
                                Catch::Contains("did you mean 'state_dir'?"));
-  fs::remove_all(dir);
 }
 
 }  // namespace
