@@ -153,15 +153,7 @@ int RunPollOnceCommand(const std::vector<std::string>& args, std::ostream& out, 
   }
 
   boost::asio::io_context io;
-  net::ClientOptions client_options;
-  client_options.user_agent = pipeline.config.daemon.user_agent;
-  client_options.max_total_connections = static_cast<long>(pipeline.limits.max_in_flight);
-  client_options.max_host_connections = static_cast<long>(pipeline.limits.per_host.in_flight);
-  for (const auto& [host, limits] : pipeline.limits.host_overrides) {
-    client_options.max_host_connections =
-        std::max(client_options.max_host_connections, static_cast<long>(limits.in_flight));
-  }
-  net::CurlHttpClient http(io, client_options);
+  net::CurlHttpClient http(io, PollClientOptions(pipeline));
   StoreSink sink(**store, MakeMatcher(pipeline.engine, pipeline.config.routes));
   SchedulerOptions scheduler_options;
   scheduler_options.limits = pipeline.limits;

@@ -93,6 +93,18 @@ PolitenessLimits BuildLimits(const config::Config& config) {
   return limits;
 }
 
+net::ClientOptions PollClientOptions(const Pipeline& pipeline) {
+  net::ClientOptions client;
+  client.user_agent = pipeline.config.daemon.user_agent;
+  client.max_total_connections = static_cast<long>(pipeline.limits.max_in_flight);
+  client.max_host_connections = static_cast<long>(pipeline.limits.per_host.in_flight);
+  for (const auto& [host, limits] : pipeline.limits.host_overrides) {
+    client.max_host_connections =
+        std::max(client.max_host_connections, static_cast<long>(limits.in_flight));
+  }
+  return client;
+}
+
 std::vector<std::string> RouteReceivers(const rules::Rule& rule,
                                         const std::vector<config::RouteConfig>& routes) {
   std::vector<std::string> out;

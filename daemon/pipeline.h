@@ -13,6 +13,7 @@
 #include "config/environment.h"
 #include "daemon/poll_queue.h"
 #include "daemon/scheduler.h"
+#include "net/curl_http_client.h"
 #include "rules/engine.h"
 #include "storage/database.h"
 #include "storage/store.h"
@@ -61,6 +62,11 @@ Result<std::unique_ptr<storage::Database>> OpenStore(const config::Config& confi
 
 // [daemon] and [[host]] limits as PollQueue takes them (pure).
 PolitenessLimits BuildLimits(const config::Config& config);
+
+// The polling HTTP client's options: the config's user agent, and curl's
+// connection limits no tighter than the PollQueue's (the queue is the one
+// that enforces politeness; curl must never make it wait).
+net::ClientOptions PollClientOptions(const Pipeline& pipeline);
 
 // Who gets an alert of `rule`: the rule's own receivers, then those of the
 // first matching route and of each later matching route while the matching

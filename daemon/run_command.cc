@@ -119,15 +119,7 @@ class Daemon {
       return kExitFailure;
     }
 
-    net::ClientOptions client;
-    client.user_agent = pipeline_.config.daemon.user_agent;
-    client.max_total_connections = static_cast<long>(pipeline_.limits.max_in_flight);
-    client.max_host_connections = static_cast<long>(pipeline_.limits.per_host.in_flight);
-    for (const auto& [host, limits] : pipeline_.limits.host_overrides) {
-      client.max_host_connections =
-          std::max(client.max_host_connections, static_cast<long>(limits.in_flight));
-    }
-    http_ = std::make_unique<net::CurlHttpClient>(io_, client);
+    http_ = std::make_unique<net::CurlHttpClient>(io_, PollClientOptions(pipeline_));
     sink_ = std::make_unique<StoreSink>(*store_, CountingMatcher());
     SchedulerOptions options;
     options.limits = pipeline_.limits;
