@@ -2,136 +2,51 @@
 // process with a config on disk, polling a real HTTP server on 127.0.0.1,
 // recording into a real SQLite file, answering on its status address, and
 // taking SIGHUP and SIGTERM.  Every process started is stopped by its PID.
+
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <sstream>
-#include <thread>
 
 #include "daemon/cli.h"
 #include "net/curl_http_client.h"
 #include "storage/database.h"
+#include "tests/testkit/daemon_process.h"
 #include "tests/testkit/http_test_server.h"
 #include "tests/testkit/smtp_test_server.h"
 #include "tests/testkit/temp_dir.h"
-
-extern char** environ;
 
 namespace mineral::daemon {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using testkit::Eventually;
+using testkit::FreePort;
+using testkit::Has;
 using testkit::HttpTestServer;
+using testkit::StatusClient;
 using testkit::TestReply;
 using testkit::TestRequest;
+using testkit::WriteFile;
 
-uint16_t FreePort() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
-
-void Write(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-}
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The daemon as a child process; SIGKILLed by PID if a test ends early.
-class Daemon {
+// The daemon as a child process: `run --config CONFIG [--once]`.
+class Daemon : public testkit::DaemonProcess {
  public:
-  Daemon(const fs::path& config, const fs::path& log, bool once = false) : log_(log) {
-    std::string binary = MINERAL_BINARY;
-    std::string config_arg = config.string();
-    std::string once_arg = once ? "--once" : "";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    char* argv[] = {
-        binary.data(),     const_cast<char*>("run"),         const_cast<char*>("--config"),
-        config_arg.data(), once ? once_arg.data() : nullptr, nullptr};
-    REQUIRE(posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv, environ) == 0);
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~Daemon() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  void Signal(int signal) { ::kill(pid_, signal); }
-  // The exit code, or nullopt if still running after `wait`.
-  std::optional<int> Wait(std::chrono::milliseconds wait) {
-    auto deadline = std::chrono::steady_clock::now() + wait;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return std::nullopt;
-  }
-  std::string Log() const { return ReadAll(log_); }
+  Daemon(const fs::path& config, const fs::path& log, bool once = false)
+      : DaemonProcess(MINERAL_BINARY, Args(config, once), log) {}
 
  private:
-  pid_t pid_ = -1;
-  fs::path log_;
-};
-
-// Checks `done` every 100 ms until it holds or 15 s pass.
-bool Eventually(const std::function<bool()>& done) {
-  auto deadline = std::chrono::steady_clock::now() + 15s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return false;
-}
-
-// GETs from the daemon's status server.
-struct StatusClient {
-  boost::asio::io_context io;
-  net::CurlHttpClient http{io};
-  std::string base;
-  net::HttpResponse Get(const std::string& path) {
-    std::optional<net::HttpResponse> out;
-    net::HttpRequest r;
-    r.url = base + path;
-    r.total_timeout = 2s;
-    http.Fetch(r, [&](net::HttpResponse resp) { out = std::move(resp); });
-    io.restart();
-    while (!out) io.run_one_for(50ms);
-    return *out;
-  }
-  // Polls `path` until `pred` holds for its body (or 15 s pass).
-  bool WaitFor(const std::string& path, const std::function<bool(const net::HttpResponse&)>& pred) {
-    return Eventually([&] { return pred(Get(path)); });
+  static std::vector<std::string> Args(const fs::path& config, bool once) {
+    std::vector<std::string> args = {"run", "--config", config.string()};
+    if (once) args.push_back("--once");
+    return args;
   }
 };
-
-bool Has(const net::HttpResponse& r, const std::string& text) {
-  return r.status == 200 && r.body.find(text) != std::string::npos;
-}
 
 std::string Rss(const std::vector<std::string>& titles) {
   std::string xml = "<rss version=\"2.0\"><channel><title>Wire</title>";
@@ -162,7 +77,7 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   const std::string lithium_rule =
       "[[rule]]\nid = \"lithium-ban\"\nseverity = \"warning\"\n"
       "when = 'mineral:lithium AND clause:export-ban'\n";
-  Write(dir / "rules.toml", gallium_rule);
+  WriteFile(dir / "rules.toml", gallium_rule);
   // The alerts' receivers: a webhook and a mail server, both on loopback.
   HttpTestServer hooks;
   TestReply accepted;
@@ -185,11 +100,10 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
       "\"\n"
       "starttls = false\nfrom = \"alerts@example.org\"\nto = [\"desk@example.org\"]\n"
       "[[route]]\nreceivers = [\"hook\", \"mail\"]\n";
-  Write(dir / "config.toml", config);
+  WriteFile(dir / "config.toml", config);
 
   Daemon daemon(dir / "config.toml", dir / "daemon.log");
-  StatusClient status;
-  status.base = "http://127.0.0.1:" + std::to_string(port);
+  StatusClient status(port);
   REQUIRE(status.WaitFor("/readyz", [](const auto& r) { return r.status == 200; }));
   INFO(daemon.Log());
   CHECK(status.Get("/healthz").body == "ok\n");
@@ -224,7 +138,7 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   }));
 
   // SIGHUP with a broken rules file: refused, the old rules keep running.
-  Write(dir / "rules.toml", "[[rule]]\nid = \"broken\"\nwhen = 'mineral:galium'\n");
+  WriteFile(dir / "rules.toml", "[[rule]]\nid = \"broken\"\nwhen = 'mineral:galium'\n");
   daemon.Signal(SIGHUP);
   REQUIRE(status.WaitFor("/metrics", [](const auto& r) {
     return Has(r, "mineral_config_reloads_total{result=\"error\"} 1\n");
@@ -234,7 +148,7 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   CHECK(status.Get("/readyz").status == 200);
 
   // SIGHUP with a changed rule set: the lithium rule now fires.
-  Write(dir / "rules.toml", gallium_rule + lithium_rule);
+  WriteFile(dir / "rules.toml", gallium_rule + lithium_rule);
   daemon.Signal(SIGHUP);
   REQUIRE(status.WaitFor("/metrics", [](const auto& r) {
     return Has(r, "mineral_config_reloads_total{result=\"ok\"} 1\n");
@@ -269,15 +183,15 @@ TEST_CASE("run: SIGTERM during a delivery drains it and keeps the alert queued",
   hooks.Route("/hook", hung);
   testkit::TempDir temp("mineral-run");
   const fs::path& dir = temp.path;
-  Write(dir / "rules.toml",
-        "[[rule]]\nid = \"gallium-ban\"\nwhen = 'mineral:gallium AND clause:export-ban'\n");
-  Write(dir / "config.toml",
-        "rules = [\"rules.toml\"]\n[daemon]\nstate_dir = \"state\"\nstatus_listen = \"\"\n"
-        "[[feed]]\nid = \"wire\"\nalert_backlog = true\nurl = \"" +
-            server.Url("/wire") +
-            "\"\n"
-            "[[receiver]]\nid = \"hook\"\nkind = \"webhook\"\ntimeout = \"2s\"\nurl = \"" +
-            hooks.Url("/hook") + "\"\n[[route]]\nreceivers = [\"hook\"]\n");
+  WriteFile(dir / "rules.toml",
+            "[[rule]]\nid = \"gallium-ban\"\nwhen = 'mineral:gallium AND clause:export-ban'\n");
+  WriteFile(dir / "config.toml",
+            "rules = [\"rules.toml\"]\n[daemon]\nstate_dir = \"state\"\nstatus_listen = \"\"\n"
+            "[[feed]]\nid = \"wire\"\nalert_backlog = true\nurl = \"" +
+                server.Url("/wire") +
+                "\"\n"
+                "[[receiver]]\nid = \"hook\"\nkind = \"webhook\"\ntimeout = \"2s\"\nurl = \"" +
+                hooks.Url("/hook") + "\"\n[[route]]\nreceivers = [\"hook\"]\n");
   {
     Daemon daemon(dir / "config.toml", dir / "daemon.log");
     // Wait until the send is in flight (the hook has the request), then stop.
@@ -303,13 +217,13 @@ TEST_CASE("run --once: one cycle, recorded, then a clean exit", "[run]") {
   server.Route("/wire", feed);
   testkit::TempDir temp("mineral-run");
   const fs::path& dir = temp.path;
-  Write(dir / "rules.toml",
-        "[[rule]]\nid = \"gallium-ban\"\nwhen = 'mineral:gallium AND clause:export-ban'\n");
-  Write(dir / "config.toml",
-        "rules = [\"rules.toml\"]\n[daemon]\nstate_dir = \"state\"\n"
-        "status_listen = \"\"\n[[feed]]\nid = \"wire\"\nalert_backlog = true\n"
-        "url = \"" +
-            server.Url("/wire") + "\"\n");
+  WriteFile(dir / "rules.toml",
+            "[[rule]]\nid = \"gallium-ban\"\nwhen = 'mineral:gallium AND clause:export-ban'\n");
+  WriteFile(dir / "config.toml",
+            "rules = [\"rules.toml\"]\n[daemon]\nstate_dir = \"state\"\n"
+            "status_listen = \"\"\n[[feed]]\nid = \"wire\"\nalert_backlog = true\n"
+            "url = \"" +
+                server.Url("/wire") + "\"\n");
   Daemon daemon(dir / "config.toml", dir / "daemon.log", /*once=*/true);
   CHECK(daemon.Wait(15s) == 0);
   const std::string log = daemon.Log();
@@ -327,11 +241,11 @@ TEST_CASE("run prunes what [daemon] retention lets go, leaving tombstones", "[ru
   testkit::TempDir temp("mineral-run");
   const fs::path& dir = temp.path;
   fs::create_directories(dir / "state");
-  Write(dir / "rules.toml", "[[rule]]\nid = \"gallium\"\nwhen = 'mineral:gallium'\n");
-  Write(dir / "config.toml",
-        "rules = [\"rules.toml\"]\n[daemon]\nstate_dir = \"state\"\nretention = \"30d\"\n"
-        "status_listen = \"\"\n[[feed]]\nid = \"wire\"\nurl = \"" +
-            server.Url("/wire") + "\"\n");
+  WriteFile(dir / "rules.toml", "[[rule]]\nid = \"gallium\"\nwhen = 'mineral:gallium'\n");
+  WriteFile(dir / "config.toml",
+            "rules = [\"rules.toml\"]\n[daemon]\nstate_dir = \"state\"\nretention = \"30d\"\n"
+            "status_listen = \"\"\n[[feed]]\nid = \"wire\"\nurl = \"" +
+                server.Url("/wire") + "\"\n");
   const std::string db_path = (dir / "state" / "mineral-alertd.db").string();
   {
     auto db = storage::Database::Open(db_path, {});
@@ -365,7 +279,7 @@ TEST_CASE("run prunes what [daemon] retention lets go, leaving tombstones", "[ru
 TEST_CASE("run: a bad config exits 2 with the error on stderr", "[run]") {
   testkit::TempDir temp("mineral-run");
   const fs::path& dir = temp.path;
-  Write(dir / "config.toml", "[daemon]\nstate_dri = \"x\"\n");
+  WriteFile(dir / "config.toml", "[daemon]\nstate_dri = \"x\"\n");
   Daemon daemon(dir / "config.toml", dir / "daemon.log");
   CHECK(daemon.Wait(10s) == 2);
   CHECK_THAT(daemon.Log(), Catch::StartsWith("<3>\"config invalid\"") &&

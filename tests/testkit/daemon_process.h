@@ -1,0 +1,78 @@
+// DaemonProcess: the real `mineral-alertd` binary as a child process, for
+// end-to-end and reliability tests.  Its stderr goes to a log file, and the
+// destructor SIGKILLs it by PID and reaps it if a test ends early, so no
+// test leaves a daemon behind.  StatusClient GETs from its status server.
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/curl_http_client.h"
+
+namespace mineral::testkit {
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+uint16_t FreePort();
+
+void WriteFile(const std::filesystem::path& path, const std::string& text);
+std::string ReadFile(const std::filesystem::path& path);
+
+// Checks `done` every 100 ms until it holds or `timeout` passes.
+bool Eventually(const std::function<bool()>& done,
+                std::chrono::milliseconds timeout = std::chrono::seconds(15));
+
+class DaemonProcess {
+ public:
+  // Starts `binary` with `args` (argv[1..]); stdout to /dev/null, stderr to
+  // `log` (truncated).  `env` entries ("NAME=value") are added to this
+  // process's environment.  Throws std::runtime_error if it cannot start.
+  DaemonProcess(const std::string& binary, const std::vector<std::string>& args,
+                const std::filesystem::path& log, const std::vector<std::string>& env = {});
+  ~DaemonProcess();  // SIGKILL + waitpid if still running
+  DaemonProcess(const DaemonProcess&) = delete;
+  DaemonProcess& operator=(const DaemonProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool running() const { return pid_ > 0; }
+  void Signal(int signal);
+  // The exit code (128 + signal when killed), or nullopt if still running
+  // after `wait`.
+  std::optional<int> Wait(std::chrono::milliseconds wait);
+  // SIGKILL now and reap: the crash of the reliability tests.
+  void Kill();
+  std::string Log() const { return ReadFile(log_); }
+  // Resident set size from /proc/PID/status (VmRSS), in KiB; 0 if gone.
+  long RssKiB() const;
+  // Peak resident set size (VmHWM), in KiB; 0 if gone.
+  long PeakRssKiB() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::filesystem::path log_;
+};
+
+// GETs from a daemon's status server on 127.0.0.1.
+struct StatusClient {
+  explicit StatusClient(uint16_t port);
+  net::HttpResponse Get(const std::string& path);
+  // Polls `path` until `pred` holds for the response (or `timeout` passes).
+  bool WaitFor(const std::string& path, const std::function<bool(const net::HttpResponse&)>& pred,
+               std::chrono::milliseconds timeout = std::chrono::seconds(15));
+
+  boost::asio::io_context io;
+  net::CurlHttpClient http{io};
+  std::string base;
+};
+
+// True if `r` is a 200 whose body contains `text`.
+bool Has(const net::HttpResponse& r, const std::string& text);
+
+}  // namespace mineral::testkit
