@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <utility>
 
 namespace mineral::reliability {
 
@@ -23,18 +24,16 @@ std::string ToJsonLine(const ScenarioRow& row) {
   w.String(row.scenario.c_str(), static_cast<rapidjson::SizeType>(row.scenario.size()));
   w.Key("mode");
   w.String(LongMode() ? "long" : "short");
-  w.Key("faults_injected");
-  w.Int64(row.faults_injected);
-  w.Key("alerts_expected");
-  w.Int64(row.alerts_expected);
-  w.Key("alerts_delivered");
-  w.Int64(row.alerts_delivered);
-  w.Key("duplicates");
-  w.Int64(row.duplicates);
-  w.Key("lost");
-  w.Int64(row.lost);
-  w.Key("peak_rss_kib");
-  w.Int64(row.peak_rss_kib);
+  const std::pair<const char*, long> counts[] = {{"faults_injected", row.faults_injected},
+                                                 {"alerts_expected", row.alerts_expected},
+                                                 {"alerts_delivered", row.alerts_delivered},
+                                                 {"duplicates", row.duplicates},
+                                                 {"lost", row.lost},
+                                                 {"peak_rss_kib", row.peak_rss_kib}};
+  for (const auto& [key, value] : counts) {
+    w.Key(key);
+    w.Int64(value);
+  }
   w.Key("notes");
   w.String(row.notes.c_str(), static_cast<rapidjson::SizeType>(row.notes.size()));
   w.EndObject();
