@@ -80,6 +80,11 @@ struct DaemonConfig {
   std::string status_listen = "127.0.0.1:9187";
   // Delivered alerts and seen items older than this are pruned.  Default 90d.
   Duration retention{std::chrono::hours(24 * 90)};
+  // On SIGTERM, how long sends in flight may take to finish.  Those still
+  // running then are abandoned and stay queued: the next start sends them
+  // at once, without counting an attempt.  Keep it below the unit's
+  // TimeoutStopSec (45s).
+  Duration drain_timeout{std::chrono::seconds(10)};
 
   LogLevel log_level = LogLevel::kInfo;
   LogFormat log_format = LogFormat::kText;

@@ -707,6 +707,13 @@ class Loader {
         } else {
           d.retention = v->duration;
         }
+      } else if (name == "drain_timeout") {
+        if (v->duration > std::chrono::seconds(40)) {
+          Error(v->where,
+                "'drain_timeout' must be at most 40s: systemd kills the daemon 45s after SIGTERM");
+        } else {
+          d.drain_timeout = v->duration;
+        }
       } else if (name == "log_level") {
         ReadEnum(*v, {"debug", "info", "warning", "error"}, "log level",
                  [&](size_t i) { d.log_level = static_cast<LogLevel>(i); });

@@ -52,6 +52,7 @@ TEST_CASE("a minimal config: one feed, defaults everywhere else") {
   CHECK(c.daemon.per_host_connections == 2);
   CHECK(c.daemon.status_listen == "127.0.0.1:9187");
   CHECK(c.daemon.retention == hours(24 * 90));
+  CHECK(c.daemon.drain_timeout == std::chrono::seconds(10));
   CHECK(c.daemon.max_body_bytes == 16 * 1024 * 1024);
   CHECK(c.daemon.log_level == LogLevel::kInfo);
   CHECK(c.daemon.log_format == LogFormat::kText);
@@ -370,6 +371,7 @@ log_format = "jsn"
 proxy = "ftp://proxy"
 retention = "1h"
 user_agent = ""
+drain_timeout = "1m"
 )");
   const std::vector<std::string> expected = {
       "main.toml:3:18: 'status_listen' must be HOST:PORT, as in \"127.0.0.1:9187\" (or \"\" for "
@@ -383,6 +385,8 @@ user_agent = ""
       "main.toml:7:14: 'retention' must be at least 1d\nretention = \"1h\"\n             ^",
       "main.toml:8:15: 'user_agent' must be one non-empty line\nuser_agent = \"\"\n"
       "              ^",
+      "main.toml:9:18: 'drain_timeout' must be at most 40s: systemd kills the daemon 45s after "
+      "SIGTERM\ndrain_timeout = \"1m\"\n                 ^",
   };
   CHECK(JoinLines(errors) == JoinLines(expected));
 

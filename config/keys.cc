@@ -59,6 +59,7 @@ const std::vector<KeyInfo>& AcceptedKeys() {
       {"daemon", "proxy", T::kString, R"("http://proxy.example:3128")"},
       {"daemon", "status_listen", T::kString, R"("127.0.0.1:9187")"},
       {"daemon", "retention", T::kDuration, R"("90d")"},
+      {"daemon", "drain_timeout", T::kDuration, R"("10s")"},
       {"daemon", "log_level", T::kString, R"("info")"},
       {"daemon", "log_format", T::kString, R"("json")"},
 

@@ -71,7 +71,7 @@ notify::Alert ToNotifyAlert(const storage::OutboxEntry& entry) {
 
 DeliveryLoop::DeliveryLoop(boost::asio::io_context& io, storage::Store& store,
                            DeliveryLoopOptions options)
-    : io_(io), store_(store), options_(std::move(options)), timer_(io) {
+    : io_(io), store_(store), options_(std::move(options)), timer_(io), drain_timer_(io) {
   if (!options_.now) options_.now = SystemNow;
   if (!options_.random) options_.random = DefaultRandom();
 }
@@ -146,14 +146,24 @@ void DeliveryLoop::PostPump() {
   });
 }
 
-void DeliveryLoop::Stop(std::function<void()> drained) {
+void DeliveryLoop::Stop(std::function<void()> drained, std::chrono::milliseconds bound) {
   stopped_ = true;
   timer_.cancel();
   Flush();
   drained_ = std::move(drained);
-  if (in_flight_ == 0 && drained_) {
-    boost::asio::post(io_, std::exchange(drained_, nullptr));
+  if (in_flight_ == 0) {
+    if (drained_) boost::asio::post(io_, std::exchange(drained_, nullptr));
+    return;
   }
+  if (bound == std::chrono::milliseconds::max()) return;
+  drain_timer_.expires_after(bound);
+  drain_timer_.async_wait(
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+        if (ec || alive.expired() || in_flight_ == 0) return;
+        abandoned_ = in_flight_;
+        Flush();  // what did finish is recorded
+        if (drained_) std::exchange(drained_, nullptr)();
+      });
 }
 
 void DeliveryLoop::ArmTimer() {
@@ -282,6 +292,7 @@ void DeliveryLoop::OnResult(Slot& slot, const std::vector<storage::OutboxEntry>&
                             notify::DeliveryResult result) {
   --slot.state.in_flight;
   --in_flight_;
+  if (abandoned_ > 0) return;  // after Stop's bound: the row stays queued
   UtcTime now = options_.now();
   // One answer for every row of the message (one alert, or a group).
   for (const storage::OutboxEntry& entry : entries) {
@@ -324,6 +335,7 @@ void DeliveryLoop::OnResult(Slot& slot, const std::vector<storage::OutboxEntry>&
 
   if (stopped_) {
     if (in_flight_ == 0) {
+      drain_timer_.cancel();
       Flush();
       if (drained_) std::exchange(drained_, nullptr)();
     }

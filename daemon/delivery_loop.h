@@ -113,8 +113,16 @@ class DeliveryLoop {
   // Looks for due rows at once (call after a RecordFetch that queued rows).
   void Wake();
   // No new sends; `drained` runs (on the loop) once every send in flight has
-  // finished and been recorded.  Sends are bounded by their timeouts.
-  void Stop(std::function<void()> drained);
+  // finished and been recorded, or once `bound` has passed, whichever comes
+  // first.  Sends still in flight at the bound are abandoned: an answer that
+  // comes later is not recorded, and their rows stay in flight in the store,
+  // which makes them pending again, due at once and with no attempt counted,
+  // when it is next opened (a receiver may then see that alert twice, under
+  // the same idempotency key).  Without a bound, sends end at their timeouts.
+  void Stop(std::function<void()> drained,
+            std::chrono::milliseconds bound = std::chrono::milliseconds::max());
+  // Sends abandoned by Stop's bound.
+  int abandoned() const { return abandoned_; }
 
   void OnAttempt(std::function<void(const DeliveryEvent&)> callback) {
     on_attempt_ = std::move(callback);
@@ -156,6 +164,7 @@ class DeliveryLoop {
   storage::Store& store_;
   DeliveryLoopOptions options_;
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer drain_timer_;
   std::map<std::string, std::shared_ptr<Slot>> slots_;
   std::function<void(const DeliveryEvent&)> on_attempt_;
   std::function<void(const ReceiverState&)> on_disabled_;
@@ -163,6 +172,7 @@ class DeliveryLoop {
   std::function<void()> drained_;
   std::vector<Completed> completed_;
   int in_flight_ = 0;
+  int abandoned_ = 0;
   bool started_ = false;
   bool stopped_ = false;
   bool pump_posted_ = false;

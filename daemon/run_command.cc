@@ -52,7 +52,9 @@ const char kRunHelp[] =
     "\n"
     "signals: SIGHUP reloads the config and rules; a bad file is reported and\n"
     "the running config stays.  SIGTERM or SIGINT stops polling, cancels\n"
-    "polls in flight (their feeds are polled again at the next start) and\n"
+    "polls in flight (their feeds are polled again at the next start), lets\n"
+    "deliveries in flight finish for up to [daemon] drain_timeout (those\n"
+    "still running then stay queued and go first at the next start) and\n"
     "exits 0.\n"
     "\n"
     "exit status: 0 stopped by a signal, 1 the database could not be opened,\n"
@@ -486,8 +488,9 @@ class Daemon {
     log_.Info("stopping",
               {{"reason", why}, {"in_flight", static_cast<long long>(scheduler_->in_flight())}});
     // Cancel and drain: no new polls, polls in flight end as cancelled and
-    // leave their feeds' state as it was; sends in flight finish (each within
-    // its receiver's timeout) and are recorded; then the loop runs out of work.
+    // leave their feeds' state as it was; sends in flight finish and are
+    // recorded, or are abandoned at [daemon] drain_timeout and stay queued;
+    // then the loop runs out of work.
     scheduler_->Stop();
     if (status_) status_->Stop();
     watchdog_.cancel();
@@ -497,10 +500,18 @@ class Daemon {
     // After the cancelled polls' callbacks (posted before this), close the
     // polling client: its cached keep-alive connections are the last work.
     asio::post(io_, [this] { http_.reset(); });
-    delivery_->Stop([this] {
-      log_.Info("deliveries drained");
-      asio::post(io_, [this] { delivery_http_.reset(); });
-    });
+    delivery_->Stop(
+        [this] {
+          if (int abandoned = delivery_->abandoned(); abandoned > 0) {
+            log_.Warn("deliveries abandoned at drain_timeout",
+                      {{"in_flight", static_cast<long long>(abandoned)}});
+          } else {
+            log_.Info("deliveries drained");
+          }
+          asio::post(io_, [this] { delivery_http_.reset(); });
+        },
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            pipeline_.config.daemon.drain_timeout));
   }
 
   asio::io_context& io_;

@@ -171,43 +171,65 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   CHECK_THAT(log, Catch::EndsWith("<6>stopped\n"));
 }
 
-TEST_CASE("run: SIGTERM during a delivery drains it and keeps the alert queued", "[run]") {
+TEST_CASE("run: SIGTERM drains deliveries within drain_timeout; a hung one goes at next start",
+          "[run]") {
   HttpTestServer server;
   TestReply feed;
   feed.body = Rss({"China bans gallium exports to the US"});
   server.Route("/wire", feed);
   HttpTestServer hooks;
-  TestReply hung;  // a 200 whose body never comes
-  hung.body = "ok";
-  hung.mode = TestReply::Mode::kStallAfterHeaders;
-  hooks.Route("/hook", hung);
+  std::atomic<int> posts = 0;
+  hooks.Route("/hook", [&posts](const TestRequest&) {
+    TestReply r;
+    if (++posts == 1) {  // the first send: a 200 whose body never comes
+      r.body = "ok";
+      r.mode = TestReply::Mode::kStallAfterHeaders;
+    } else {
+      r.status = 204;
+    }
+    return r;
+  });
   testkit::TempDir temp("mineral-run");
   const fs::path& dir = temp.path;
   WriteFile(dir / "rules.toml",
             "[[rule]]\nid = \"gallium-ban\"\nwhen = 'mineral:gallium AND clause:export-ban'\n");
   WriteFile(dir / "config.toml",
             "rules = [\"rules.toml\"]\n[daemon]\nstate_dir = \"state\"\nstatus_listen = \"\"\n"
+            "drain_timeout = \"1s\"\n"
             "[[feed]]\nid = \"wire\"\nalert_backlog = true\nurl = \"" +
                 server.Url("/wire") +
                 "\"\n"
-                "[[receiver]]\nid = \"hook\"\nkind = \"webhook\"\ntimeout = \"2s\"\nurl = \"" +
+                "[[receiver]]\nid = \"hook\"\nkind = \"webhook\"\ntimeout = \"60s\"\nurl = \"" +
                 hooks.Url("/hook") + "\"\n[[route]]\nreceivers = [\"hook\"]\n");
   {
     Daemon daemon(dir / "config.toml", dir / "daemon.log");
     // Wait until the send is in flight (the hook has the request), then stop.
     Eventually([&] { return !hooks.Requests("/hook").empty(); });
     REQUIRE(hooks.Requests("/hook").size() == 1);
+    auto stop = std::chrono::steady_clock::now();
+    daemon.Signal(SIGTERM);
+    CHECK(daemon.Wait(10s) == 0);
+    // Out at the 1 s drain_timeout, not at the send's 60 s timeout.
+    CHECK(std::chrono::steady_clock::now() - stop < 5s);
+    CHECK_THAT(daemon.Log(), Catch::Contains("<4>\"deliveries abandoned at drain_timeout\"") &&
+                                 Catch::Contains("in_flight=1"));
+  }
+  // The abandoned send was not counted as an attempt; the next start sends
+  // it at once, under the same idempotency key.
+  {
+    Daemon daemon(dir / "config.toml", dir / "daemon2.log");
+    REQUIRE(Eventually([&] { return hooks.Requests("/hook").size() == 2; }));
     daemon.Signal(SIGTERM);
     CHECK(daemon.Wait(10s) == 0);
     CHECK_THAT(daemon.Log(), Catch::Contains("deliveries drained"));
   }
-  // The hung send ended at its 2 s deadline during the drain and was
-  // recorded: the alert waits in the outbox for its retry, not lost.
+  auto requests = hooks.Requests("/hook");
+  CHECK(requests[1].Header("webhook-id") == requests[0].Header("webhook-id"));
   std::istringstream in;
   std::ostringstream out, err;
   REQUIRE(RunCli({"alerts", "--config", (dir / "config.toml").string()}, in, out, err) == 0);
   CHECK_THAT(out.str(), Catch::Contains("rule=gallium-ban") &&
-                            Catch::Contains("delivery  hook  pending  attempts=1"));
+                            Catch::Contains("delivery  hook  delivered  attempts=1"));
 }
 
 TEST_CASE("run --once: one cycle, recorded, then a clean exit", "[run]") {
