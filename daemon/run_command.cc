@@ -324,16 +324,21 @@ class Daemon {
   }
 
   bool StartStatusServer() {
-    const std::string& address = pipeline_.config.daemon.status_listen;
-    if (address.empty()) return true;
+    auto server = OpenStatusServer(pipeline_.config.daemon.status_listen);
+    if (!server.ok()) return false;
+    status_ = std::move(server).value();
+    return true;
+  }
+
+  // The status server on `address`; null when `address` is "" (off).
+  Result<std::unique_ptr<StatusServer>> OpenStatusServer(const std::string& address) {
+    if (address.empty()) return std::unique_ptr<StatusServer>();
     auto server = StatusServer::Start(io_, address,
                                       [this](std::string_view target) { return Serve(target); });
     if (!server.ok()) {
       log_.Error("status server", {{"address", address}, {"error", server.status().message()}});
-      return false;
     }
-    status_ = std::move(server).value();
-    return true;
+    return server;
   }
 
   std::string StatusAddress() const {
@@ -453,6 +458,22 @@ class Daemon {
       notifier_.Ready();
       return;
     }
+    // A new status address is bound before anything changes: if it cannot
+    // be, the reload is refused and the old server keeps answering.
+    const bool status_moved =
+        next->config.daemon.status_listen != pipeline_.config.daemon.status_listen;
+    std::unique_ptr<StatusServer> moved_status;
+    if (status_moved) {
+      auto opened = OpenStatusServer(next->config.daemon.status_listen);
+      if (!opened.ok()) {
+        metrics_.Add("mineral_config_reloads_total", {{"result", "error"}});
+        log_.Error("reload refused: keeping the running config",
+                   {{"config", config_path_}, {"error", opened.status().message()}});
+        notifier_.Ready();
+        return;
+      }
+      moved_status = std::move(opened).value();
+    }
     Pipeline old = std::move(pipeline_);
     pipeline_ = std::move(next).value();
     Status synced = store_->SyncFeeds(Specs());
@@ -462,13 +483,17 @@ class Daemon {
       log_.Error("reload refused: database",
                  {{"error", !synced.ok() ? synced.message() : states.status().message()}});
       pipeline_ = std::move(old);
+      if (moved_status) moved_status->Stop();
       notifier_.Ready();
       return;
     }
     ApplyLogSettings();
     for (const std::string& w : pipeline_.warnings) log_.Warn("config warning", {{"detail", w}});
-    if (pipeline_.config.daemon.status_listen != old.config.daemon.status_listen)
-      log_.Warn("status_listen changed: takes effect at the next start");
+    if (status_moved) {
+      if (status_) status_->Stop();
+      status_ = std::move(moved_status);
+      log_.Info("status server moved", {{"status", status_ ? StatusAddress() : "off"}});
+    }
     sink_->SetMatcher(CountingMatcher());
     scheduler_->SetLimits(pipeline_.limits);
     SetReceivers();

@@ -6,6 +6,8 @@
 #include <signal.h>
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -230,6 +232,52 @@ TEST_CASE("run: SIGTERM drains deliveries within drain_timeout; a hung one goes 
   REQUIRE(RunCli({"alerts", "--config", (dir / "config.toml").string()}, in, out, err) == 0);
   CHECK_THAT(out.str(), Catch::Contains("rule=gallium-ban") &&
                             Catch::Contains("delivery  hook  delivered  attempts=1"));
+}
+
+TEST_CASE("run: SIGHUP moves the status server; an address that cannot be bound is refused",
+          "[run]") {
+  HttpTestServer server;
+  TestReply feed;
+  feed.body = Rss({"Copper market quiet"});
+  server.Route("/wire", feed);
+  testkit::TempDir temp("mineral-run");
+  const fs::path& dir = temp.path;
+  WriteFile(dir / "rules.toml",
+            "[[rule]]\nid = \"gallium-ban\"\nwhen = 'mineral:gallium AND clause:export-ban'\n");
+  auto config = [&](uint16_t port) {
+    return "rules = [\"rules.toml\"]\n[daemon]\nstate_dir = \"state\"\nstatus_listen = "
+           "\"127.0.0.1:" +
+           std::to_string(port) + "\"\n[[feed]]\nid = \"wire\"\nurl = \"" + server.Url("/wire") +
+           "\"\n";
+  };
+  const uint16_t first = FreePort();
+  WriteFile(dir / "config.toml", config(first));
+  Daemon daemon(dir / "config.toml", dir / "daemon.log");
+  StatusClient old_status(first);
+  REQUIRE(old_status.WaitFor("/readyz", [](const auto& r) { return r.status == 200; }));
+
+  // Moved: the new address answers, the old one is closed.
+  const uint16_t second = FreePort();
+  WriteFile(dir / "config.toml", config(second));
+  daemon.Signal(SIGHUP);
+  StatusClient new_status(second);
+  REQUIRE(new_status.WaitFor("/readyz", [](const auto& r) { return r.status == 200; }));
+  CHECK(old_status.Get("/readyz").status == 0);  // connection refused
+  CHECK(Has(new_status.Get("/metrics"), "mineral_config_reloads_total{result=\"ok\"} 1\n"));
+
+  // An address someone else holds: refused, the running server stays.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor taken(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  WriteFile(dir / "config.toml", config(taken.local_endpoint().port()));
+  daemon.Signal(SIGHUP);
+  REQUIRE(new_status.WaitFor("/metrics", [](const auto& r) {
+    return Has(r, "mineral_config_reloads_total{result=\"error\"} 1\n");
+  }));
+  CHECK_THAT(daemon.Log(), Catch::Contains("reload refused: keeping the running config"));
+  CHECK(new_status.Get("/readyz").status == 200);
+
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.Wait(10s) == 0);
 }
 
 TEST_CASE("run --once: one cycle, recorded, then a clean exit", "[run]") {
