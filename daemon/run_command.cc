@@ -447,17 +447,18 @@ class Daemon {
     });
   }
 
+  void RefuseReload(const std::string& error) {
+    metrics_.Add("mineral_config_reloads_total", {{"result", "error"}});
+    log_.Error("reload refused: keeping the running config",
+               {{"config", config_path_}, {"error", error}});
+    notifier_.Ready();
+  }
+
   void Reload() {
     notifier_.Reloading();
     config::RealEnvironment env;
     Result<Pipeline> next = LoadPipeline(config_path_, env);
-    if (!next.ok()) {
-      metrics_.Add("mineral_config_reloads_total", {{"result", "error"}});
-      log_.Error("reload refused: keeping the running config",
-                 {{"config", config_path_}, {"error", next.status().message()}});
-      notifier_.Ready();
-      return;
-    }
+    if (!next.ok()) return RefuseReload(next.status().message());
     // A new status address is bound before anything changes: if it cannot
     // be, the reload is refused and the old server keeps answering.
     const bool status_moved =
@@ -465,13 +466,7 @@ class Daemon {
     std::unique_ptr<StatusServer> moved_status;
     if (status_moved) {
       auto opened = OpenStatusServer(next->config.daemon.status_listen);
-      if (!opened.ok()) {
-        metrics_.Add("mineral_config_reloads_total", {{"result", "error"}});
-        log_.Error("reload refused: keeping the running config",
-                   {{"config", config_path_}, {"error", opened.status().message()}});
-        notifier_.Ready();
-        return;
-      }
+      if (!opened.ok()) return RefuseReload(opened.status().message());
       moved_status = std::move(opened).value();
     }
     Pipeline old = std::move(pipeline_);
