@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the .deb and shows its service running under a real systemd:
 # started (Type=notify: active only after READY=1), STATUS= text, /readyz on
-# its status address, `systemctl reload` (SIGHUP), `systemctl stop` (SIGTERM
+# its status address, `systemctl reload` (SIGHUP), watchdog pings (kept
+# alive under WatchdogSec=2s), `systemctl stop` (SIGTERM
 # drain, clean exit), its journal, and `systemd-analyze security`.  Then
 # purges the package again (--keep leaves it installed).
 #
@@ -97,6 +98,18 @@ until curl -fsS "http://$address/metrics" | grep -q 'mineral_config_reloads_tota
   sleep 0.2
 done
 echo "reloaded: mineral_config_reloads_total{result=\"ok\"} 1; still $(show ActiveState)"
+
+step "watchdog: WatchdogSec=2s for 6 s (a drop-in under /run)"
+in_systemd sh -c 'mkdir -p /run/systemd/system/mineral-alertd.service.d &&
+  printf "[Service]\nWatchdogSec=2s\n" > /run/systemd/system/mineral-alertd.service.d/watchdog.conf'
+in_systemd systemctl daemon-reload
+in_systemd systemctl restart mineral-alertd
+sleep 6
+[ "$(show ActiveState)" = active ] || fail "watchdog: $(show ActiveState) $(show Result)"
+[ "$(show NRestarts)" = 0 ] || fail "watchdog: restarted $(show NRestarts) times"
+echo "WatchdogUSec=$(show WatchdogUSec): still active after 6 s, NRestarts=0 (without pings systemd would have killed it after 2 s)"
+in_systemd rm -r /run/systemd/system/mineral-alertd.service.d
+in_systemd systemctl daemon-reload
 
 step "systemctl stop mineral-alertd (SIGTERM)"
 in_systemd systemctl stop mineral-alertd
