@@ -14,6 +14,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "net/content_decoder.h"
+
 namespace mineral::net {
 namespace {
 
@@ -164,6 +166,10 @@ struct Transfer {
   std::set<std::string> visited;  // every hop's URL, for loop detection
   bool leading_permanent = true;  // every hop so far was 301/308
   bool body_too_large = false;
+  // Content-Encoding is undone here, not by curl (see content_decoder.h):
+  // made at the first body byte of each hop from its headers.
+  std::unique_ptr<ContentDecoder> decoder;
+  std::string body_error;  // why the body could not be decoded
   Clock::time_point start;
   // SMTP transfers (Send) use these instead of request/done/response.
   bool smtp = false;
@@ -260,13 +266,27 @@ struct CurlHttpClient::Impl {
   static size_t OnBody(char* data, size_t size, size_t count, void* userp) {
     auto* transfer = static_cast<Transfer*>(userp);
     size_t n = size * count;
-    std::string& body = transfer->response.body;
-    if (body.size() + n > transfer->request.max_body_bytes) {
-      transfer->body_too_large = true;
-      return 0;  // anything but n aborts the transfer with CURLE_WRITE_ERROR
+    const std::string_view coding = transfer->response.Header("content-encoding");
+    if (!transfer->decoder) {
+      transfer->decoder =
+          std::make_unique<ContentDecoder>(coding, transfer->request.max_body_bytes);
     }
-    body.append(data, n);
-    return n;
+    // Anything but n aborts the transfer with CURLE_WRITE_ERROR.
+    if (!transfer->decoder->supported()) {
+      transfer->body_error = "unsupported Content-Encoding '" + std::string(coding) + "'";
+      return 0;
+    }
+    switch (transfer->decoder->Write(std::string_view(data, n), transfer->response.body)) {
+      case ContentDecoder::Result::kOk:
+        return n;
+      case ContentDecoder::Result::kTooLarge:
+        transfer->body_too_large = true;
+        return 0;
+      case ContentDecoder::Result::kCorrupt:
+        transfer->body_error = "body is not valid " + std::string(coding);
+        return 0;
+    }
+    return 0;
   }
 
   static size_t OnHeader(char* data, size_t size, size_t count, void* userp) {
@@ -276,6 +296,7 @@ struct CurlHttpClient::Impl {
     if (line.starts_with("HTTP/")) {
       // A new response begins (an interim 100 Continue, or the real one).
       transfer->response.headers.clear();
+      transfer->decoder.reset();
       return n;
     }
     size_t colon = line.find(':');
@@ -425,8 +446,11 @@ struct CurlHttpClient::Impl {
     curl_easy_setopt(easy, CURLOPT_PRIVATE, &t);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https,file");
-    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);   // redirects are ours: FollowRedirect
-    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");  // every decoder curl has
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);  // redirects are ours: FollowRedirect
+    // gzip and deflate, decoded by OnBody (ContentDecoder), which notices a
+    // compressed stream cut short; curl's decoders do not.
+    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+    curl_easy_setopt(easy, CURLOPT_HTTP_CONTENT_DECODING, 0L);
     curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
     curl_easy_setopt(easy, CURLOPT_USERAGENT,
                      r.user_agent.empty() ? options.user_agent.c_str() : r.user_agent.c_str());
@@ -496,6 +520,9 @@ struct CurlHttpClient::Impl {
         response.error_message = "body larger than " +
                                  std::to_string(transfer->request.max_body_bytes) + " bytes from " +
                                  UrlAuthority(transfer->url);
+      } else if (!transfer->body_error.empty()) {
+        response.error = FetchError::kTransfer;
+        response.error_message = transfer->body_error + " (" + UrlAuthority(transfer->url) + ")";
       } else {
         response.error = ClassifyCurlError(code);
         const char* detail = curl_easy_strerror(code);
@@ -503,6 +530,13 @@ struct CurlHttpClient::Impl {
             std::string(detail) + " (" +
             (SchemeOf(transfer->url) == "file" ? transfer->url : UrlAuthority(transfer->url)) + ")";
       }
+    }
+    if (response.error == FetchError::kNone && transfer->decoder &&
+        !transfer->decoder->Complete()) {
+      response.error = FetchError::kTransfer;
+      response.error_message = "truncated body: the " +
+                               std::string(response.Header("content-encoding")) +
+                               " stream ends early (" + UrlAuthority(transfer->url) + ")";
     }
     if (response.error == FetchError::kNone) {
       long status = 0;

@@ -302,6 +302,30 @@ TEST_CASE("size limit: a huge Content-Length and a gzip bomb cost nothing", "[ne
   CHECK(bomb.body.empty());
 }
 
+TEST_CASE("a gzip body cut short is a transfer error, not a short feed", "[net]") {
+  HttpTestServer server;
+  const std::string gz = testkit::Gzip("<rss><channel><title>Wire</title></channel></rss>");
+  server.Route("/cut", Ok(gz.substr(0, gz.size() / 2), {{"Content-Encoding", "gzip"}}));
+  server.Route("/junk", Ok("<rss>not gzip at all</rss>", {{"Content-Encoding", "gzip"}}));
+  server.Route("/br", Ok("brotli bytes", {{"Content-Encoding", "br"}}));
+  Fixture f;
+  HttpResponse cut = f.Get(server.Url("/cut"));
+  CHECK(cut.error == FetchError::kTransfer);
+  CHECK(cut.error_message == "truncated body: the gzip stream ends early (127.0.0.1:" +
+                                 std::to_string(server.port()) + ")");
+  CHECK(cut.body.empty());
+  HttpResponse junk = f.Get(server.Url("/junk"));
+  CHECK(junk.error == FetchError::kTransfer);
+  CHECK(junk.error_message ==
+        "body is not valid gzip (127.0.0.1:" + std::to_string(server.port()) + ")");
+  HttpResponse br = f.Get(server.Url("/br"));  // not asked for: not guessed at
+  CHECK(br.error == FetchError::kTransfer);
+  CHECK_THAT(br.error_message, Catch::StartsWith("unsupported Content-Encoding 'br'"));
+  auto requests = server.Requests("/cut");
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].Header("accept-encoding") == "gzip, deflate");
+}
+
 TEST_CASE("TLS: a certificate nobody trusts is refused unless verification is off", "[net]") {
   HttpTestServer server({.tls = true});
   server.Route("/feed", Ok("secret"));
