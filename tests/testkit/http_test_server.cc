@@ -17,6 +17,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <cstdio>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -112,7 +113,7 @@ struct HttpTestServer::Impl {
   explicit Impl(TestServerOptions opts)
       : options(opts),
         ssl(asio::ssl::context::tls_server),
-        acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+        acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), opts.port)) {
     if (options.tls) UseSelfSignedCertificate(ssl);
     port = acceptor.local_endpoint().port();
     asio::co_spawn(io, Accept(), asio::detached);
@@ -166,6 +167,7 @@ struct HttpTestServer::Impl {
         request.headers[name] = std::string(field.value());
       }
       request.body = raw.body();
+      request.received_at = std::chrono::steady_clock::now();
       TestReply reply = Answer(request);
       bool keep_going = co_await Reply(stream, request, reply);
       if (!keep_going || !raw.keep_alive()) co_return;
@@ -252,6 +254,21 @@ struct HttpTestServer::Impl {
       }
       case TestReply::Mode::kCloseWithoutResponse:
         co_return false;
+      case TestReply::Mode::kEndlessChunked: {
+        TestReply chunked = reply;
+        chunked.headers.emplace_back("Transfer-Encoding", "chunked");
+        head = HeadBlock(chunked, 0);
+        if (!co_await Write(stream, std::move(head))) co_return false;
+        std::string filler = reply.body.empty() ? std::string(1, ' ') : reply.body;
+        std::string data;
+        while (data.size() < 64 * 1024) data += filler;
+        char size_line[32];
+        std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
+        const std::string chunk = size_line + data + "\r\n";
+        for (;;) {
+          if (!co_await Write(stream, chunk)) co_return false;
+        }
+      }
     }
     co_return false;
   }

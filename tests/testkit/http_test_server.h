@@ -25,6 +25,8 @@ struct TestRequest {
   std::string target;                          // path and query, as sent
   std::map<std::string, std::string> headers;  // names lowercased
   std::string body;
+  // When the request was read (for tests of pacing: Retry-After, backoff).
+  std::chrono::steady_clock::time_point received_at;
 
   std::string Header(const std::string& name) const {
     auto it = headers.find(name);
@@ -40,6 +42,7 @@ struct TestReply {
     kStallAfterHeaders,     // headers, then nothing until the client gives up
     kEndlessBody,           // Content-Length: declared_length, zeros until the client stops
     kCloseWithoutResponse,  // read the request, close the connection
+    kEndlessChunked,        // Transfer-Encoding: chunked, 64 KiB chunks of `body` for ever
   };
 
   int status = 200;
@@ -56,6 +59,10 @@ struct TestServerOptions {
   // Serve HTTPS with a freshly generated self-signed certificate for
   // "wrong.example.invalid": a verifying client must refuse it.
   bool tls = false;
+  // Listen on this port of 127.0.0.1 (0: any free port).  A test that needs
+  // "connection refused" first points a client at testkit::FreePort() and
+  // starts the server there later.
+  uint16_t port = 0;
 };
 
 class HttpTestServer {
