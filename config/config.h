@@ -184,6 +184,13 @@ struct ReceiverConfig {
   Duration timeout{std::chrono::seconds(30)};  // per delivery attempt
   int max_attempts = 12;                       // then dead letter
   Duration max_age{std::chrono::hours(48)};    // or after this long, whichever first
+  // Retries back off from retry_base, doubling up to retry_cap; after 5
+  // failures in a row the circuit opens for circuit_open_for, doubling up to
+  // circuit_max_open_for (docs/delivery.md).  Whole seconds, at least 1 s.
+  Duration retry_base{std::chrono::seconds(30)};
+  Duration retry_cap{std::chrono::hours(1)};
+  Duration circuit_open_for{std::chrono::minutes(1)};
+  Duration circuit_max_open_for{std::chrono::minutes(30)};
   // Template override files (resolved paths; "" : built-in).
   std::string subject_template;
   std::string text_template;

@@ -1010,6 +1010,7 @@ class Loader {
     std::vector<SourceLocation> password_sources;
     std::optional<Value> digest_at;
     std::optional<Value> group_wait;
+    std::map<std::string, SourceLocation> backoff_keys;  // retry_*, circuit_*: where set
     for (auto& [name, v] : values) {
       if (kind) {
         const auto kinds = KindsOfReceiverKey(name);
@@ -1108,6 +1109,17 @@ class Loader {
         if (CheckPositive(v, name)) r.max_attempts = static_cast<int>(v.integer);
       } else if (name == "max_age") {
         if (CheckNonZero(v, name)) r.max_age = v.duration;
+      } else if (name == "retry_base" || name == "retry_cap" || name == "circuit_open_for" ||
+                 name == "circuit_max_open_for") {
+        if (v.duration < std::chrono::seconds(1)) {
+          Error(v.where, Quoted(name) + " must be at least 1s");
+          continue;
+        }
+        (name == "retry_base"         ? r.retry_base
+         : name == "retry_cap"        ? r.retry_cap
+         : name == "circuit_open_for" ? r.circuit_open_for
+                                      : r.circuit_max_open_for) = v.duration;
+        backoff_keys[name] = v.where;
       } else if (name.ends_with("_template")) {
         const Resolved path = Resolve(file, v.str);
         if (!env_.IsReadable(path.display)) {
@@ -1127,11 +1139,28 @@ class Loader {
       Error(r.where, "receiver " + Quoted(r.id) + " has no 'kind'");
     }
     if (kind) CheckReceiverComplete(r, url_sources, password_sources);
+    CheckBackoffOrder(r, backoff_keys);
     if (digest_at && group_wait) {
       Error(group_wait->key_where,
             "give either 'digest_at' (one message a day) or 'group_wait', not both");
     }
     receivers_.push_back(std::move(r));
+  }
+
+  // retry_base <= retry_cap, circuit_open_for <= circuit_max_open_for;
+  // reported where the receiver set one of the two.
+  void CheckBackoffOrder(const ReceiverConfig& r,
+                         const std::map<std::string, SourceLocation>& where) {
+    auto order = [&](const std::string& low, Duration low_value, const std::string& high,
+                     Duration high_value) {
+      if (low_value <= high_value) return;
+      const auto culprit = where.count(high) ? where.find(high) : where.find(low);
+      if (culprit == where.end()) return;
+      Error(culprit->second, Quoted(low) + " (" + FormatDuration(low_value) + ") is longer than " +
+                                 Quoted(high) + " (" + FormatDuration(high_value) + ")");
+    };
+    order("retry_base", r.retry_base, "retry_cap", r.retry_cap);
+    order("circuit_open_for", r.circuit_open_for, "circuit_max_open_for", r.circuit_max_open_for);
   }
 
   void CheckReceiverComplete(const ReceiverConfig& r,

@@ -614,6 +614,56 @@ enabled = false
   CHECK(result.warnings.empty());  // smtps is TLS from the start
 }
 
+TEST_CASE("receivers: retry backoff and circuit breaker, defaults and bounds") {
+  ConfigResult result = Parse(R"(
+[[receiver]]
+id = "plain"
+kind = "console"
+[[receiver]]
+id = "fast"
+kind = "webhook"
+url = "https://example.com/hook"
+retry_base = "1s"
+retry_cap = "20s"
+circuit_open_for = "2s"
+circuit_max_open_for = "10s"
+)");
+  INFO(JoinLines(result.errors));
+  REQUIRE(result.ok());
+  const ReceiverConfig& plain = result.config.receivers.at(0);
+  CHECK(plain.retry_base == seconds(30));
+  CHECK(plain.retry_cap == hours(1));
+  CHECK(plain.circuit_open_for == minutes(1));
+  CHECK(plain.circuit_max_open_for == minutes(30));
+  const ReceiverConfig& fast = result.config.receivers.at(1);
+  CHECK(fast.retry_base == seconds(1));
+  CHECK(fast.retry_cap == seconds(20));
+  CHECK(fast.circuit_open_for == seconds(2));
+  CHECK(fast.circuit_max_open_for == seconds(10));
+
+  const std::vector<std::string> errors = Errors(R"(
+[[receiver]]
+id = "a"
+kind = "console"
+retry_base = "0s"
+retry_cap = "2h"
+[[receiver]]
+id = "b"
+kind = "console"
+retry_cap = "10s"
+circuit_open_for = "1h"
+)");
+  const std::vector<std::string> expected = {
+      "main.toml:5:15: 'retry_base' must be at least 1s\nretry_base = \"0s\"\n"
+      "              ^",
+      "main.toml:10:14: 'retry_base' (30s) is longer than 'retry_cap' (10s)\n"
+      "retry_cap = \"10s\"\n             ^",
+      "main.toml:11:21: 'circuit_open_for' (1h) is longer than 'circuit_max_open_for' (30m)\n"
+      "circuit_open_for = \"1h\"\n                    ^",
+  };
+  CHECK(JoinLines(errors) == JoinLines(expected));
+}
+
 TEST_CASE("routes") {
   ConfigResult result = Parse(R"(
 [[receiver]]

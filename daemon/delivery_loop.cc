@@ -86,7 +86,7 @@ void DeliveryLoop::AddReceiver(std::unique_ptr<notify::Receiver> receiver,
   if (!settings.enabled) slot->state.disabled_reason = "disabled in config";
   slot->receiver = std::move(receiver);
   slot->settings = settings;
-  slot->breaker = CircuitBreaker(options_.breaker);
+  slot->breaker = CircuitBreaker(settings.breaker.value_or(options_.breaker));
   slot->rate = RateWindow(settings.timing.rate_count, settings.timing.rate_per);
   std::string id = slot->state.id;
   slots_[id] = std::move(slot);
@@ -304,7 +304,7 @@ void DeliveryLoop::OnResult(Slot& slot, const std::vector<storage::OutboxEntry>&
     event.idempotency_key = entry.idempotency_key;
     event.attempt = entry.attempts + 1;
     event.decision = Decide(result, entry.attempts, entry.alert.created_at, now, options_.random(),
-                            slot.settings.limits, options_.retry);
+                            slot.settings.limits, slot.settings.retry.value_or(options_.retry));
     storage::DeliveryAttempt& attempt = c.row.attempt;
     attempt.outbox_id = entry.id;
     attempt.at = now;

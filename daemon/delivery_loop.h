@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,10 @@ struct ReceiverSettings {
   // GroupDue / the next digest time.  One group in flight at a time.
   SendTiming timing;
   feeds::TimeZone zone;  // of quiet hours (default UTC)
+  // This receiver's backoff and circuit breaker; unset: the loop's
+  // (DeliveryLoopOptions).
+  std::optional<RetryPolicy> retry;
+  std::optional<BreakerPolicy> breaker;
 };
 
 // One attempt, as the loop decided it (for logs, metrics, the CLI).

@@ -90,6 +90,14 @@ ReceiverSettings BuildReceiverSettings(const config::ReceiverConfig& config) {
   ReceiverSettings s;
   s.limits.max_attempts = config.max_attempts;
   s.limits.max_age = std::chrono::duration_cast<Seconds>(config.max_age);
+  RetryPolicy retry;
+  retry.base = std::chrono::duration_cast<Seconds>(config.retry_base);
+  retry.cap = std::chrono::duration_cast<Seconds>(config.retry_cap);
+  s.retry = retry;
+  BreakerPolicy breaker;
+  breaker.open_for = std::chrono::duration_cast<Seconds>(config.circuit_open_for);
+  breaker.max_open_for = std::chrono::duration_cast<Seconds>(config.circuit_max_open_for);
+  s.breaker = breaker;
   s.enabled = config.enabled;
   const config::DeliveryTiming& t = config.timing;
   s.timing.group_wait = std::chrono::duration_cast<Seconds>(t.group_wait);
