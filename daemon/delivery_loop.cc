@@ -208,6 +208,14 @@ void DeliveryLoop::Pump(bool tick) {
   }
   if (!claims.empty() || in_flight_ == 0 || tick) Flush();
   for (auto& [slot, allowance, critical_only] : claims) {
+    if (slot->state.breaker == CircuitBreaker::State::kHalfOpen) {
+      // The probe after an outage: the receiver's oldest alert, with every
+      // waiting row due, so that once it succeeds the backlog goes in the
+      // order the alerts were raised, not in the order their backoffs ran
+      // out (which could hold the oldest back for up to retry_cap).
+      auto expedited = store_.ExpediteOutboxFor(slot->state.id, now);
+      if (!expedited.ok() && on_store_error_) on_store_error_(expedited.status());
+    }
     auto claimed = store_.ClaimDueOutboxFor(slot->state.id, now, allowance, critical_only);
     if (!claimed.ok()) {
       if (on_store_error_) on_store_error_(claimed.status());

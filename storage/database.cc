@@ -842,6 +842,16 @@ Result<int> Database::RequeueDead(std::optional<int64_t> outbox_id, UtcTime now)
   });
 }
 
+Result<int> Database::ExpediteOutboxFor(const std::string& receiver, UtcTime now) {
+  return Guarded("expedite outbox", [&]() -> Result<int> {
+    Stmt s =
+        Prepare("UPDATE outbox SET next_attempt_at = ?1 WHERE receiver = ?2 AND state = 'pending'");
+    s->bind(1, ToUnix(now));
+    s->bind(2, receiver);
+    return s->exec();
+  });
+}
+
 Status Database::MoveOutbox(int64_t outbox_id, const char* sql, UtcTime at,
                             const std::string& error, const char* what) {
   return Guarded(what, [&]() -> Status {

@@ -8,6 +8,7 @@
 namespace mineral::storage {
 namespace {
 
+using std::chrono::hours;
 using std::chrono::minutes;
 using testing::TempDir;
 
@@ -179,6 +180,26 @@ TEST_CASE("ClaimDueOutboxFor claims one receiver's rows and leaves the others un
   auto db2 = OpenWithOneAlert(dir.File("other.db"));
   CHECK(db2->ClaimDueOutboxFor("hook", kT0, 10, true)->empty());
   CHECK(db2->ClaimDueOutboxFor("hook", kT0, 10, false)->size() == 1);
+}
+
+TEST_CASE("ExpediteOutboxFor makes one receiver's pending rows due now, and no one else's") {
+  TempDir dir;
+  auto db = OpenWithOneAlert(dir.File("state.db"));
+  auto claimed = db->ClaimDueOutbox(kT0, 10);
+  REQUIRE(claimed->size() == 2);
+  for (const OutboxEntry& e : *claimed)
+    REQUIRE(db->MarkRetry(e.id, kT0 + hours(1), "HTTP 503").ok());
+  CHECK(db->ClaimDueOutbox(kT0 + minutes(1), 10)->empty());
+  auto moved = db->ExpediteOutboxFor("hook", kT0 + minutes(1));
+  REQUIRE(moved.ok());
+  CHECK(*moved == 1);
+  auto hook = db->ClaimDueOutbox(kT0 + minutes(1), 10);
+  REQUIRE(hook->size() == 1);
+  CHECK((*hook)[0].receiver == "hook");
+  CHECK((*hook)[0].attempts == 1);
+  // In flight is not pending: left alone.
+  CHECK(*db->ExpediteOutboxFor("hook", kT0 + minutes(2)) == 0);
+  CHECK(*db->ExpediteOutboxFor("nobody", kT0 + minutes(2)) == 0);
 }
 
 TEST_CASE("RequeueDead puts dead letters back, due now, attempts reset") {

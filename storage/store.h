@@ -166,6 +166,12 @@ class Store {
   virtual Result<std::vector<OutboxEntry>> ClaimDueOutboxFor(const std::string& receiver,
                                                              UtcTime now, int limit,
                                                              bool critical_only) = 0;
+  // Every pending row of `receiver` due at `now`, whatever its own backoff
+  // said.  The delivery loop calls it before the probe of a receiver whose
+  // circuit was open: the probe is then its oldest row, and once the probe
+  // succeeds what waited goes in the order the alerts were raised (claims
+  // take due rows by next attempt, then id).  Returns how many rows moved.
+  virtual Result<int> ExpediteOutboxFor(const std::string& receiver, UtcTime now) = 0;
   virtual Status MarkDelivered(int64_t outbox_id, UtcTime now) = 0;
   // Back to pending until `next_attempt`; attempts + 1.
   virtual Status MarkRetry(int64_t outbox_id, UtcTime next_attempt, const std::string& error) = 0;
