@@ -72,8 +72,40 @@ notify::Alert ToNotifyAlert(const storage::OutboxEntry& entry) {
 DeliveryLoop::DeliveryLoop(boost::asio::io_context& io, storage::Store& store,
                            DeliveryLoopOptions options)
     : io_(io), store_(store), options_(std::move(options)), timer_(io), drain_timer_(io) {
-  if (!options_.now) options_.now = SystemNow;
+  if (!options_.now) {
+    options_.now = SystemNow;
+    if (!options_.steady) options_.steady = [] { return std::chrono::steady_clock::now(); };
+  }
   if (!options_.random) options_.random = DefaultRandom();
+}
+
+UtcTime DeliveryLoop::Now() {
+  const UtcTime wall = options_.now();
+  if (!options_.steady) return wall;
+  const auto steady = options_.steady();
+  if (last_clocks_) {
+    const auto& [last_wall, last_steady] = *last_clocks_;
+    const UtcTime expected =
+        last_wall + std::chrono::duration_cast<std::chrono::seconds>(steady - last_steady);
+    const std::chrono::seconds jump = wall - expected;
+    if (jump > kClockJumpTolerance || jump < -kClockJumpTolerance) {
+      for (auto& [id, slot] : slots_) {
+        slot->breaker.Shift(jump);
+        slot->rate.Shift(jump);
+        if (slot->held_since) *slot->held_since += jump;
+        if (slot->last_group) *slot->last_group += jump;
+      }
+      // Back: the stored retries move too.  Forward: they are simply due
+      // sooner (moving them would also move rows recorded after the jump).
+      if (jump < std::chrono::seconds(0)) {
+        auto moved = store_.ShiftPendingOutbox(wall, jump);
+        if (!moved.ok() && on_store_error_) on_store_error_(moved.status());
+      }
+      if (on_clock_jump_) on_clock_jump_(jump);
+    }
+  }
+  last_clocks_.emplace(wall, steady);
+  return wall;
 }
 
 DeliveryLoop::~DeliveryLoop() { *alive_ = false; }
@@ -182,7 +214,7 @@ void DeliveryLoop::Pump(bool tick) {
     Flush();
     return;
   }
-  UtcTime now = options_.now();
+  UtcTime now = Now();
   // Which receivers claim now, and how many rows each.  Under load a
   // receiver claims once half its slots are free rather than one row at a
   // time, so one transaction stores several outcomes and another claims
@@ -274,7 +306,7 @@ void DeliveryLoop::PumpGroup(const std::shared_ptr<Slot>& slot, UtcTime now) {
 
 void DeliveryLoop::StartSend(const std::shared_ptr<Slot>& slot,
                              std::vector<storage::OutboxEntry> entries) {
-  slot->rate.Record(options_.now());
+  slot->rate.Record(Now());
   ++slot->state.in_flight;
   ++in_flight_;
   std::vector<notify::Alert> alerts;
@@ -301,7 +333,7 @@ void DeliveryLoop::OnResult(Slot& slot, const std::vector<storage::OutboxEntry>&
   --slot.state.in_flight;
   --in_flight_;
   if (abandoned_ > 0) return;  // after Stop's bound: the row stays queued
-  UtcTime now = options_.now();
+  UtcTime now = Now();
   // One answer for every row of the message (one alert, or a group).
   for (const storage::OutboxEntry& entry : entries) {
     Completed c;
@@ -356,16 +388,24 @@ void DeliveryLoop::OnResult(Slot& slot, const std::vector<storage::OutboxEntry>&
 }
 
 void DeliveryLoop::Flush() {
-  if (completed_.empty()) return;
+  if (completed_.empty() && unstored_.empty()) return;
   std::vector<Completed> batch = std::move(completed_);
   completed_.clear();
-  std::vector<storage::Store::CompletedAttempt> rows;
-  rows.reserve(batch.size());
+  std::vector<storage::Store::CompletedAttempt> rows = unstored_;
+  rows.reserve(rows.size() + batch.size());
   for (const Completed& c : batch) rows.push_back(c.row);
   auto stored = store_.CompleteAttempts(rows);
-  // A failed batch leaves its rows in flight: the store puts them back to
-  // pending when it is next opened, and they are sent again (at least once).
-  if (!stored.ok() && on_store_error_) on_store_error_(stored.status());
+  if (stored.ok()) {
+    unstored_.clear();
+  } else {
+    // The store failed (a full disk): the rows stay in flight there, and
+    // their outcomes are kept and stored by a later turn (every tick tries),
+    // so a delivered alert is not sent again and a failed one gets its
+    // retry once the store writes again.  Only a stop before that leaves
+    // them in flight, to be sent again after the next open (at least once).
+    unstored_ = std::move(rows);
+    if (on_store_error_) on_store_error_(stored.status());
+  }
   for (Completed& c : batch) {
     c.event.store = stored.status();
     if (on_attempt_) on_attempt_(c.event);

@@ -84,7 +84,19 @@ struct DeliveryLoopOptions {
   // (default a seeded Mersenne twister).
   std::function<UtcTime()> now;
   std::function<double()> random;
+  // The monotonic clock the wall clock is checked against (default
+  // steady_clock; without it, when `now` is given, jumps go unnoticed).
+  // When the wall clock moves more than kClockJumpTolerance away from what
+  // the monotonic clock says has passed, the loop moves its in-memory times
+  // (breaker pauses, rate windows, held groups) by the jump, and after a
+  // jump back the store's pending retries too (Store::ShiftPendingOutbox):
+  // every wait keeps what it had left.  After a jump forward the waits are
+  // over sooner; the rows then due go within the usual limits (concurrency,
+  // breaker, rate), not all at once.
+  std::function<std::chrono::steady_clock::time_point()> steady;
 };
+
+inline constexpr std::chrono::seconds kClockJumpTolerance{5};
 
 class DeliveryLoop {
  public:
@@ -136,7 +148,13 @@ class DeliveryLoop {
   void OnReceiverDisabled(std::function<void(const ReceiverState&)> callback) {
     on_disabled_ = std::move(callback);
   }
-  // A store verb failed (the loop goes on; the row stays as it was).
+  // The wall clock jumped by this much (see DeliveryLoopOptions::steady).
+  void OnClockJump(std::function<void(std::chrono::seconds)> callback) {
+    on_clock_jump_ = std::move(callback);
+  }
+  // A store verb failed (the loop goes on: a failed claim is tried again at
+  // the next tick; outcomes that could not be stored are kept and stored by
+  // a later turn, their rows staying in flight in the store meanwhile).
   void OnStoreError(std::function<void(const Status&)> callback) {
     on_store_error_ = std::move(callback);
   }
@@ -158,6 +176,9 @@ class DeliveryLoop {
   void OnResult(Slot& slot, const std::vector<storage::OutboxEntry>& entries,
                 notify::DeliveryResult result);
   void Flush();
+  // options_.now(), after noticing a jump of the wall clock (see
+  // DeliveryLoopOptions::steady) and moving the waits by it.
+  UtcTime Now();
 
   // An attempt whose outcome is decided but not yet stored.
   struct Completed {
@@ -174,14 +195,19 @@ class DeliveryLoop {
   std::function<void(const DeliveryEvent&)> on_attempt_;
   std::function<void(const ReceiverState&)> on_disabled_;
   std::function<void(const Status&)> on_store_error_;
+  std::function<void(std::chrono::seconds)> on_clock_jump_;
   std::function<void()> drained_;
   std::vector<Completed> completed_;
+  // Outcomes a failed CompleteAttempts could not store, tried again first.
+  std::vector<storage::Store::CompletedAttempt> unstored_;
   int in_flight_ = 0;
   int abandoned_ = 0;
   bool started_ = false;
   bool stopped_ = false;
   bool pump_posted_ = false;
   std::function<void()> once_done_;  // DeliverDue
+  // The last reading of both clocks, for Now().
+  std::optional<std::pair<UtcTime, std::chrono::steady_clock::time_point>> last_clocks_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include "notify/http_receiver.h"
 #include "notify/webhook/payload.h"
 #include "storage/database.h"
+#include "storage/fault_vfs.h"
 #include "tests/testkit/http_test_server.h"
 #include "tests/testkit/temp_dir.h"
 
@@ -44,8 +46,9 @@ struct FastClock {
 
 // A database with `n` alerts, each queued for every receiver in `receivers`.
 std::unique_ptr<storage::Database> OutboxWith(const fs::path& dir, int n,
-                                              std::vector<std::string> receivers) {
-  auto opened = storage::Database::Open((dir / "state.db").string(), {});
+                                              std::vector<std::string> receivers,
+                                              const storage::DatabaseOptions& db_options = {}) {
+  auto opened = storage::Database::Open((dir / "state.db").string(), db_options);
   REQUIRE(opened.ok());
   auto db = std::move(opened).value();
   FeedSpec spec;
@@ -105,8 +108,9 @@ struct Harness {
   std::unique_ptr<DeliveryLoop> loop;
   std::vector<DeliveryEvent> events;
 
-  Harness(int alerts, std::vector<std::string> receivers, BreakerPolicy breaker = {}) {
-    db = OutboxWith(dir.path, alerts, std::move(receivers));
+  Harness(int alerts, std::vector<std::string> receivers, BreakerPolicy breaker = {},
+          const storage::DatabaseOptions& db_options = {}) {
+    db = OutboxWith(dir.path, alerts, std::move(receivers), db_options);
     DeliveryLoopOptions options;
     options.breaker = breaker;
     options.now = clock;
@@ -517,6 +521,195 @@ TEST_CASE("digest_at: one message at the local time", "[delivery_loop]") {
   CHECK(h.clock() >= kT0 + std::chrono::minutes(1));
   h.Drain();
   REQUIRE(server.Requests("/hook").size() == 1);
+}
+
+}  // namespace
+}  // namespace mineral::daemon
+
+namespace mineral::daemon {
+namespace {
+
+TEST_CASE("outcomes the store could not record (disk full) are stored once it writes again",
+          "[delivery_loop]") {
+  // The answers come while every write fails: the loop must keep them and
+  // store them later, not leave the rows in flight until the next start
+  // (which would send every one of them again, and never retry the rest).
+  storage::testing::RegisterFaultVfs();
+  storage::DatabaseOptions db_options;
+  db_options.vfs = storage::testing::kFaultVfsName;
+  HttpTestServer server;
+  std::mutex mutex;
+  std::map<std::string, int> received;  // webhook-id -> requests
+  server.Route("/hook", [&](const TestRequest& r) {
+    std::lock_guard lock(mutex);
+    ++received[r.Header("webhook-id")];
+    TestReply slow;  // the answer takes ~0.4 s: the disk fills meanwhile
+    slow.body = "ok";
+    slow.mode = TestReply::Mode::kDrip;
+    slow.drip_interval = std::chrono::milliseconds(200);
+    return slow;
+  });
+  const int kAlerts = 4;
+  Harness h(kAlerts, {"hook"}, {}, db_options);
+  h.AddWebhook("hook", server.Url("/hook"));
+  std::vector<Status> store_errors;
+  h.loop->OnStoreError([&](const Status& s) { store_errors.push_back(s); });
+  std::vector<DeliveryEvent> events;
+  h.loop->OnAttempt([&](const DeliveryEvent& e) { events.push_back(e); });
+  h.loop->Start();
+  REQUIRE(h.RunUntil([&] { return server.Requests("/hook").size() == kAlerts; },
+                     std::chrono::seconds(10)));
+  storage::testing::ArmFault(1, /*sticky=*/true);  // every write fails from now on
+  const bool answered =
+      h.RunUntil([&] { return events.size() == kAlerts; }, std::chrono::seconds(10));
+  // Ticks go by while the disk stays full.
+  h.RunUntil([] { return false; }, std::chrono::milliseconds(300));
+  const bool fired = storage::testing::DisarmFault();
+  REQUIRE(answered);
+  REQUIRE(fired);
+  REQUIRE_FALSE(store_errors.empty());
+  for (const DeliveryEvent& e : events) {
+    CHECK(e.decision.verdict == Verdict::kDelivered);
+    CHECK_FALSE(e.store.ok());
+  }
+  // Space is back: the next ticks store the kept outcomes.
+  CHECK(h.RunUntil([&] { return Count(States(*h.db, "hook"), OutboxState::kDelivered) == kAlerts; },
+                   std::chrono::seconds(10)));
+  h.Drain();
+  CHECK(Count(States(*h.db, "hook"), OutboxState::kInFlight) == 0);
+  std::lock_guard lock(mutex);
+  CHECK(received.size() == static_cast<size_t>(kAlerts));
+  for (const auto& [id, times] : received) {
+    INFO(id);
+    CHECK(times == 1);
+  }
+}
+
+}  // namespace
+}  // namespace mineral::daemon
+
+namespace mineral::daemon {
+namespace {
+
+// A wall clock that follows real time from kT0 and jumps when told, with
+// the real monotonic clock beside it: the loop notices the jumps.
+struct JumpingClock {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::shared_ptr<std::atomic<long>> offset_s = std::make_shared<std::atomic<long>>(0);
+  UtcTime operator()() const {
+    return kT0 +
+           std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                            start) +
+           std::chrono::seconds(offset_s->load());
+  }
+  void Jump(std::chrono::seconds by) { *offset_s += by.count(); }
+};
+
+// A harness whose loop runs on a JumpingClock with the monotonic clock
+// beside it (so it notices the jumps, reported in `jumps`), no jitter.
+struct JumpingHarness {
+  Harness h;
+  JumpingClock clock;
+  std::vector<std::chrono::seconds> jumps;
+
+  JumpingHarness(int alerts, RetryPolicy retry, BreakerPolicy breaker) : h(alerts, {"hook"}) {
+    DeliveryLoopOptions options;
+    options.now = clock;
+    options.steady = [] { return std::chrono::steady_clock::now(); };
+    options.retry = retry;
+    options.breaker = breaker;
+    options.random = [] { return 0.5; };
+    options.poll_interval = std::chrono::milliseconds(20);
+    h.loop = std::make_unique<DeliveryLoop>(h.io, *h.db, options);
+    h.loop->OnAttempt([this](const DeliveryEvent& e) { h.events.push_back(e); });
+    h.loop->OnClockJump([this](std::chrono::seconds by) { jumps.push_back(by); });
+  }
+};
+
+TEST_CASE("a wall clock jump back (an hour, a day) stalls neither retries nor the breaker",
+          "[delivery_loop][clock]") {
+  for (std::chrono::seconds back : {std::chrono::seconds(3600), std::chrono::seconds(86400)}) {
+    INFO("jump back " << back.count() << " s");
+    HttpTestServer server;
+    std::atomic<bool> up{false};
+    server.Route("/hook", [&up](const TestRequest&) {
+      TestReply r;
+      r.status = up ? 204 : 503;
+      return r;
+    });
+    const int kAlerts = 4;
+    RetryPolicy retry;
+    retry.base = Seconds(2);  // each row retries 2 s after its failure
+    retry.jitter = 0;
+    BreakerPolicy breaker;
+    breaker.failure_threshold = 4;
+    breaker.open_for = Seconds(2);
+    JumpingHarness jh(kAlerts, retry, breaker);
+    Harness& h = jh.h;
+    h.AddWebhook("hook", server.Url("/hook"));
+    h.loop->Start();
+    // Every row failed once: retries pending 2 s ahead, the breaker open.
+    REQUIRE(h.RunUntil([&] { return h.events.size() == kAlerts; }, std::chrono::seconds(10)));
+    CHECK(h.loop->Receivers()[0].breaker == CircuitBreaker::State::kOpen);
+    up = true;
+    jh.clock.Jump(-back);
+    // The retries and the breaker's probe keep their 2 s, not 2 s + the jump.
+    CHECK(
+        h.RunUntil([&] { return Count(States(*h.db, "hook"), OutboxState::kDelivered) == kAlerts; },
+                   std::chrono::seconds(15)));
+    h.Drain();
+    REQUIRE(jh.jumps.size() == 1);
+    CHECK(jh.jumps[0] <= -back + Seconds(2));
+    CHECK(jh.jumps[0] >= -back - Seconds(2));
+  }
+}
+
+TEST_CASE("a wall clock jump forward a day: the retries due go, within the receiver's limits",
+          "[delivery_loop][clock]") {
+  HttpTestServer server;
+  std::atomic<bool> up{false};
+  server.Route("/hook", [&](const TestRequest&) {
+    TestReply r;
+    if (!up) {
+      r.status = 429;  // come back in an hour
+      r.headers = {{"Retry-After", "3600"}};
+      return r;
+    }
+    r.status = 200;
+    r.body = "ok";  // slow answers: sends overlap as much as the loop allows
+    r.mode = TestReply::Mode::kDrip;
+    r.drip_interval = std::chrono::milliseconds(50);
+    return r;
+  });
+  const int kAlerts = 12;
+  BreakerPolicy breaker;
+  breaker.failure_threshold = 100;  // the 429s must not open it
+  JumpingHarness jh(kAlerts, RetryPolicy{}, breaker);
+  Harness& h = jh.h;
+  ReceiverSettings settings;
+  settings.concurrency = 3;
+  h.AddWebhook("hook", server.Url("/hook"), std::chrono::seconds(5), settings);
+  h.loop->Start();
+  REQUIRE(h.RunUntil([&] { return h.events.size() == kAlerts; }, std::chrono::seconds(10)));
+  // Nothing more for a while: every row waits for its hour.
+  h.RunUntil([] { return false; }, std::chrono::milliseconds(500));
+  CHECK(server.Requests("/hook").size() == kAlerts);
+  up = true;
+  jh.clock.Jump(Seconds(86400));
+  int peak_in_flight = 0;
+  CHECK(h.RunUntil(
+      [&] {
+        peak_in_flight = std::max(peak_in_flight, h.loop->in_flight());
+        return Count(States(*h.db, "hook"), OutboxState::kDelivered) == kAlerts;
+      },
+      std::chrono::seconds(15)));
+  h.Drain();
+  // All were due at once, and went at most `concurrency` at a time.
+  CHECK(peak_in_flight >= 1);
+  CHECK(peak_in_flight <= 3);
+  CHECK(server.Requests("/hook").size() == 2 * kAlerts);
+  REQUIRE(jh.jumps.size() == 1);
+  CHECK(jh.jumps[0] >= Seconds(86398));
 }
 
 }  // namespace

@@ -81,6 +81,9 @@ class CircuitBreaker {
   int Allowance(UtcTime now, int in_flight, int limit);
   void OnSuccess();
   void OnFailure(UtcTime now);
+  // The wall clock jumped by `by`: an open circuit keeps the pause it had
+  // left (a jump back would otherwise add itself to the pause).
+  void Shift(Seconds by) { open_until_ += by; }
 
   State state() const { return state_; }
   // When an open circuit lets a probe through.

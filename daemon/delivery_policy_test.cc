@@ -123,5 +123,20 @@ TEST_CASE("circuit breaker: opens, probes once, closes or opens longer", "[deliv
   CHECK(b.Allowance(b.reopens_at(), 0, 8) == 8);
 }
 
+TEST_CASE("breaker: a clock jump keeps the pause it had left", "[delivery_policy][clock]") {
+  BreakerPolicy p;
+  p.failure_threshold = 1;
+  p.open_for = Seconds(60);
+  CircuitBreaker b(p);
+  b.OnFailure(kT0);
+  REQUIRE(b.state() == CircuitBreaker::State::kOpen);
+  // Back an hour, 10 s after it opened: 50 s left, not an hour and 50 s.
+  b.Shift(-hours(1));
+  const UtcTime now = kT0 + Seconds(10) - hours(1);
+  CHECK(b.Allowance(now, 0, 4) == 0);
+  CHECK(b.reopens_at() == now + Seconds(50));
+  CHECK(b.Allowance(now + Seconds(50), 0, 4) == 1);  // the probe
+}
+
 }  // namespace
 }  // namespace mineral::daemon

@@ -1,10 +1,14 @@
 #include "daemon/run_command.h"
 
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -106,6 +110,15 @@ class Daemon {
 
     std::error_code fs_error;
     std::filesystem::create_directories(pipeline_.config.daemon.state_dir, fs_error);
+    // SQLite says only "unable to open database file" when it cannot write
+    // (a read-only mount, a wrong owner): name the cause.
+    for (const std::string& path :
+         {pipeline_.config.daemon.state_dir, pipeline_.config.daemon.database}) {
+      if (::access(path.c_str(), F_OK) == 0 && ::access(path.c_str(), W_OK) != 0) {
+        log_.Error("state not writable", {{"path", path}, {"error", std::strerror(errno)}});
+        return kExitFailure;
+      }
+    }
     auto store = storage::Database::Open(pipeline_.config.daemon.database, DaemonDatabaseOptions());
     if (!store.ok()) {
       log_.Error("database unavailable",
@@ -143,6 +156,11 @@ class Daemon {
     });
     delivery_->OnStoreError([this](const Status& s) {
       log_.Error("delivery not recorded", {{"error", s.message()}});
+      StoreFailed(s.message());
+    });
+    delivery_->OnClockJump([this](std::chrono::seconds by) {
+      log_.Warn("wall clock jumped: pending waits moved with it",
+                {{"seconds", static_cast<long long>(by.count())}});
     });
     SetReceivers();
 
@@ -182,7 +200,23 @@ class Daemon {
     delivery_->SetReceivers(std::move(built.receivers));
   }
 
+  // A store verb failed (a full disk, a read-only file): counted, and shown
+  // in STATUS until a write succeeds again.
+  void StoreFailed(const std::string& error) {
+    metrics_.Add("mineral_store_errors_total", {});
+    const bool first = store_error_.empty();
+    store_error_ = error;
+    if (first) UpdateStatus(/*rearm=*/false);
+  }
+  void StoreWrote() {
+    if (store_error_.empty()) return;
+    store_error_.clear();
+    log_.Info("database writes again");
+    UpdateStatus(/*rearm=*/false);
+  }
+
   void OnDelivery(const DeliveryEvent& e) {
+    if (e.store.ok()) StoreWrote();
     const char* verdict = VerdictName(e.decision.verdict);
     metrics_.Add("mineral_deliveries_total", {{"receiver", e.receiver}, {"result", verdict}});
     metrics_.Observe("mineral_delivery_duration_seconds", {{"receiver", e.receiver}},
@@ -279,10 +313,19 @@ class Daemon {
     metrics_.Declare("mineral_delivery_duration_seconds", "Time of one delivery attempt.",
                      T::kHistogram, {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
     metrics_.Declare("mineral_polls_in_flight", "Polls running now.", T::kGauge);
+    metrics_.Declare("mineral_store_errors_total",
+                     "Database verbs that failed (full disk, read-only file, I/O error).",
+                     T::kCounter);
+    metrics_.Add("mineral_store_errors_total", {}, 0);  // shown from the start
   }
 
   void OnPolled(const PollReport& r) {
     const FeedState& s = r.state;
+    if (r.record.ok()) {
+      StoreWrote();
+    } else {
+      StoreFailed(r.record.message());
+    }
     metrics_.Observe("mineral_poll_duration_seconds", {},
                      static_cast<double>(r.elapsed.count()) / 1000.0);
     if (s.consecutive_failures != 0) {
@@ -389,12 +432,15 @@ class Daemon {
     metrics_.Set("mineral_polls_in_flight", {}, static_cast<double>(scheduler_->in_flight()));
   }
 
-  void UpdateStatus() {
+  void UpdateStatus(bool rearm = true) {
     size_t failing = 0;
     for (const FeedState& s : scheduler_->states()) failing += s.consecutive_failures != 0;
-    notifier_.Status("polling " + std::to_string(scheduler_->states().size()) + " feeds (" +
-                     std::to_string(failing) + " failing); " + std::to_string(alerts_since_start_) +
-                     " alerts queued since start");
+    std::string line = "polling " + std::to_string(scheduler_->states().size()) + " feeds (" +
+                       std::to_string(failing) + " failing); " +
+                       std::to_string(alerts_since_start_) + " alerts queued since start";
+    if (!store_error_.empty()) line += "; database failing: " + store_error_;
+    notifier_.Status(line);
+    if (!rearm) return;
     status_timer_.expires_after(std::chrono::seconds(10));
     status_timer_.async_wait([this](boost::system::error_code ec) {
       if (!ec && !stopping_) UpdateStatus();
@@ -556,6 +602,7 @@ class Daemon {
   bool ready_ = false;
   bool stopping_ = false;
   int64_t alerts_since_start_ = 0;
+  std::string store_error_;  // the last store failure, until a write succeeds
 };
 
 }  // namespace

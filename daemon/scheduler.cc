@@ -38,6 +38,15 @@ std::vector<UtcTime> ItemTimes(const std::vector<Item>& items) {
 
 }  // namespace
 
+std::chrono::seconds DelayUntilDue(const FeedState& state, UtcTime now) {
+  if (!state.next_poll_at || *state.next_poll_at <= now) return std::chrono::seconds(0);
+  // A last poll later than now: the wall clock went back since (while the
+  // daemon was down, or before a reload).  Waiting until next_poll_at would
+  // add the jump to the feed's interval; wait the interval from now instead.
+  const UtcTime from = state.last_attempt && *state.last_attempt > now ? *state.last_attempt : now;
+  return std::max(std::chrono::seconds(0), *state.next_poll_at - from);
+}
+
 std::string HostKey(const std::string& url) {
   // All local files share one line; everything else queues per authority.
   if (url.starts_with("file:")) return "";
@@ -126,11 +135,7 @@ void Scheduler::SetFeeds(std::vector<FeedSettings> feeds, const std::vector<Feed
 }
 
 void Scheduler::Schedule(size_t index, UtcTime now, Clock::time_point steady_now) {
-  // Wall-clock due time to monotonic, once: overdue feeds are due now.
-  Clock::time_point due = steady_now;
-  if (states_[index].next_poll_at && *states_[index].next_poll_at > now)
-    due += *states_[index].next_poll_at - now;
-  queue_.Schedule(index, hosts_[index], due);
+  queue_.Schedule(index, hosts_[index], steady_now + DelayUntilDue(states_[index], now));
 }
 
 void Scheduler::Run() {

@@ -133,6 +133,15 @@ class Scheduler {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
+// How long from `now` until a feed with `state` is due: 0 when it is
+// overdue or never polled.  Converts the stored wall-clock next_poll_at to
+// a monotonic delay once (SetFeeds, Run); a last poll after `now` means the
+// wall clock went back, and the delay counts from that poll, not from now,
+// so a jump back does not stall the feed; after a jump forward the overdue
+// feeds are due now and start within the politeness limits.  While the
+// scheduler runs, due times are monotonic and a jump changes nothing.
+std::chrono::seconds DelayUntilDue(const FeedState& state, UtcTime now);
+
 // The host part of a URL, lower case, with its port ("www.sec.gov",
 // "127.0.0.1:8080"); "" for file: URLs (all local files share one line).
 std::string HostKey(const std::string& url);

@@ -433,3 +433,81 @@ TEST_CASE("a reload that changes a feed's URL starts it afresh", "[scheduler]") 
 
 }  // namespace
 }  // namespace mineral::daemon
+
+namespace mineral::daemon {
+namespace {
+
+TEST_CASE("DelayUntilDue: stored wall-clock due times after clock jumps", "[scheduler][clock]") {
+  FeedState s;
+  CHECK(DelayUntilDue(s, kNow) == 0s);  // never polled
+  s.last_attempt = kNow - 10min;
+  s.next_poll_at = kNow + 5min;
+  CHECK(DelayUntilDue(s, kNow) == 5min);
+  // The clock jumped forward a day (or an hour): overdue, due now.
+  CHECK(DelayUntilDue(s, kNow + 24h) == 0s);
+  CHECK(DelayUntilDue(s, kNow + 1h) == 0s);
+  // The clock jumped back an hour, a day: the last poll is "in the future";
+  // the feed waits its interval (15 min), not the jump on top of it.
+  CHECK(DelayUntilDue(s, kNow - 1h) == 15min);
+  CHECK(DelayUntilDue(s, kNow - 24h) == 15min);
+  // Back by less than the time since the last poll: nothing to correct.
+  CHECK(DelayUntilDue(s, kNow - 5min) == 10min);
+}
+
+TEST_CASE("clock jumps while running neither stall polling nor fire every feed at once",
+          "[scheduler][clock]") {
+  HttpTestServer server;
+  server.Route("/feed", Reply(200, Rss(3)));
+  boost::asio::io_context io;
+  net::CurlHttpClient http(io);
+  RecordingSink sink;
+  // The wall clock: real time plus an offset the test jumps.
+  std::atomic<long> offset_s{0};
+  SchedulerOptions options;
+  options.random = [] { return 0.5; };
+  options.now = [&offset_s] {
+    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) +
+           std::chrono::seconds(offset_s.load());
+  };
+  const UtcTime start = options.now();
+  Scheduler scheduler(io, http, sink, options);
+  std::vector<FeedSettings> feeds;
+  std::vector<FeedState> stored;
+  for (int i = 0; i < 4; ++i) {
+    FeedSettings feed = Harness::Feed("f" + std::to_string(i), server.Url("/feed"));
+    feed.policy.min_interval = 1s;
+    feed.policy.default_interval = 1s;
+    feed.policy.max_interval = 1s;
+    feed.policy.jitter = 0;
+    feeds.push_back(feed);
+    // Polled a second ago by a clock that has since gone back a day (the
+    // daemon was down): due in about a second, not in a day.
+    FeedState state;
+    state.feed_id = feed.spec.id;
+    state.last_attempt = start + 24h - 1s;
+    state.next_poll_at = start + 24h;
+    stored.push_back(state);
+  }
+  scheduler.SetFeeds(feeds, stored);
+  scheduler.Run();
+  auto polls = [&sink] { return static_cast<long>(sink.calls.size()); };
+  io.run_for(2500ms);
+  const long before_jumps = polls();
+  CHECK(before_jumps >= 4);   // every feed, not stalled by the day
+  CHECK(before_jumps <= 12);  // about one a second each
+  for (long jump : {3600L, -2 * 3600L, 24 * 3600L, -2 * 24 * 3600L}) {
+    INFO("jump " << jump << " s");
+    offset_s += jump;
+    const long at_jump = polls();
+    io.run_for(2500ms);
+    // Each feed keeps polling about once a second: at least once, and
+    // never the burst of a day's (or an hour's) polls.
+    CHECK(polls() - at_jump >= 4);
+    CHECK(polls() - at_jump <= 16);
+  }
+  scheduler.Stop();
+  io.run_for(100ms);
+}
+
+}  // namespace
+}  // namespace mineral::daemon

@@ -64,6 +64,10 @@ UtcTime RateWindow::NextAllowed(UtcTime now) {
   return sent_.front() + per_;
 }
 
+void RateWindow::Shift(std::chrono::seconds by) {
+  for (UtcTime& t : sent_) t += by;
+}
+
 void RateWindow::Record(UtcTime at) {
   if (count_ > 0) sent_.push_back(at);
 }

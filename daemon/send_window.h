@@ -53,6 +53,10 @@ class RateWindow {
   // When the next send is allowed (now when one is).
   UtcTime NextAllowed(UtcTime now);
   void Record(UtcTime at);
+  // The wall clock jumped by `by`: the recorded sends move with it, so the
+  // window neither stays full for the length of a jump back nor forgets
+  // its sends on a jump forward.
+  void Shift(std::chrono::seconds by);
 
  private:
   void Expire(UtcTime now);

@@ -68,5 +68,23 @@ TEST_CASE("rate window: at most N in any window, sliding", "[send_window]") {
   CHECK(w.NextAllowed(t + hours(2)) == t + hours(2));
 }
 
+TEST_CASE("rate window: a clock jump moves the recorded sends with it", "[send_window][clock]") {
+  const UtcTime t = kMidnight;
+  RateWindow w(2, hours(1));
+  w.Record(t);
+  w.Record(t + minutes(10));
+  CHECK(w.Remaining(t + minutes(20)) == 0);
+  // The clock goes back a day at t + 20 min: the window still ends 40 min
+  // later by the new clock, not a day and 40 min later.
+  w.Shift(-hours(24));
+  const UtcTime now = t + minutes(20) - hours(24);
+  CHECK(w.Remaining(now) == 0);
+  CHECK(w.NextAllowed(now) == now + minutes(40));
+  // Forward a day: the sends are still 20 and 10 minutes old.
+  w.Shift(hours(48));
+  CHECK(w.Remaining(t + minutes(20) + hours(24)) == 0);
+  CHECK(w.Remaining(t + minutes(60) + hours(24)) == 1);
+}
+
 }  // namespace
 }  // namespace mineral::daemon

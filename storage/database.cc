@@ -852,6 +852,17 @@ Result<int> Database::ExpediteOutboxFor(const std::string& receiver, UtcTime now
   });
 }
 
+Result<int> Database::ShiftPendingOutbox(UtcTime now, std::chrono::seconds by) {
+  return Guarded("shift pending outbox", [&]() -> Result<int> {
+    Stmt s = Prepare(
+        "UPDATE outbox SET next_attempt_at = next_attempt_at + ?2 "
+        "WHERE state = 'pending' AND next_attempt_at > ?1");
+    s->bind(1, ToUnix(now));
+    s->bind(2, static_cast<int64_t>(by.count()));
+    return s->exec();
+  });
+}
+
 Status Database::MoveOutbox(int64_t outbox_id, const char* sql, UtcTime at,
                             const std::string& error, const char* what) {
   return Guarded(what, [&]() -> Status {

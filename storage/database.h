@@ -79,6 +79,7 @@ class Database final : public Store {
                                                      int limit, bool critical_only) override;
   Result<int> RequeueDead(std::optional<int64_t> outbox_id, UtcTime now) override;
   Result<int> ExpediteOutboxFor(const std::string& receiver, UtcTime now) override;
+  Result<int> ShiftPendingOutbox(UtcTime now, std::chrono::seconds by) override;
   Result<int> CompleteAttempts(const std::vector<CompletedAttempt>& completed) override;
   Status MarkDelivered(int64_t outbox_id, UtcTime now) override;
   Status MarkRetry(int64_t outbox_id, UtcTime next_attempt, const std::string& error) override;

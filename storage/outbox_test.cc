@@ -254,3 +254,45 @@ TEST_CASE("CompleteAttempts moves a batch of rows and logs each attempt, in one 
 
 }  // namespace
 }  // namespace mineral::storage
+
+namespace mineral::storage {
+namespace {
+
+TEST_CASE("ShiftPendingOutbox: after a jump back, retries keep the wait they had left", "[clock]") {
+  TempDir dir;
+  auto db = OpenWithOneAlert(dir.File("state.db"));
+  // hook retries in 5 minutes; mail is delivered (nothing to move).
+  int64_t hook = 0;
+  auto claimed = db->ClaimDueOutbox(kT0, 10);
+  REQUIRE(claimed.ok());
+  for (const OutboxEntry& e : *claimed) {
+    if (e.receiver == "hook") {
+      hook = e.id;
+      REQUIRE(db->MarkRetry(e.id, kT0 + minutes(5), "HTTP 503").ok());
+    } else {
+      REQUIRE(db->MarkDelivered(e.id, kT0).ok());
+    }
+  }
+  // The clock goes back an hour, a minute after the failure: without the
+  // shift the retry would wait 64 minutes.
+  const UtcTime back = kT0 + minutes(1) - std::chrono::hours(1);
+  REQUIRE(db->ClaimDueOutbox(back + minutes(5), 10)->empty());
+  auto moved = db->ShiftPendingOutbox(back, -std::chrono::hours(1));
+  REQUIRE(moved.ok());
+  CHECK(*moved == 1);
+  CHECK(db->ClaimDueOutbox(back + minutes(3), 10)->empty());  // 4 minutes were left
+  auto due = db->ClaimDueOutbox(back + minutes(4), 10);
+  REQUIRE(due.ok());
+  REQUIRE(due->size() == 1);
+  CHECK((*due)[0].id == hook);
+  // A row due before the jump stays due; a delivered row has nothing to move.
+  REQUIRE(db->MarkRetry(hook, back + minutes(4), "HTTP 503").ok());
+  auto again =
+      db->ShiftPendingOutbox(back + minutes(4) - std::chrono::hours(1), -std::chrono::hours(1));
+  REQUIRE(again.ok());
+  CHECK(*again == 1);
+  CHECK(db->ClaimDueOutbox(back + minutes(4) - std::chrono::hours(1), 10)->size() == 1);
+}
+
+}  // namespace
+}  // namespace mineral::storage

@@ -193,6 +193,11 @@ class Store {
   // every dead row when nullopt.  Returns how many rows moved; NotFound when
   // `outbox_id` is not a dead letter.  (`mineral-alertd outbox retry`.)
   virtual Result<int> RequeueDead(std::optional<int64_t> outbox_id, UtcTime now) = 0;
+  // The wall clock went back by `by` (negative) and reads `now`: every
+  // pending row due later than `now` has its next attempt moved by `by`, so
+  // a retry keeps the wait it had left instead of waiting the jump as well
+  // (one due before the jump stays due).  Returns the rows moved.
+  virtual Result<int> ShiftPendingOutbox(UtcTime now, std::chrono::seconds by) = 0;
 
   // Alerts created at or after `since`, newest first, optionally of one rule,
   // with their sources and delivery states.
