@@ -146,6 +146,7 @@ TEST_CASE("clock jumps: polling neither stalls nor bursts, every alert arrives o
         return delivered_at.size() == total;
       },
       20s);
+  const long peak_rss = daemon.PeakRssKiB();
   daemon.Signal(SIGTERM);
   CHECK(daemon.Wait(15s) == 0);
   const std::string log = daemon.Log();
@@ -178,6 +179,7 @@ TEST_CASE("clock jumps: polling neither stalls nor bursts, every alert arrives o
   row.alerts_delivered = static_cast<long>(delivered_at.size());
   row.duplicates = repeats;
   row.lost = lost;
+  row.peak_rss_kib = peak_rss;
   row.notes = "wall clock shifted -1h, +25h, -2d, +1d; polls per 4 s phase at each shift (" +
               polls + "); worst publish-to-delivery " + std::to_string(worst_ms) + " ms; " +
               std::to_string(retried.size()) + " alerts retried 2 s later";

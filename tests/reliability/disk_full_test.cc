@@ -269,6 +269,7 @@ TEST_CASE("disk full: reported, nothing lost, delivery resumes when space return
       },
       30s));
   CHECK_THAT(daemon.Log(), Catch::Contains("<6>\"database writes again\""));
+  const long peak_rss = daemon.PeakRssKiB();
   daemon.Signal(SIGTERM);
   CHECK(daemon.Wait(15s) == 0);
   std::map<OutboxState, int> states = OutboxStates(database, &alerts);
@@ -288,7 +289,7 @@ TEST_CASE("disk full: reported, nothing lost, delivery resumes when space return
   row.alerts_delivered = static_cast<long>(hook.by_title.size());
   row.duplicates = repeats;
   row.lost = 4 - row.alerts_delivered;
-  row.peak_rss_kib = 0;
+  row.peak_rss_kib = peak_rss;
   row.notes =
       "tmpfs filled while 2 deliveries were on the way and 2 items published; "
       "reported in log, /metrics and STATUS; all delivered once after space returned";
