@@ -293,10 +293,10 @@ TEST_CASE("crash and restart: SIGKILL at random moments loses no alert", "[crash
   row.duplicates = repeats;
   row.lost = lost;
   row.peak_rss_kib = peak_rss;
-  row.notes =
-      "seed " + std::to_string(seed) + "; " + std::to_string(mid_delivery_kills) +
-      " kills aimed mid-delivery; in flight at the kills: " + std::to_string(in_flight_rows) +
-      " outbox rows, " + std::to_string(in_flight_answers) + " answers on the way";
+  row.notes = "seed " + std::to_string(seed) +
+              "; kills aimed mid-delivery: " + std::to_string(mid_delivery_kills) +
+              "; in flight at the kills: " + std::to_string(in_flight_rows) + " outbox rows, " +
+              std::to_string(in_flight_answers) + " answers on the way";
   Report(row);
 
   CHECK(settled);
