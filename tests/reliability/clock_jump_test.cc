@@ -116,6 +116,9 @@ TEST_CASE("clock jumps: polling neither stalls nor bursts, every alert arrives o
            std::string(std::getenv("ASAN_OPTIONS") ? std::getenv("ASAN_OPTIONS") : "") +
            ":verify_asan_link_order=0"});
 
+  // Started (under load that takes a while): the first poll came.
+  if (!testkit::Eventually([&] { return !feed.Requests("/wire").empty(); }, 60s))
+    FAIL("the daemon did not poll:\n" << daemon.Log());
   // An item every 0.5 s; the wall clock jumps at each phase's start.
   struct Phase {
     long shift;      // seconds off the real time
@@ -188,9 +191,9 @@ TEST_CASE("clock jumps: polling neither stalls nor bursts, every alert arrives o
   CHECK(settled);
   CHECK(lost == 0);
   CHECK(repeats == 0);
-  // Publish -> poll (1 s) -> first attempt -> retry 2 s later: a few
-  // seconds; a jump back of an hour must not add itself.
-  CHECK(worst < 10s);
+  // Publish -> poll (1 s) -> first attempt -> retry 2 s later: about 4 s,
+  // more on a loaded machine; a jump back of an hour must not add itself.
+  CHECK(worst < 30s);
   for (const Phase& p : phases) {
     INFO("phase " << p.shift);
     CHECK(p.polls >= 2);  // about one a second: no stall
