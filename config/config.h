@@ -164,6 +164,11 @@ struct DeliveryTiming {
   bool critical_ignores_quiet_hours = true;
 };
 
+// Largest `concurrency` a receiver may ask for: more parallel sends to one
+// endpoint look like a flood to it (and the delivery client's per-host
+// connection limit is raised to the largest configured value).
+inline constexpr int kMaxReceiverConcurrency = 64;
+
 // [[receiver]]
 struct ReceiverConfig {
   std::string id;
@@ -191,6 +196,9 @@ struct ReceiverConfig {
   Duration retry_cap{std::chrono::hours(1)};
   Duration circuit_open_for{std::chrono::minutes(1)};
   Duration circuit_max_open_for{std::chrono::minutes(30)};
+  // Sends in flight at once to this receiver, 1 to kMaxReceiverConcurrency
+  // (default 4).
+  int concurrency = 4;
   // Template override files (resolved paths; "" : built-in).
   std::string subject_template;
   std::string text_template;

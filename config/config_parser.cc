@@ -133,7 +133,7 @@ std::optional<std::vector<ReceiverKind>> KindsOfReceiverKey(std::string_view key
   using K = ReceiverKind;
   if (key == "from" || key == "to" || key == "starttls" || key == "username" ||
       key == "password_file" || key == "password_env" || key == "password_credential" ||
-      key == "subject_template" || key == "html_template") {
+      key == "subject_template" || key == "text_template" || key == "html_template") {
     return std::vector<K>{K::kEmail};
   }
   if (key == "path") return std::vector<K>{K::kFile};
@@ -1120,6 +1120,13 @@ class Loader {
          : name == "circuit_open_for" ? r.circuit_open_for
                                       : r.circuit_max_open_for) = v.duration;
         backoff_keys[name] = v.where;
+      } else if (name == "concurrency") {
+        if (v.integer >= 1 && v.integer <= kMaxReceiverConcurrency) {
+          r.concurrency = static_cast<int>(v.integer);
+        } else {
+          Error(v.where,
+                "'concurrency' must be between 1 and " + std::to_string(kMaxReceiverConcurrency));
+        }
       } else if (name.ends_with("_template")) {
         const Resolved path = Resolve(file, v.str);
         if (!env_.IsReadable(path.display)) {

@@ -528,6 +528,7 @@ timezone = "Mars/Olympus"
 rate_limit = "lots"
 quiet_hours = "22:00"
 subject_template = "templates/subject.txt"
+text_template = "templates/subject.txt"
 )",
                                                  env);
   const std::vector<std::string> expected = {
@@ -557,6 +558,8 @@ subject_template = "templates/subject.txt"
       "\"22:00-07:00\"\nquiet_hours = \"22:00\"\n               ^",
       "main.toml:30:1: 'subject_template' does not apply to slack receivers\n"
       "subject_template = \"templates/subject.txt\"\n^",
+      "main.toml:31:1: 'text_template' does not apply to slack receivers\n"
+      "text_template = \"templates/subject.txt\"\n^",
       "main.toml:24:1: give only one of 'url', 'url_file', 'url_env' and 'url_credential'\n"
       "url_env = \"SLACK_URL\"\n^",
       "main.toml:26:1: give either 'digest_at' (one message a day) or 'group_wait', not both\n"
@@ -586,6 +589,7 @@ critical_ignores_quiet_hours = false
 timeout = "10s"
 max_attempts = 5
 max_age = "1d"
+concurrency = 8
 subject_template = "templates/subject.txt"
 enabled = false
 )",
@@ -610,6 +614,7 @@ enabled = false
   CHECK(r.timeout == seconds(10));
   CHECK(r.max_attempts == 5);
   CHECK(r.max_age == hours(24));
+  CHECK(r.concurrency == 8);
   CHECK(r.subject_template == Cwd() + "/templates/subject.txt");
   CHECK(result.warnings.empty());  // smtps is TLS from the start
 }
@@ -660,6 +665,35 @@ circuit_open_for = "1h"
       "retry_cap = \"10s\"\n             ^",
       "main.toml:11:21: 'circuit_open_for' (1h) is longer than 'circuit_max_open_for' (30m)\n"
       "circuit_open_for = \"1h\"\n                    ^",
+  };
+  CHECK(JoinLines(errors) == JoinLines(expected));
+}
+
+TEST_CASE("receivers: concurrency defaults to 4 and is bounded") {
+  ConfigResult result = Parse(R"(
+[[receiver]]
+id = "ops"
+kind = "console"
+)");
+  REQUIRE(result.ok());
+  CHECK(result.config.receivers.at(0).concurrency == 4);
+  const std::vector<std::string> errors = Errors(R"(
+[[receiver]]
+id = "a"
+kind = "console"
+concurrency = 0
+[[receiver]]
+id = "b"
+kind = "console"
+concurrency = 65
+[[receiver]]
+id = "c"
+kind = "console"
+concurrency = 64
+)");
+  const std::vector<std::string> expected = {
+      "main.toml:5:15: 'concurrency' must be between 1 and 64\nconcurrency = 0\n              ^",
+      "main.toml:9:15: 'concurrency' must be between 1 and 64\nconcurrency = 65\n              ^",
   };
   CHECK(JoinLines(errors) == JoinLines(expected));
 }

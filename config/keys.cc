@@ -117,6 +117,7 @@ const std::vector<KeyInfo>& AcceptedKeys() {
       {"receiver", "retry_cap", T::kDuration, R"("1h")"},
       {"receiver", "circuit_open_for", T::kDuration, R"("1m")"},
       {"receiver", "circuit_max_open_for", T::kDuration, R"("30m")"},
+      {"receiver", "concurrency", T::kInteger, "4"},
       {"receiver", "subject_template", T::kString, R"("templates/subject.txt")"},
       {"receiver", "text_template", T::kString, R"("templates/text.txt")"},
       {"receiver", "html_template", T::kString, R"("templates/body.html")"},

@@ -39,7 +39,7 @@ std::string ConfigSetting(const KeyInfo& k) {
   if (key == "kind") return out + line;
   const bool email = key == "from" || key == "to" || key == "starttls" || key == "username" ||
                      key.starts_with("password_") || key == "subject_template" ||
-                     key == "html_template";
+                     key == "text_template" || key == "html_template";
   if (email) {
     out += "kind = \"email\"\nurl = \"smtp://smtp.example.com\"\n";
     if (key != "from") out += "from = \"a@example.com\"\n";

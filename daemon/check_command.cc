@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "config/config_rules.h"
 #include "daemon/cli.h"
+#include "daemon/receivers.h"
 #include "rules/engine.h"
 #include "rules/tagger.h"
 
@@ -23,6 +24,9 @@ int RunCheckConfig(const std::string& path, const config::Environment& env, std:
                    std::ostream& err) {
   const config::ConfigResult loaded = config::LoadConfig(path, env);
   std::vector<std::string> errors = loaded.errors;
+  // Templates too: an error in one must fail `check`, not the first send.
+  LoadedTemplates templates = LoadReceiverTemplates(loaded.config, env);
+  errors.insert(errors.end(), templates.errors.begin(), templates.errors.end());
   size_t rule_count = 0;
   // Rule files are read even when the config has errors, so one run shows
   // everything; a config that did not read at all names no rule files.

@@ -3,6 +3,7 @@
 #include "daemon/check_command.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -83,6 +84,34 @@ receivers = ["hok"]
         "              ^\n"
         "m.toml: 3 errors\n");
   CHECK(r.err.find("TOPSECRET") == std::string::npos);
+}
+
+TEST_CASE("check --config refuses a template that does not load, with file:line:col") {
+  config::MemoryEnvironment env;
+  env.AddFile("m.toml", R"([[receiver]]
+id = "desk"
+kind = "email"
+url = "smtps://smtp.example.com"
+from = "alerts@example.com"
+to = ["desk@example.com"]
+subject_template = "subject.txt"
+html_template = "missing.html"
+)");
+  // Checked where the config names it, read where it resolves.
+  const std::string subject = "[{{severity_label}}] {{title}} {{#labels}}#{{.}}";
+  env.AddFile("subject.txt", subject);
+  env.AddFile(std::filesystem::current_path().string() + "/subject.txt", subject);
+  const Run r = Check(env, "m.toml");
+  CHECK(r.code == kExitUsage);
+  CHECK(r.out.empty());
+  CHECK(r.err ==
+        "m.toml:8:18: cannot read template 'missing.html'\n"
+        "html_template = \"missing.html\"\n"
+        "                 ^\n"
+        "subject.txt:1:32: section 'labels' is not closed (no {{/labels}})\n"
+        "[{{severity_label}}] {{title}} {{#labels}}#{{.}}\n"
+        "                               ^\n"
+        "m.toml: 2 errors\n");
 }
 
 TEST_CASE("check --config: a config that cannot be read, and usage errors") {

@@ -337,6 +337,24 @@ TEST_CASE("Stop's bound abandons hung sends: their rows stay queued, no attempt 
   for (const storage::OutboxEntry& e : *claimed) CHECK(e.attempts == 0);
 }
 
+TEST_CASE("a receiver's concurrency bounds its sends in flight", "[delivery_loop]") {
+  HttpTestServer server;
+  TestReply hang;
+  hang.mode = TestReply::Mode::kStallAfterHeaders;
+  server.Route("/slow", hang);
+  Harness h(10, {"slow"});
+  ReceiverSettings settings;
+  settings.concurrency = 3;  // below curl's 4 connections per host: the loop's bound, not curl's
+  h.AddWebhook("slow", server.Url("/slow"), std::chrono::seconds(3), settings);
+  h.loop->Start();
+  REQUIRE(
+      h.RunUntil([&] { return server.Requests("/slow").size() >= 3; }, std::chrono::seconds(10)));
+  h.RunUntil([] { return false; }, std::chrono::milliseconds(500));  // no fourth send starts
+  CHECK(server.Requests("/slow").size() == 3);
+  CHECK(h.loop->Receivers()[0].in_flight == 3);
+  h.Drain();
+}
+
 TEST_CASE("410 Gone disables the receiver and reports it; its other rows wait", "[delivery_loop]") {
   HttpTestServer server;
   TestReply gone;

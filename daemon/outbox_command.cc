@@ -260,8 +260,14 @@ int RunTestReceiverCommand(const std::vector<std::string>& args, std::ostream& o
   client_options.user_agent = config.daemon.user_agent;
   net::CurlHttpClient curl(io, client_options);
   config::RealEnvironment env;
+  // The receiver's templates, as the daemon would render with them.
+  LoadedTemplates templates = LoadReceiverTemplates(config, env);
+  if (!templates.errors.empty()) {
+    for (const std::string& e : templates.errors) err << e << "\n";
+    return kExitUsage;
+  }
   SecretReader secrets(env);
-  ReceiverDeps deps{curl, curl, out, secrets};
+  ReceiverDeps deps{curl, curl, out, secrets, &templates.templates};
   auto receiver = BuildReceiver(*receiver_config, deps);
   if (!receiver.ok()) {
     err << "mineral-alertd: " << receiver.status().message() << "\n";

@@ -164,7 +164,9 @@ Result<Pipeline> LoadPipeline(const std::string& path, const config::Environment
   if (!engine.ok()) return engine.status();
   p.engine = std::move(engine).value();
 
-  std::vector<std::string> errors;
+  LoadedTemplates templates = LoadReceiverTemplates(p.config, env);
+  std::vector<std::string> errors = std::move(templates.errors);
+  p.templates = std::move(templates.templates);
   for (const config::FeedConfig& feed : p.config.feeds) {
     if (!feed.enabled) continue;
     Result<FeedSettings> settings = BuildFeedSettings(feed, p.config.daemon, env);

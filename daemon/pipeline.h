@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "config/environment.h"
 #include "daemon/poll_queue.h"
+#include "daemon/receivers.h"
 #include "daemon/scheduler.h"
 #include "net/curl_http_client.h"
 #include "rules/engine.h"
@@ -25,11 +26,13 @@ struct Pipeline {
   std::shared_ptr<const rules::RuleEngine> engine;
   std::vector<FeedSettings> feeds;  // the enabled feeds, in config order
   PolitenessLimits limits;
+  TemplateSet templates;              // the receivers' template overrides, compiled
   std::vector<std::string> warnings;  // positioned, as `check` prints them
 };
 
-// Loads the config at `path`, its vocabulary and rules (compiled), and every
-// feed's settings (mappings resolved).  Errors: InvalidArgument holding every
+// Loads the config at `path`, its vocabulary and rules (compiled), the
+// receivers' templates (compiled and checked), and every feed's settings
+// (mappings resolved).  Errors: InvalidArgument holding every
 // error, one per line group, positioned.
 Result<Pipeline> LoadPipeline(const std::string& path, const config::Environment& env);
 

@@ -1,5 +1,7 @@
 #include "daemon/receivers.h"
 
+#include <filesystem>
+
 #include "feeds/timezone.h"
 #include "notify/discord/payload.h"
 #include "notify/email/email_receiver.h"
@@ -30,7 +32,65 @@ notify::Renderer RendererFor(config::ReceiverKind kind) {
   }
 }
 
+// A path as messages name files: relative to the working directory when
+// under it (as `check` names rule files), else as it is.
+std::string DisplayPath(const std::string& absolute) {
+  std::error_code ec;
+  std::filesystem::path cwd = std::filesystem::current_path(ec);
+  if (ec) return absolute;
+  std::filesystem::path relative = std::filesystem::path(absolute).lexically_relative(cwd);
+  if (relative.empty() || relative.begin()->string() == "..") return absolute;
+  return relative.string();
+}
+
+const notify::ReceiverTemplates* TemplatesOf(const config::ReceiverConfig& config,
+                                             const ReceiverDeps& deps) {
+  if (deps.templates == nullptr) return nullptr;
+  auto found = deps.templates->find(config.id);
+  return found == deps.templates->end() ? nullptr : &found->second;
+}
+
 }  // namespace
+
+LoadedTemplates LoadReceiverTemplates(const config::Config& config,
+                                      const config::Environment& env) {
+  LoadedTemplates loaded;
+  for (const config::ReceiverConfig& r : config.receivers) {
+    notify::ReceiverTemplates templates;
+    struct Key {
+      const std::string& path;
+      notify::TemplateUse use;
+      std::shared_ptr<const notify::Template>& slot;
+    };
+    const Key keys[] = {
+        {r.subject_template, notify::TemplateUse::kText, templates.subject},
+        {r.text_template, notify::TemplateUse::kText, templates.text},
+        {r.html_template, notify::TemplateUse::kHtml, templates.html},
+        {r.body_template, notify::TemplateUse::kJsonBody, templates.body},
+    };
+    bool any = false;
+    for (const Key& key : keys) {
+      // An unreadable file is the config loader's error (positioned at the key).
+      if (key.path.empty() || !env.IsReadable(key.path)) continue;
+      const std::string name = DisplayPath(key.path);
+      Result<std::string> text = env.ReadFile(key.path, config::LoadOptions{}.max_file_bytes);
+      if (!text.ok()) {
+        loaded.errors.push_back("receiver '" + r.id +
+                                "': cannot read template: " + text.status().message());
+        continue;
+      }
+      Result<notify::Template> compiled = notify::CompileTemplate(*text, name, key.use);
+      if (!compiled.ok()) {
+        loaded.errors.push_back(compiled.status().message());
+        continue;
+      }
+      key.slot = std::make_shared<const notify::Template>(std::move(compiled).value());
+      any = true;
+    }
+    if (any) loaded.templates[r.id] = std::move(templates);
+  }
+  return loaded;
+}
 
 Result<std::unique_ptr<notify::Receiver>> BuildReceiver(const config::ReceiverConfig& config,
                                                         const ReceiverDeps& deps) {
@@ -60,6 +120,7 @@ Result<std::unique_ptr<notify::Receiver>> BuildReceiver(const config::ReceiverCo
       }
       o.require_starttls = config.email.require_starttls;
       o.timeout = config.timeout;
+      if (const notify::ReceiverTemplates* t = TemplatesOf(config, deps)) o.templates = *t;
       return std::unique_ptr<notify::Receiver>(
           std::make_unique<notify::email::EmailReceiver>(deps.smtp, std::move(o)));
     }
@@ -79,8 +140,15 @@ Result<std::unique_ptr<notify::Receiver>> BuildReceiver(const config::ReceiverCo
         if (!key.ok()) return Named(config, key.status());
         o.signing_keys.push_back(std::move(key).value());
       }
-      return std::unique_ptr<notify::Receiver>(std::make_unique<notify::HttpReceiver>(
-          deps.http, RendererFor(config.kind), std::move(o)));
+      notify::Renderer render = RendererFor(config.kind);
+      const notify::ReceiverTemplates* t = TemplatesOf(config, deps);
+      if (t != nullptr && t->body) {
+        render = [body = t->body](const notify::Message& message) {
+          return notify::RenderMessageTemplate(*body, message, notify::TemplateUse::kJsonBody);
+        };
+      }
+      return std::unique_ptr<notify::Receiver>(
+          std::make_unique<notify::HttpReceiver>(deps.http, std::move(render), std::move(o)));
     }
   }
   return Status::Unsupported("receiver '" + config.id + "': unknown kind");
@@ -99,6 +167,7 @@ ReceiverSettings BuildReceiverSettings(const config::ReceiverConfig& config) {
   breaker.max_open_for = std::chrono::duration_cast<Seconds>(config.circuit_max_open_for);
   s.breaker = breaker;
   s.enabled = config.enabled;
+  s.concurrency = config.concurrency;
   const config::DeliveryTiming& t = config.timing;
   s.timing.group_wait = std::chrono::duration_cast<Seconds>(t.group_wait);
   s.timing.group_interval = std::chrono::duration_cast<Seconds>(t.group_interval);

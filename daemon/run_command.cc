@@ -146,8 +146,11 @@ class Daemon {
     // polls, never a send in flight.
     net::ClientOptions delivery_client;
     delivery_client.user_agent = pipeline_.config.daemon.user_agent;
-    // Receivers often share a host (Slack, Teams): 4 sends each may overlap.
-    delivery_client.max_host_connections = 16;
+    // Each receiver's `concurrency` bounds its sends; receivers often share
+    // a host (Slack, Teams), so curl's per-host cap only backs that up: the
+    // largest concurrency a receiver may ask for, a reload included.
+    delivery_client.max_host_connections = config::kMaxReceiverConcurrency;
+    delivery_client.max_total_connections = 4 * config::kMaxReceiverConcurrency;
     delivery_http_ = std::make_unique<net::CurlHttpClient>(io_, delivery_client);
     delivery_ = std::make_unique<DeliveryLoop>(io_, *store_);
     delivery_->OnAttempt([this](const DeliveryEvent& e) { OnDelivery(e); });
@@ -194,7 +197,7 @@ class Daemon {
   void SetReceivers() {
     config::RealEnvironment env;
     SecretReader secrets(env);
-    ReceiverDeps deps{*delivery_http_, *delivery_http_, std::cout, secrets};
+    ReceiverDeps deps{*delivery_http_, *delivery_http_, std::cout, secrets, &pipeline_.templates};
     BuiltReceivers built = BuildReceivers(pipeline_.config, deps);
     for (const std::string& e : built.errors) log_.Error("receiver unavailable", {{"error", e}});
     delivery_->SetReceivers(std::move(built.receivers));

@@ -86,6 +86,12 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   accepted.status = 204;
   hooks.Route("/hook", accepted);
   testkit::SmtpTestServer smtp;
+  // Both render with templates of their own (docs/templates.md).
+  const std::string subject_template = "Mineral alert: {{title}} ({{rule}})\n";
+  WriteFile(dir / "subject.txt", subject_template);
+  WriteFile(dir / "body.json",
+            "{\"text\": \"{{headline}}\", \"alerts\": [{{#alerts}}{{{alert_json}}}"
+            "{{^@last}},{{/@last}}{{/alerts}}]}\n");
   const std::string config =
       "rules = [\"rules.toml\"]\n"
       "[daemon]\nstate_dir = \"state\"\nstatus_listen = \"127.0.0.1:" +
@@ -94,13 +100,14 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
       "[[feed]]\nid = \"wire\"\nurl = \"" +
       server.Url("/wire") +
       "\"\n"
-      "[[receiver]]\nid = \"hook\"\nkind = \"webhook\"\nurl = \"" +
+      "[[receiver]]\nid = \"hook\"\nkind = \"webhook\"\nbody_template = \"body.json\"\nurl = \"" +
       hooks.Url("/hook") +
       "\"\n"
       "[[receiver]]\nid = \"mail\"\nkind = \"email\"\nurl = \"" +
       smtp.Url() +
       "\"\n"
       "starttls = false\nfrom = \"alerts@example.org\"\nto = [\"desk@example.org\"]\n"
+      "subject_template = \"subject.txt\"\n"
       "[[route]]\nreceivers = [\"hook\", \"mail\"]\n";
   WriteFile(dir / "config.toml", config);
 
@@ -127,12 +134,14 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   REQUIRE(Eventually([&] { return !hooks.Requests("/hook").empty() && !smtp.Mails().empty(); }));
   auto posts = hooks.Requests("/hook");
   REQUIRE(posts.size() == 1);
-  CHECK_THAT(posts[0].body, Catch::Contains("China bans gallium exports to the US"));
+  CHECK_THAT(posts[0].body,
+             Catch::StartsWith("{\"text\": \"[CRITICAL] China bans gallium exports to the US\", "
+                               "\"alerts\": [{\"id\":"));
   CHECK_FALSE(posts[0].Header("webhook-id").empty());
   testkit::ParsedMail mail = testkit::ParseMail(smtp.Mails()[0].data);
   CHECK(mail.ok);
-  CHECK_THAT(testkit::DecodeEncodedWords(mail.headers["subject"]),
-             Catch::Contains("China bans gallium exports to the US"));
+  CHECK(testkit::DecodeEncodedWords(mail.headers["subject"]) ==
+        "Mineral alert: China bans gallium exports to the US (gallium-ban)");
   CHECK(smtp.Mails()[0].recipients == std::vector<std::string>{"desk@example.org"});
   REQUIRE(status.WaitFor("/metrics", [](const auto& r) {
     return Has(r, "mineral_deliveries_total{receiver=\"hook\",result=\"delivered\"} 1\n") &&
@@ -148,6 +157,16 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   CHECK_THAT(daemon.Log(), Catch::Contains("reload refused: keeping the running config"));
   CHECK_THAT(daemon.Log(), Catch::Contains("did you mean 'gallium'?"));
   CHECK(status.Get("/readyz").status == 200);
+
+  // SIGHUP with a template that does not load: refused, with its position.
+  WriteFile(dir / "rules.toml", gallium_rule);
+  WriteFile(dir / "subject.txt", "Mineral alert: {{titel}}\n");
+  daemon.Signal(SIGHUP);
+  REQUIRE(status.WaitFor("/metrics", [](const auto& r) {
+    return Has(r, "mineral_config_reloads_total{result=\"error\"} 2\n");
+  }));
+  CHECK_THAT(daemon.Log(), Catch::Contains("subject.txt:1:16: unknown name 'titel'"));
+  WriteFile(dir / "subject.txt", subject_template);
 
   // SIGHUP with a changed rule set: the lithium rule now fires.
   WriteFile(dir / "rules.toml", gallium_rule + lithium_rule);

@@ -16,7 +16,8 @@ net::SmtpRequest EmailReceiver::BuildRequest(const Message& message, UtcTime dat
   r.url = options_.url;
   r.mail_from = BareAddress(options_.envelope.from);
   for (const std::string& to : options_.envelope.to) r.recipients.push_back(BareAddress(to));
-  r.message = BuildMessage(options_.envelope, RenderEmail(message), message.id, date);
+  r.message =
+      BuildMessage(options_.envelope, RenderEmail(message, options_.templates), message.id, date);
   r.username = options_.username;
   r.password = options_.password;
   r.require_tls = options_.require_starttls;

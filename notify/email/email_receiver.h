@@ -28,6 +28,9 @@ struct EmailReceiverOptions {
   bool verify_tls = true;
   std::chrono::milliseconds timeout{30'000};  // whole attempt (default 30 s)
   std::function<UtcTime()> now;               // Date header (default system_clock)
+  // Subject, text and HTML templates (checked by CompileTemplate); null
+  // members: the built-in layout.
+  ReceiverTemplates templates;
 };
 
 class EmailReceiver final : public Receiver {

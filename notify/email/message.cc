@@ -143,7 +143,10 @@ std::string HighlightHtml(std::string_view text, std::vector<std::pair<size_t, s
   return out;
 }
 
-RenderedEmail RenderEmail(const Message& message) {
+namespace {
+
+// The built-in layout.
+RenderedEmail BuiltInEmail(const Message& message) {
   RenderedEmail r;
   r.subject = TruncateUtf8(MessageHeadline(message), 200);
   std::string text;
@@ -165,6 +168,30 @@ RenderedEmail RenderEmail(const Message& message) {
           EscapeHtml(message.receiver) + ".</p>\n</body></html>\n";
   r.text = std::move(text);
   r.html = std::move(html);
+  return r;
+}
+
+// One header line: a template may write line breaks, which must never reach
+// the header (they would start another).
+std::string OneLine(std::string text) {
+  for (char& c : text) {
+    if (c == '\r' || c == '\n' || c == '\t') c = ' ';
+  }
+  size_t start = text.find_first_not_of(' ');
+  size_t end = text.find_last_not_of(' ');
+  return start == std::string::npos ? "" : text.substr(start, end - start + 1);
+}
+
+}  // namespace
+
+RenderedEmail RenderEmail(const Message& message, const ReceiverTemplates& templates) {
+  RenderedEmail r = BuiltInEmail(message);
+  if (templates.subject) {
+    r.subject = TruncateUtf8(
+        OneLine(RenderMessageTemplate(*templates.subject, message, TemplateUse::kText)), 200);
+  }
+  if (templates.text) r.text = RenderMessageTemplate(*templates.text, message, TemplateUse::kText);
+  if (templates.html) r.html = RenderMessageTemplate(*templates.html, message, TemplateUse::kHtml);
   return r;
 }
 

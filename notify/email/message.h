@@ -17,6 +17,7 @@
 
 #include "model/time.h"
 #include "notify/alert.h"
+#include "notify/receiver_templates.h"
 
 namespace mineral::notify::email {
 
@@ -31,8 +32,11 @@ struct RenderedEmail {
   std::string html;     // the HTML part
 };
 
-// Subject and both bodies of `message` (pure).
-RenderedEmail RenderEmail(const Message& message);
+// Subject and both bodies of `message` (pure): the built-in layout, or the
+// receiver's subject, text and HTML templates where set.  A subject is one
+// line: line breaks and tabs from a template become spaces, and it is cut
+// to 200 bytes.
+RenderedEmail RenderEmail(const Message& message, const ReceiverTemplates& templates = {});
 
 // The whole message, CRLF line ends, ready for SMTP DATA.
 std::string BuildMessage(const Envelope& envelope, const RenderedEmail& rendered,
