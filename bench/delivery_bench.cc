@@ -16,10 +16,14 @@
 // floor    bare libcurl (multi interface, C connections, keep-alive) POSTing
 //          the very bodies the sink received from `ours`, nothing else:
 //          POST start -> receipt.
+// cpu      the CPU time (user + system) of the thread that sends, backlog
+//          and floor, per 1000 alerts: steadier than alerts/s when other
+//          processes share the cores.
 //
 // The sink is testkit::HttpTestServer (its own thread), answering 204 and
 // stamping each receipt; it is the same server for every phase.
 #include <curl/curl.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -81,7 +85,20 @@ struct Sink {
   }
 };
 
+// CPU time of the calling thread (the loop's, or the floor's), user and
+// system: unlike wall time, it barely moves when other processes share the
+// cores, so its ratio is the steadier comparison on a busy machine.
+double ThreadCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_THREAD, &usage);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 struct Figures {
+  double cpu_seconds = 0;  // of the loop's (or the floor's) thread
   double seconds = 0;
   double per_second = 0;
   double p50_ms = 0;
@@ -217,19 +234,23 @@ Figures RunOurs(const std::string& dir, const std::string& url, Sink& sink, int 
     }
   };
   boost::asio::post(io, produce);
+  double cpu_start = ThreadCpuSeconds();
   if (backlog) {
     while (next < n) io.run_one();
     auto start = Clock::now();
     std::fill(committed.begin(), committed.end(), start);
+    cpu_start = ThreadCpuSeconds();
     loop.Start();
   }
   while (sink.count < n) io.run_for(std::chrono::milliseconds(5));
+  double cpu_seconds = ThreadCpuSeconds() - cpu_start;
   bool drained = false;
   loop.Stop([&] { drained = true; });
   while (!drained) io.run_for(std::chrono::milliseconds(5));
   std::lock_guard lock(sink.mutex);
   Figures f = Summarize(committed, sink.received);
   f.record_seconds = record_seconds;
+  f.cpu_seconds = cpu_seconds;
   return f;
 }
 
@@ -248,6 +269,7 @@ Figures RunFloor(const std::string& url, Sink& sink, const std::vector<std::stri
   auto discard = +[](char*, size_t size, size_t count, void*) { return size * count; };
   size_t next = 0;
   size_t done = 0;
+  const double cpu_start = ThreadCpuSeconds();
   while (done < bodies.size()) {
     while (!free_handles.empty() && next < bodies.size()) {
       CURL* easy = free_handles.back();
@@ -275,11 +297,14 @@ Figures RunFloor(const std::string& url, Sink& sink, const std::vector<std::stri
     bool can_start = !free_handles.empty() && next < bodies.size();
     if (done < bodies.size() && !can_start) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
   }
+  const double cpu_seconds = ThreadCpuSeconds() - cpu_start;
   for (CURL* easy : free_handles) curl_easy_cleanup(easy);
   curl_slist_free_all(headers);
   curl_multi_cleanup(multi);
   std::lock_guard lock(sink.mutex);
-  return Summarize(started, sink.received);
+  Figures f = Summarize(started, sink.received);
+  f.cpu_seconds = cpu_seconds;
+  return f;
 }
 
 void Print(const char* name, const Figures& f) {
@@ -352,6 +377,11 @@ int main(int argc, char** argv) {
   std::printf(
       "paced   %d alerts at %d/s in polls of 10: p50 %.1f ms, p99 %.1f ms commit->receipt\n",
       paced_n, paced_rate, paced.p50_ms, paced.p99_ms);
+  std::printf(
+      "cpu     %.0f ms (backlog) and %.0f ms (floor) on the sending thread per 1000 alerts: "
+      "the floor's is %.2f of ours\n",
+      1e6 * backlog.cpu_seconds / n, 1e6 * floor.cpu_seconds / n,
+      floor.cpu_seconds / backlog.cpu_seconds);
   std::printf("duplicates received: %d\n", duplicates);
   return 0;
 }

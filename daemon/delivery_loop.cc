@@ -181,6 +181,7 @@ void DeliveryLoop::PostPump() {
 void DeliveryLoop::Stop(std::function<void()> drained, std::chrono::milliseconds bound) {
   stopped_ = true;
   timer_.cancel();
+  timer_armed_ = false;
   Flush();
   drained_ = std::move(drained);
   if (in_flight_ == 0) {
@@ -199,10 +200,18 @@ void DeliveryLoop::Stop(std::function<void()> drained, std::chrono::milliseconds
 }
 
 void DeliveryLoop::ArmTimer() {
+  // Armed once per interval, not at every pump: re-arming cancels a wait
+  // and resets the timerfd (a system call) for every batch under load.
+  if (timer_armed_) return;
+  timer_armed_ = true;
   timer_.expires_after(options_.poll_interval);
   timer_.async_wait(
       [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
-        if (ec || alive.expired() || stopped_) return;
+        // Cancelled (Stop): the flag was cleared there, and a new wait may
+        // be pending already.
+        if (ec || alive.expired()) return;
+        timer_armed_ = false;
+        if (stopped_) return;
         // Retries come due with time: look at every receiver again.
         for (auto& [id, slot] : slots_) slot->drained = false;
         Pump(true);

@@ -205,6 +205,7 @@ class DeliveryLoop {
   bool started_ = false;
   bool stopped_ = false;
   bool pump_posted_ = false;
+  bool timer_armed_ = false;         // a tick is due within poll_interval
   std::function<void()> once_done_;  // DeliverDue
   // The last reading of both clocks, for Now().
   std::optional<std::pair<UtcTime, std::chrono::steady_clock::time_point>> last_clocks_;

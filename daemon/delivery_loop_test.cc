@@ -337,6 +337,32 @@ TEST_CASE("Stop's bound abandons hung sends: their rows stay queued, no attempt 
   for (const storage::OutboxEntry& e : *claimed) CHECK(e.attempts == 0);
 }
 
+TEST_CASE("after a stop and a start, retries still come due with the periodic look",
+          "[delivery_loop]") {
+  // The first attempt gets a 503; its retry is due 30 s later (0.3 s at the
+  // test clock's pace) and nothing wakes the loop then but its timer.
+  HttpTestServer server;
+  std::atomic<int> calls = 0;
+  server.Route("/hook", [&calls](const TestRequest&) {
+    TestReply r;
+    r.status = calls++ == 0 ? 503 : 204;
+    return r;
+  });
+  Harness h(1, {"hook"});
+  h.AddWebhook("hook", server.Url("/hook"));
+  h.loop->Start();
+  REQUIRE(h.RunUntil([&] { return h.events.size() == 1; }, std::chrono::seconds(10)));
+  CHECK(h.events[0].decision.verdict == Verdict::kRetry);
+  bool drained = false;
+  h.loop->Stop([&] { drained = true; });
+  h.loop->Start();  // at once: the cancelled wait of the stop has not run yet
+  REQUIRE(h.RunUntil([&] { return Count(States(*h.db, "hook"), OutboxState::kDelivered) == 1; },
+                     std::chrono::seconds(10)));
+  CHECK(calls == 2);
+  CHECK(drained);
+  h.Drain();
+}
+
 TEST_CASE("a receiver's concurrency bounds its sends in flight", "[delivery_loop]") {
   HttpTestServer server;
   TestReply hang;

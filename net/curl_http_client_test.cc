@@ -402,6 +402,44 @@ TEST_CASE("POST sends the body", "[net]") {
   CHECK(f.Get(request).status == 204);
 }
 
+TEST_CASE("a reused handle carries nothing of its last request", "[net]") {
+  // Finished handles are reset and reused: the next request must not
+  // inherit the last one's method, body, headers, deadline or redirect rule.
+  HttpTestServer server;
+  server.Route("/a", Ok("a"));
+  server.Route("/moved", RedirectTo(302, "/a"));
+  TestReply stall = Ok("x");
+  stall.mode = TestReply::Mode::kStallAfterHeaders;
+  server.Route("/stall", stall);
+  Fixture f;
+  HttpRequest post;
+  post.url = server.Url("/a");
+  post.method = "POST";
+  post.body = "{\"a\":1}";
+  post.headers = {{"X-Once", "1"}};
+  post.max_redirects = 0;
+  post.total_timeout = 300ms;
+  CHECK(f.Get(post).status == 200);
+  HttpRequest stalled;
+  stalled.url = server.Url("/stall");
+  stalled.total_timeout = 300ms;
+  CHECK(f.Get(stalled).error == FetchError::kTimeout);
+  for (int i = 0; i < 3; ++i) {
+    HttpResponse r = f.Get(server.Url("/moved"));  // default deadline, redirects followed
+    CHECK(r.status == 200);
+    CHECK(r.body == "a");
+  }
+  std::vector<TestRequest> requests = server.Requests("/a");
+  REQUIRE(requests.size() == 4);
+  CHECK(requests[0].method == "POST");
+  CHECK(requests[0].Header("x-once") == "1");
+  for (size_t i = 1; i < requests.size(); ++i) {
+    CHECK(requests[i].method == "GET");
+    CHECK(requests[i].body.empty());
+    CHECK(requests[i].Header("x-once").empty());
+  }
+}
+
 TEST_CASE("CancelAll ends every transfer with kCancelled, callbacks still run once", "[net]") {
   HttpTestServer server;
   TestReply stall = Ok("x");
