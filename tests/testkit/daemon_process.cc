@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -48,11 +49,19 @@ bool Eventually(const std::function<bool()>& done, std::chrono::milliseconds tim
 }
 
 DaemonProcess::DaemonProcess(const std::string& binary, const std::vector<std::string>& args,
-                             const fs::path& log, const std::vector<std::string>& env)
+                             const fs::path& log, const std::vector<std::string>& env,
+                             const fs::path& out)
     : log_(log) {
+  // $MINERAL_DAEMON_WRAPPER, split at spaces, goes before the binary: the
+  // e2e tests under valgrind (docs/reliability.md).
   std::vector<std::string> arg_store;
+  if (const char* wrapper = std::getenv("MINERAL_DAEMON_WRAPPER")) {
+    std::istringstream words(wrapper);
+    for (std::string word; words >> word;) arg_store.push_back(word);
+  }
   arg_store.push_back(binary);
   arg_store.insert(arg_store.end(), args.begin(), args.end());
+  const std::string program = arg_store.front();
   std::vector<char*> argv;
   for (std::string& a : arg_store) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -67,12 +76,16 @@ DaemonProcess::DaemonProcess(const std::string& binary, const std::vector<std::s
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
+  if (out.empty()) {
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  }
+  int rc = posix_spawnp(&pid_, program.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     pid_ = -1;
-    throw std::runtime_error("cannot start " + binary + ": " + std::strerror(rc));
+    throw std::runtime_error("cannot start " + program + ": " + std::strerror(rc));
   }
 }
 
@@ -116,6 +129,18 @@ long StatusField(pid_t pid, const std::string& field) {
 
 long DaemonProcess::RssKiB() const { return StatusField(pid_, "VmRSS"); }
 long DaemonProcess::PeakRssKiB() const { return StatusField(pid_, "VmHWM"); }
+
+CommandResult RunCommand(const std::string& binary, const std::vector<std::string>& args,
+                         const fs::path& dir, const std::vector<std::string>& env,
+                         std::chrono::milliseconds timeout) {
+  DaemonProcess process(binary, args, dir / "cmd.err", env, dir / "cmd.out");
+  CommandResult result;
+  result.exit_code = process.Wait(timeout).value_or(-1);
+  process.Kill();
+  result.out = ReadFile(dir / "cmd.out");
+  result.err = ReadFile(dir / "cmd.err");
+  return result;
+}
 
 StatusClient::StatusClient(uint16_t port) : base("http://127.0.0.1:" + std::to_string(port)) {}
 

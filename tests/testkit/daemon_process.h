@@ -31,11 +31,15 @@ bool Eventually(const std::function<bool()>& done,
 
 class DaemonProcess {
  public:
-  // Starts `binary` with `args` (argv[1..]); stdout to /dev/null, stderr to
-  // `log` (truncated).  `env` entries ("NAME=value") are added to this
-  // process's environment.  Throws std::runtime_error if it cannot start.
+  // Starts `binary` with `args` (argv[1..]); stderr to `log` (truncated),
+  // stdout to `out` (truncated; /dev/null when empty).  `env` entries
+  // ("NAME=value") are added to this process's environment.  When
+  // $MINERAL_DAEMON_WRAPPER is set (as in "valgrind --leak-check=full"), its
+  // words go first and start `binary` (the PID is then the wrapper's).
+  // Throws std::runtime_error if it cannot start.
   DaemonProcess(const std::string& binary, const std::vector<std::string>& args,
-                const std::filesystem::path& log, const std::vector<std::string>& env = {});
+                const std::filesystem::path& log, const std::vector<std::string>& env = {},
+                const std::filesystem::path& out = {});
   ~DaemonProcess();  // SIGKILL + waitpid if still running
   DaemonProcess(const DaemonProcess&) = delete;
   DaemonProcess& operator=(const DaemonProcess&) = delete;
@@ -58,6 +62,18 @@ class DaemonProcess {
   pid_t pid_ = -1;
   std::filesystem::path log_;
 };
+
+// A command of the binary run to its end (`mineral-alertd check ...`): its
+// exit code (-1 if it ran past `timeout` and was killed), stdout and
+// stderr, kept meanwhile in `dir`/cmd.out and `dir`/cmd.err.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+CommandResult RunCommand(const std::string& binary, const std::vector<std::string>& args,
+                         const std::filesystem::path& dir, const std::vector<std::string>& env = {},
+                         std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 // GETs from a daemon's status server on 127.0.0.1.
 struct StatusClient {

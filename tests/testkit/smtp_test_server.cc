@@ -154,6 +154,10 @@ struct SmtpTestServer::Impl {
         co_await reply("220 2.0.0 Ready to start TLS");
         co_return true;
       } else if (verb == "AUTH") {
+        {
+          std::lock_guard lock(mutex);
+          ++auth_attempts;
+        }
         std::string rest = Trim(line.substr(4));
         std::string user;
         std::string pass;
@@ -249,6 +253,7 @@ struct SmtpTestServer::Impl {
   std::thread thread;
   mutable std::mutex mutex;
   std::vector<ReceivedMail> mails;
+  int auth_attempts = 0;
   bool fail_transient = false;
 };
 
@@ -266,6 +271,11 @@ std::string SmtpTestServer::Url() const { return "smtp://127.0.0.1:" + std::to_s
 std::vector<ReceivedMail> SmtpTestServer::Mails() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->mails;
+}
+
+int SmtpTestServer::AuthAttempts() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->auth_attempts;
 }
 
 void SmtpTestServer::SetFailTransient(bool fail) {

@@ -48,6 +48,9 @@ class SmtpTestServer {
   uint16_t port() const;
   std::string Url() const;  // "smtp://127.0.0.1:PORT"
   std::vector<ReceivedMail> Mails() const;
+  // AUTH commands received, accepted or not: 0 means no credential reached
+  // this server.
+  int AuthAttempts() const;
   void SetFailTransient(bool fail);
 
   struct Impl;
