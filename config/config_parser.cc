@@ -9,6 +9,8 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <boost/url/ipv4_address.hpp>
+#include <boost/url/ipv6_address.hpp>
 #include <boost/url/parse.hpp>
 #include <filesystem>
 #include <map>
@@ -700,7 +702,7 @@ class Loader {
           d.proxy = v->str;
         }
       } else if (name == "status_listen") {
-        if (CheckListen(*v)) d.status_listen = v->str;
+        if (auto address = CheckListen(*v)) d.status_listen = *address;
       } else if (name == "retention") {
         if (v->duration < std::chrono::hours(24)) {
           Error(v->where, "'retention' must be at least 1d");
@@ -766,31 +768,45 @@ class Loader {
     return false;
   }
 
-  // "host:port" or "[v6]:port"; "" turns the server off.
-  bool CheckListen(const Value& v) {
-    if (v.str.empty()) return true;
+  // "host:port" or "[v6]:port"; "" turns the server off.  A bare port
+  // (":9187" or "9187") and "localhost" mean 127.0.0.1: only an address
+  // written out reaches beyond this machine.  The host must be an IP
+  // address, as the status server binds without resolving names.  The
+  // address as the server will bind it, or nullopt after an error.
+  std::optional<std::string> CheckListen(const Value& v) {
+    if (v.str.empty()) return v.str;
     const size_t colon = v.str.rfind(':');
     std::string host = colon == std::string::npos ? "" : v.str.substr(0, colon);
-    const std::string port = colon == std::string::npos ? "" : v.str.substr(colon + 1);
+    const std::string port = colon == std::string::npos ? v.str : v.str.substr(colon + 1);
     const bool port_ok =
         !port.empty() && port.size() <= 5 &&
         std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
         std::stoi(port) >= 1 && std::stoi(port) <= 65535;
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-      host = host.substr(1, host.size() - 2);
-    if (host.empty() || !port_ok) {
+    if (!port_ok) {
       Error(v.where,
             "'status_listen' must be HOST:PORT, as in \"127.0.0.1:9187\" (or \"\" for no status "
             "server)");
-      return false;
+      return std::nullopt;
     }
-    if (host != "localhost" && host != "::1" && !host.starts_with("127.")) {
+    if (host.empty() || host == "localhost") host = "127.0.0.1";
+    const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
+    const std::string ip = bracketed ? host.substr(1, host.size() - 2) : host;
+    const bool is_ip = bracketed ? boost::urls::parse_ipv6_address(ip).has_value()
+                                 : boost::urls::parse_ipv4_address(ip).has_value();
+    if (!is_ip) {
+      Error(v.where, "'status_listen' host " + Quoted(host) +
+                         " is not an IP address (use 127.0.0.1, [::1], or 0.0.0.0 for every "
+                         "interface)");
+      return std::nullopt;
+    }
+    const std::string address = host + ":" + port;
+    if (ip != "::1" && !ip.starts_with("127.")) {
       Warn(v.where,
            "the status server listens beyond this machine: /metrics and /alerts.json "
            "will answer anyone who can reach " +
-               v.str);
+               address);
     }
-    return true;
+    return address;
   }
 
   static bool IsPollKey(const std::string& name) {

@@ -400,6 +400,32 @@ drain_timeout = "1m"
   CHECK(Parse("[daemon]\nstatus_listen = \"[::1]:9187\"\n").warnings.empty());
 }
 
+TEST_CASE("status_listen: a bare port or localhost means loopback; other hosts are IP addresses") {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {":9100", "127.0.0.1:9100"},          {"9100", "127.0.0.1:9100"},
+      {"localhost:9100", "127.0.0.1:9100"}, {"127.0.0.2:9100", "127.0.0.2:9100"},
+      {"[::1]:9100", "[::1]:9100"},         {"0.0.0.0:9100", "0.0.0.0:9100"},
+  };
+  for (const auto& [written, meant] : cases) {
+    ConfigResult result = Parse("[daemon]\nstatus_listen = \"" + written + "\"\n");
+    INFO(written << ": " << JoinLines(result.errors));
+    REQUIRE(result.ok());
+    CHECK(result.config.daemon.status_listen == meant);
+    CHECK(result.warnings.empty() == (meant != "0.0.0.0:9100"));
+  }
+  const std::vector<std::string> errors = Errors(R"(
+[daemon]
+status_listen = "status.example.com:9100"
+)");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0] ==
+        "main.toml:3:18: 'status_listen' host 'status.example.com' is not an IP address (use "
+        "127.0.0.1, [::1], or 0.0.0.0 for every interface)\n"
+        "status_listen = \"status.example.com:9100\"\n                 ^");
+  CHECK(Errors("[daemon]\nstatus_listen = \":0\"\n").size() == 1);
+  CHECK(Errors("[daemon]\nstatus_listen = \"99999\"\n").size() == 1);
+}
+
 TEST_CASE("secrets by reference only") {
   MemoryEnvironment env;
   env.AddFile("secrets/hook", "s3cret\n");
