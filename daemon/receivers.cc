@@ -1,5 +1,6 @@
 #include "daemon/receivers.h"
 
+#include <boost/url/parse.hpp>
 #include <filesystem>
 
 #include "feeds/timezone.h"
@@ -17,6 +18,39 @@ namespace {
 
 Status Named(const config::ReceiverConfig& config, const Status& status) {
   return Status::InvalidArgument("receiver '" + config.id + "': " + status.message());
+}
+
+// Where a secret comes from, as errors may name it.
+std::string Describe(const config::SecretRef& ref) {
+  switch (ref.kind) {
+    case config::SecretRef::Kind::kFile:
+      return "secret file '" + ref.name + "'";
+    case config::SecretRef::Kind::kEnv:
+      return "secret variable '" + ref.name + "'";
+    case config::SecretRef::Kind::kCredential:
+      return "secret credential '" + ref.name + "'";
+  }
+  return "secret";
+}
+
+// A URL read from a secret (url_file, url_env, url_credential) is checked
+// here, where its value is first known, as the loader checks a `url`
+// written in the config.  The error names the reference, never the value:
+// a Slack or Discord URL is itself the credential, and an HTTP client's
+// error would quote what it could not parse.
+Status CheckSecretUrl(const config::ReceiverConfig& config, std::string_view url) {
+  const bool email = config.kind == config::ReceiverKind::kEmail;
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  bool ok = parsed.has_value() && parsed->has_authority() && !parsed->encoded_host().empty();
+  if (ok) {
+    const std::string scheme = std::string(parsed->scheme());
+    ok = email ? scheme == "smtp" || scheme == "smtps" : scheme == "https" || scheme == "http";
+  }
+  if (ok) return Status::Ok();
+  return Named(config,
+               Status::InvalidArgument("the URL in " + Describe(*config.url_ref) + " is not an " +
+                                       (email ? "smtp:// or smtps://" : "https:// or http://") +
+                                       " URL with a host"));
 }
 
 notify::Renderer RendererFor(config::ReceiverKind kind) {
@@ -99,6 +133,9 @@ Result<std::unique_ptr<notify::Receiver>> BuildReceiver(const config::ReceiverCo
     auto resolved = deps.secrets.Read(*config.url_ref);
     if (!resolved.ok()) return Named(config, resolved.status());
     url = std::move(resolved).value();
+    // A file's trailing newline was trimmed; a variable is taken as set.
+    while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+    if (Status checked = CheckSecretUrl(config, url); !checked.ok()) return checked;
   }
   switch (config.kind) {
     case config::ReceiverKind::kFile:

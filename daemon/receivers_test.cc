@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include "config/testing.h"
@@ -129,6 +130,72 @@ TEST_CASE("receivers render with their templates; settings carry concurrency",
   CHECK(built.receivers[0].second.concurrency == 9);
   CHECK(built.receivers[1].second.concurrency == 4);
   CHECK(BuildReceiverSettings(config.receivers[2]).concurrency == 4);
+}
+
+using Kind = config::SecretRef::Kind;
+
+config::ReceiverConfig WithUrlRef(std::string id, config::ReceiverKind kind, Kind ref_kind,
+                                  std::string name) {
+  config::ReceiverConfig r;
+  r.id = std::move(id);
+  r.kind = kind;
+  config::SecretRef ref;
+  ref.kind = ref_kind;
+  ref.name = std::move(name);
+  r.url_ref = ref;
+  if (kind == config::ReceiverKind::kEmail) {
+    r.email.from = "alerts@example.org";
+    r.email.to = {"desk@example.org"};
+  }
+  return r;
+}
+
+// A URL read from a secret is checked when the receiver is built, where its
+// value is first known; the error says where it came from, never what it
+// holds (a Slack or Discord URL is itself the credential).
+TEST_CASE("a URL from a secret that is not a URL is refused without quoting it", "[receivers]") {
+  config::MemoryEnvironment env;
+  env.AddFile("/etc/mineral/slack.url", "hooks.slack.com/services/T0/B0/tok3n-in-path\n");
+  env.AddFile("/etc/mineral/hook.url", "https://hooks.example.com/tok3n-in-path\n");
+  env.AddFile("/creds/discord", "https://tok3n user@/x");
+  env.SetVariable("CREDENTIALS_DIRECTORY", "/creds");
+  SecretReader secrets(env, [](const std::string& name) -> std::optional<std::string> {
+    if (name == "TEAMS_URL") return std::string("tok3n-scheme:/x");
+    if (name == "MAIL_URL") return std::string("https://mail.example.com/tok3n");
+    return std::nullopt;
+  });
+  boost::asio::io_context io;
+  net::CurlHttpClient curl(io);
+  std::ostringstream console;
+  ReceiverDeps deps{curl, curl, console, secrets};
+  using K = config::ReceiverKind;
+
+  struct Case {
+    const char* id;
+    config::ReceiverKind kind;
+    Kind ref_kind;
+    const char* name;
+    const char* source;  // as the error names it
+  };
+  const std::string web = "https:// or http://";
+  const Case cases[] = {
+      {"slack", K::kSlack, Kind::kFile, "/etc/mineral/slack.url",
+       "secret file '/etc/mineral/slack.url'"},
+      {"teams", K::kTeams, Kind::kEnv, "TEAMS_URL", "secret variable 'TEAMS_URL'"},
+      {"discord", K::kDiscord, Kind::kCredential, "discord", "secret credential 'discord'"},
+      {"mail", K::kEmail, Kind::kEnv, "MAIL_URL", "secret variable 'MAIL_URL'"},
+  };
+  for (const Case& c : cases) {
+    auto built = BuildReceiver(WithUrlRef(c.id, c.kind, c.ref_kind, c.name), deps);
+    REQUIRE_FALSE(built.ok());
+    const std::string schemes = c.kind == K::kEmail ? "smtp:// or smtps://" : web;
+    CHECK(built.status().message() == "receiver '" + std::string(c.id) + "': the URL in " +
+                                          c.source + " is not an " + schemes + " URL with a host");
+    CHECK(built.status().message().find("tok3n") == std::string::npos);
+  }
+  // A good one, trailing newline and all, builds.
+  CHECK(BuildReceiver(WithUrlRef("hook", K::kWebhook, Kind::kFile, "/etc/mineral/hook.url"), deps)
+            .ok());
 }
 
 }  // namespace
