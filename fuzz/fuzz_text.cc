@@ -5,6 +5,7 @@
 //
 // The first byte picks the charset hint for DecodeToUtf8; the rest is the
 // input every function reads.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -65,6 +66,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (valid) FUZZ_CHECK(replaced == input);
   // Valid UTF-8 holds no encoded surrogates, so it comes back unchanged.
   if (valid) FUZZ_CHECK(text::ReplaceEncodedSurrogates(input) == input);
+
+  // One line, no control byte; the identity on text without controls.
+  const std::string escaped_controls = text::EscapeControls(input);
+  const auto is_control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; };
+  FUZZ_CHECK(std::none_of(escaped_controls.begin(), escaped_controls.end(), is_control));
+  if (std::none_of(input.begin(), input.end(), is_control)) FUZZ_CHECK(escaped_controls == input);
 
   if (input.size() <= 64) FUZZ_CHECK(fuzz::Utf8(text::LookupHtmlEntity(input)));
 

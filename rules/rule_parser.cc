@@ -909,7 +909,8 @@ class RulesFileParser {
     try {
       root = toml::parse(text_, std::string_view(file_name_));
     } catch (const toml::parse_error& e) {
-      return Error(ToPos(e.source().begin), std::string(e.description()));
+      // toml++ quotes the character it stopped at as it is, a line break too.
+      return Error(ToPos(e.source().begin), text::EscapeControls(e.description()));
     }
     RuleSet set;
     set.file_name = std::string(file_name_);

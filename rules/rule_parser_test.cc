@@ -522,6 +522,12 @@ id = У1)x",
        R"x(rules.toml:2:6: unexpected character 'У': outside quotes TOML is ASCII
 id = У1
      ^)x"},
+      // toml++ quotes the character it saw as it is, a line break too: the
+      // message is kept on its line.
+      {"[[rule]]\nid = t\n",
+       R"x(rules.toml:2:7: Error while parsing boolean: expected 'true', saw 't\n'
+id = t
+      ^)x"},
   };
   for (const auto& [input, expected] : cases) {
     INFO(input);

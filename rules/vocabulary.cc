@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "rules/edit_distance.h"
+#include "text/text.h"
 
 namespace mineral::rules {
 
@@ -316,7 +317,7 @@ Status ParseVocabularyToml(std::string_view text, std::string_view file_name, Vo
   try {
     root = toml::parse(text, file_name);
   } catch (const toml::parse_error& e) {
-    return Status::ParseError(Where(file_name, e.source()) + std::string(e.description()));
+    return Status::ParseError(Where(file_name, e.source()) + text::EscapeControls(e.description()));
   }
   for (const auto& [key, node] : root) {
     bool known = false;

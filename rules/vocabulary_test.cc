@@ -139,6 +139,9 @@ TEST_CASE("TOML syntax errors name file:line:col") {
         "minerals.toml:3:20: Error while parsing array: encountered end-of-file");
   CHECK(ParseError("[[mineral]]\nid \"gallium\"\n") ==
         "minerals.toml:2:4: Error while parsing key-value pair: expected '=', saw '\"'");
+  // toml++ quotes a line break as it is; the message stays one line.
+  CHECK(ParseError("[[mineral]]\nid = t\n") ==
+        "minerals.toml:2:7: Error while parsing boolean: expected 'true', saw 't\\n'");
 }
 
 TEST_CASE("schema errors name file:line:col and the concept") {

@@ -51,6 +51,11 @@ std::string CollapseWhitespace(std::string_view text);
 // space and trimmed.  "Ｒare  EARTHS" -> "rare earths", "Straße" -> "strasse".
 std::string NormalizeForMatching(std::string_view text);
 
+// `text` for one line of a message: C0 controls and DEL written as \n, \r,
+// \t or \xNN, everything else (backslashes, UTF-8) as it is.  For text a
+// library quotes from its input, as toml++ does the character it stopped at.
+std::string EscapeControls(std::string_view text);
+
 // Valid UTF-8 with every invalid byte sequence replaced by U+FFFD, and NUL and
 // other C0 controls except tab, newline and carriage return removed.
 std::string SanitizeUtf8(std::string_view text);

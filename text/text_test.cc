@@ -510,5 +510,14 @@ TEST_CASE("Text helpers never produce invalid UTF-8 from valid input", "[text]")
   }
 }
 
+TEST_CASE("EscapeControls: one line, no control character, for messages", "[text]") {
+  CHECK(EscapeControls("expected 'true', saw 't\n'") == "expected 'true', saw 't\\n'");
+  CHECK(EscapeControls("a\tb\rc\x1b[31md\x7f") == "a\\tb\\rc\\x1B[31md\\x7F");
+  CHECK(EscapeControls(std::string("nul\0!", 5)) == "nul\\x00!");
+  // Everything else, backslashes and UTF-8 included, is left as it is.
+  CHECK(EscapeControls("C:\\dir — ключ") == "C:\\dir — ключ");
+  CHECK(EscapeControls("") == "");
+}
+
 }  // namespace
 }  // namespace mineral::text
