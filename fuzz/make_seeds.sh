@@ -34,7 +34,7 @@ import glob, hashlib, json, os, re, sys
 root, shared, out, gen = sys.argv[1:5]
 MAX = 65536
 TARGETS = ["fuzz_xml_feed", "fuzz_json_feed", "fuzz_mapped_json", "fuzz_date", "fuzz_text",
-           "fuzz_rules"]
+           "fuzz_rules", "fuzz_config"]
 for t in TARGETS:
     os.makedirs(os.path.join(out, t), exist_ok=True)
 
@@ -130,6 +130,42 @@ for expr in ['mineral:(gallium OR germanium) AND country:cn AND NOT source:asx',
              'title:"export licence" AND (ban NEAR/3 mineral:cobalt)',
              're:/section 23[12]/ OR clause:tariff', 'lang:zh AND "\u7a00\u571f"']:
     add("fuzz_rules", '[[rule]]\nid = "f"\nseverity = "warning"\nwhen = \'' + expr + '\'\n')
+
+# Config: the shipped examples with their rule files and credentials as
+# "#=> PATH" parts (fuzz/fuzz_config.cc), each example alone, and every raw
+# string literal of the config and daemon tests (configs and fragments).
+def part(path, data):
+    return "\n#=> " + path + "\n" + data
+
+rule_files = sorted(glob.glob(os.path.join(root, "examples", "rules", "*.toml")))
+for p in sorted(glob.glob(os.path.join(root, "examples", "*.toml"))):
+    main = read(p).decode("utf-8")
+    add("fuzz_config", main)
+    bundle = main
+    for r in rule_files:
+        bundle += part("rules/" + os.path.basename(r), read(r).decode("utf-8"))
+    for name in re.findall(r'_credential = "([^"]+)"', main):
+        bundle += part("creds/" + name, "x")
+    for name in re.findall(r'url = "file:(feeds/[^"]+)"', main):
+        bundle += part(name, "<rss/>")
+    add("fuzz_config", bundle)
+raw = re.compile(r'R"([^(]{0,16})\((.*?)\)\1"', re.S)
+for p in sorted(glob.glob(os.path.join(root, "config", "*_test.cc")) +
+                glob.glob(os.path.join(root, "daemon", "*_test.cc"))):
+    for _, body in raw.findall(read(p).decode("utf-8")):
+        if "=" in body and not body.lstrip().startswith("{"):
+            add("fuzz_config", body)
+mapping = read(os.path.join(root, "feeds", "mappings", "federal-register.json")).decode("utf-8")
+add("fuzz_config", 'include = ["inc/*.toml"]\nvocabulary = ["vocab.toml"]\nrules = ["rules/a.toml"]\n'
+    '[[receiver]]\nid = "hook"\nkind = "webhook"\nurl_env = "SLACK_URL"\n'
+    'secret_env = ["HOOK_SECRET"]\nsecret_file = "secret"\n'
+    + part("inc/feeds.toml", '[[feed]]\nid = "m"\nurl = "https://example.com/api"\n'
+           'mapping = "maps/m.json"\nformat = "json"\n')
+    + part("inc/maps/m.json", mapping)
+    + part("secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    + part("vocab.toml", '[[mineral]]\nid = "galliumx"\nname = "Gallium X"\nterms = ["gallium x"]\n')
+    + part("rules/a.toml", '[[rule]]\nid = "ga"\nseverity = "critical"\n'
+           'when = "mineral:gallium"\nreceivers = ["hook"]\n'))
 
 for t in TARGETS:
     print(f"{t:<18} {len(os.listdir(os.path.join(out, t))):5d} seeds in {os.path.join(out, t)}")
