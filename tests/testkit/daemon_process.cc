@@ -39,8 +39,17 @@ std::string ReadFile(const fs::path& path) {
   return s.str();
 }
 
+int TimeScale() {
+  static const int scale = [] {
+    const char* value = std::getenv("MINERAL_TEST_TIME_SCALE");
+    const int n = value == nullptr ? 1 : std::atoi(value);
+    return n >= 1 ? n : 1;
+  }();
+  return scale;
+}
+
 bool Eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto deadline = std::chrono::steady_clock::now() + timeout * TimeScale();
   while (std::chrono::steady_clock::now() < deadline) {
     if (done()) return true;
     std::this_thread::sleep_for(100ms);
@@ -96,7 +105,7 @@ void DaemonProcess::Signal(int signal) {
 }
 
 std::optional<int> DaemonProcess::Wait(std::chrono::milliseconds wait) {
-  auto deadline = std::chrono::steady_clock::now() + wait;
+  auto deadline = std::chrono::steady_clock::now() + wait * TimeScale();
   while (pid_ > 0) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -148,7 +157,7 @@ net::HttpResponse StatusClient::Get(const std::string& path) {
   std::optional<net::HttpResponse> out;
   net::HttpRequest r;
   r.url = base + path;
-  r.total_timeout = 2s;
+  r.total_timeout = 2s * TimeScale();
   http.Fetch(r, [&](net::HttpResponse resp) { out = std::move(resp); });
   io.restart();
   while (!out) io.run_one_for(50ms);

@@ -25,7 +25,11 @@ uint16_t FreePort();
 void WriteFile(const std::filesystem::path& path, const std::string& text);
 std::string ReadFile(const std::filesystem::path& path);
 
-// Checks `done` every 100 ms until it holds or `timeout` passes.
+// $MINERAL_TEST_TIME_SCALE (default 1): every deadline below is multiplied
+// by it, for a daemon run under valgrind (docs/reliability.md).
+int TimeScale();
+
+// Checks `done` every 100 ms until it holds or `timeout` (scaled) passes.
 bool Eventually(const std::function<bool()>& done,
                 std::chrono::milliseconds timeout = std::chrono::seconds(15));
 
@@ -48,7 +52,7 @@ class DaemonProcess {
   bool running() const { return pid_ > 0; }
   void Signal(int signal);
   // The exit code (128 + signal when killed), or nullopt if still running
-  // after `wait`.
+  // after `wait` (scaled).
   std::optional<int> Wait(std::chrono::milliseconds wait);
   // SIGKILL now and reap: the crash of the reliability tests.
   void Kill();
