@@ -143,6 +143,8 @@ TEST_CASE("a signed webhook verifies with the documented algorithm, for each rot
   CHECK(requests[0].Header("content-type") == "application/json");
   CHECK(requests[0].Header("x-team") == "compliance");
   CHECK(requests[0].Header("webhook-id") == m.id);
+  // The timestamp is the clock's now, not the alert's time or a fixed value.
+  CHECK(std::llabs(std::stoll(requests[0].Header("webhook-timestamp")) - NowSeconds()) <= 5);
   CHECK(requests[0].body == webhook::RenderPayload(m));
 
   SECTION("a tampered body or a wrong key does not verify") {
