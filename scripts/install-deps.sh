@@ -6,6 +6,7 @@
 #   scripts/install-deps.sh --fuzz   also clang-14 and libFuzzer's runtime
 #   scripts/install-deps.sh --bench  also python3-feedparser (peer figures) and
 #                                    nginx-light (the poll benchmark's server)
+#   scripts/install-deps.sh --valgrind  also valgrind (docs/reliability.md)
 set -eu
 
 packages="cmake ninja-build g++ pkg-config git python3 tzdata
@@ -18,7 +19,8 @@ for arg in "$@"; do
   case "$arg" in
     --fuzz) packages="$packages clang-14 libclang-rt-14-dev" ;;
     --bench) packages="$packages python3-feedparser nginx-light" ;;
-    *) echo "usage: $0 [--fuzz] [--bench]" >&2; exit 2 ;;
+    --valgrind) packages="$packages valgrind" ;;
+    *) echo "usage: $0 [--fuzz] [--bench] [--valgrind]" >&2; exit 2 ;;
   esac
 done
 
