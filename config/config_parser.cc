@@ -22,7 +22,6 @@
 #include "config/config.h"
 #include "config/keys.h"
 #include "feeds/json_mapping.h"
-#include "text/text.h"
 
 namespace mineral::config {
 
@@ -447,8 +446,7 @@ class Loader {
     try {
       root = toml::parse(file.text, std::string_view(file.name));
     } catch (const toml::parse_error& e) {
-      // toml++ quotes the character it stopped at as it is, a line break too.
-      Error(At(file, e.source().begin), text::EscapeControls(e.description()));
+      Error(At(file, e.source().begin), e.description());
       return;
     }
     std::vector<Reference> includes;

@@ -866,6 +866,11 @@ TEST_CASE("a TOML syntax error is positioned like any other") {
   // message stays on its line (found by fuzz/fuzz_config.cc).
   CHECK(JoinLines(Errors("k=t\n")) ==
         "main.toml:1:4: Error while parsing boolean: expected 'true', saw 't\\n'\nk=t\n   ^\n");
+  // So is a control character a string escape put in a value that a
+  // message quotes.
+  CHECK(JoinLines(Errors("[[feed]]\nid = \"a\\nb\\u001b[2J\"\nurl = \"https://example.com/\"\n")) ==
+        "main.toml:2:8: feed id 'a\\nb\\x1B[2J' may only hold lower-case letters, digits, '-' "
+        "and '_'\nid = \"a\\nb\\u001b[2J\"\n       ^\n");
 }
 
 TEST_CASE("LoadConfig reads the file through the environment") {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "rules/edit_distance.h"
+#include "text/text.h"
 
 namespace mineral::config {
 namespace {
@@ -49,11 +50,12 @@ std::string FormatDiagnostic(const SourceLocation& where, std::string_view messa
   std::string out = where.file;
   if (where.line <= 0) {
     out += ": ";
-    out += message;
+    out += text::EscapeControls(message);
     return out;
   }
   out += ':' + std::to_string(where.line) + ':' + std::to_string(where.column) + ": ";
-  out += message;
+  // One line, whatever a quoted value or toml++'s description holds.
+  out += text::EscapeControls(message);
   out += '\n';
   out += where.line_text;
   out += '\n';

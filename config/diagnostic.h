@@ -35,6 +35,8 @@ SourceLocation LocateValue(std::string_view file, std::string_view text, int lin
 
 // "file:line:col: message", the source line and a caret under the column,
 // joined by '\n'.  Just "file: message" when the location has no line.
+// Control characters in `message` (from a quoted value) are escaped
+// (text::EscapeControls), so it stays one line.
 std::string FormatDiagnostic(const SourceLocation& where, std::string_view message);
 
 // " — " (an em dash between spaces), the separator before a hint.

@@ -88,7 +88,8 @@ Status PositionedError(std::string_view file_name, std::string_view text, Source
                        std::string_view message) {
   std::string out(file_name);
   out += ':' + std::to_string(pos.line) + ':' + std::to_string(pos.column) + ": ";
-  out += message;
+  // One line, whatever a quoted value or toml++'s description holds.
+  out += text::EscapeControls(message);
   const std::string_view line = SourceLine(text, pos.line);
   out += '\n';
   out += line;
@@ -909,8 +910,7 @@ class RulesFileParser {
     try {
       root = toml::parse(text_, std::string_view(file_name_));
     } catch (const toml::parse_error& e) {
-      // toml++ quotes the character it stopped at as it is, a line break too.
-      return Error(ToPos(e.source().begin), text::EscapeControls(e.description()));
+      return Error(ToPos(e.source().begin), std::string(e.description()));
     }
     RuleSet set;
     set.file_name = std::string(file_name_);

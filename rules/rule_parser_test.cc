@@ -53,6 +53,14 @@ std::string ParseError(std::string_view toml) {
   return set.status().message();
 }
 
+// A control character that a string escape put in a value is quoted
+// escaped: a message is one line (found by fuzz/fuzz_config.cc).
+TEST_CASE("values quoted in messages keep them on one line") {
+  CHECK(ParseError("[[rule]]\nid = \"R\\n1\\u001b[2J\"\nminerals = [\"gallium\"]") ==
+        "rules.toml:2:8: rule id 'R\\n1\\x1B[2J' may only hold letters, digits, '-', '_' and '.'\n"
+        "id = \"R\\n1\\u001b[2J\"\n       ^");
+}
+
 TEST_CASE("EditDistance and ClosestMatch") {
   CHECK(EditDistance("galium", "gallium") == 1);
   CHECK(EditDistance("", "abc") == 3);
