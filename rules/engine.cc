@@ -60,6 +60,7 @@ bool IsWordChar(char32_t cp) {
 
 char32_t CodePointBefore(std::string_view s, size_t pos) {
   if (pos == 0) return 0;
+  if (static_cast<unsigned char>(s[pos - 1]) < 0x80) return static_cast<unsigned char>(s[pos - 1]);
   size_t p = pos - 1;
   while (p > 0 && (static_cast<unsigned char>(s[p]) & 0xC0) == 0x80) --p;
   return text::DecodeUtf8Char(s.substr(p, pos - p)).code_point;
@@ -67,6 +68,7 @@ char32_t CodePointBefore(std::string_view s, size_t pos) {
 
 char32_t CodePointAt(std::string_view s, size_t pos) {
   if (pos >= s.size()) return 0;
+  if (static_cast<unsigned char>(s[pos]) < 0x80) return static_cast<unsigned char>(s[pos]);
   return text::DecodeUtf8Char(s.substr(pos)).code_point;
 }
 
@@ -74,12 +76,12 @@ char32_t CodePointAt(std::string_view s, size_t pos) {
 // NormalizeWithOffsets, so keyword and concept hits share coordinates), with
 // word positions for NEAR built on demand.
 struct FieldText {
-  NormalizedText nt;
-  std::vector<uint32_t> word_starts;  // offsets into nt.text
+  const NormalizedText* nt = nullptr;
+  std::vector<uint32_t> word_starts;  // offsets into nt->text
   bool words_built = false;
 
-  void Build(std::string_view original) {
-    NormalizeWithOffsets(original, /*fold_case=*/true, nt);
+  void Build(const NormalizedText& normalized) {
+    nt = &normalized;
     words_built = false;
   }
 
@@ -89,7 +91,7 @@ struct FieldText {
       word_starts.clear();
       bool in_word = false;
       size_t i = 0;
-      const std::string_view norm = nt.text;
+      const std::string_view norm = nt->text;
       while (i < norm.size()) {
         const text::Utf8Char ch = text::DecodeUtf8Char(norm.substr(i));
         if (IsCjk(ch.code_point)) {
@@ -111,8 +113,8 @@ struct FieldText {
 
   // The norm offset of an original offset (the first norm byte at or after it).
   size_t NormOffset(size_t orig) const {
-    return static_cast<size_t>(std::lower_bound(nt.begin.begin(), nt.begin.end(), orig) -
-                               nt.begin.begin());
+    return static_cast<size_t>(std::lower_bound(nt->begin.begin(), nt->begin.end(), orig) -
+                               nt->begin.begin());
   }
 };
 
@@ -122,6 +124,9 @@ struct Pattern {
   unsigned flags = 0;
   bool whole_word_start = false;
   bool whole_word_end = false;
+  // Keywords match exactly this many bytes, so their start is known from the
+  // end without Hyperscan's costly start-of-match tracking.  -1: a regex.
+  int fixed_length = -1;
 };
 
 struct PatternMatch {
@@ -157,17 +162,38 @@ struct Span {
   int last_word = 0;
   size_t offset = 0;  // original offsets
   size_t length = 0;
-  std::string term;
+  const std::string* term = nullptr;  // CNode::label or Impl::concept_labels
 };
 
 }  // namespace
 
 struct RuleEngine::Impl {
   std::vector<CompiledRule> rules;
+  std::vector<std::string> concept_labels;  // "mineral:gallium", by concept
+  // The candidate filter.  Each enabled rule has groups of triggers, every
+  // group of which must have a trigger present in an item for the rule to
+  // possibly hold (a necessary condition read off its AND/OR/NEAR tree); a
+  // trigger is a concept the item is tagged with (TaggedTrigger), a concept
+  // it has a hit of (HitTrigger) or a pattern that matched (PatternTrigger).
+  // Only the rules whose every group has a present trigger are evaluated.
+  // A rule is indexed under the triggers of one group, its rarest (by
+  // GroupCost), and its other groups are checked only when one of those is
+  // present: an item touches the rules of its rare terms, not every rule
+  // that shares a common clause with it.
+  std::vector<std::vector<int>> trigger_rules;  // trigger -> rules indexed under it
+  std::vector<int> rule_groups;                 // rule r's groups: [rule_groups[r], [r + 1])
+  std::vector<int> group_triggers_begin;        // group g's triggers: [begin[g], begin[g + 1])
+  std::vector<int> group_triggers;
+  std::vector<int> index_group;  // rule -> the group it is indexed by (-1: none)
+  int TaggedTrigger(int concept_index) const { return concept_index; }
+  int HitTrigger(int concept_index) const {
+    return static_cast<int>(concept_labels.size()) + concept_index;
+  }
+  int PatternTrigger(int pattern) const {
+    return 2 * static_cast<int>(concept_labels.size()) + pattern;
+  }
   std::vector<Pattern> patterns;
-  std::vector<std::vector<int>> pattern_rules;  // pattern -> rules using it
-  std::vector<std::vector<int>> concept_rules;  // concept -> rules using it
-  std::vector<int> always_rules;                // rules that can fire with no text hit
+  std::vector<int> always_rules;  // enabled rules with no group: evaluated for every item
   hs_database_t* database = nullptr;
 
   mutable std::mutex scratch_mutex;
@@ -245,13 +271,8 @@ int FieldIndex(Field f) {
   return 2;
 }
 
-std::string ConceptLabel(const Vocabulary& vocabulary, int concept_index) {
-  const Concept& c = vocabulary.concepts[static_cast<size_t>(concept_index)];
-  return std::string(CategoryName(c.category)) + ":" + c.id;
-}
-
 MatchedTerm SpanEvidence(const Span& s) {
-  return MatchedTerm{s.term, TextFieldName(kFields[s.field]), s.offset, s.length};
+  return MatchedTerm{*s.term, TextFieldName(kFields[s.field]), s.offset, s.length};
 }
 
 // The places a positional node (keyword, regex, concept, OR of those) was
@@ -271,9 +292,9 @@ void CollectSpans(const CNode& node, ItemState& state, std::vector<Span>& out) {
         s.field = it->field;
         s.first_word = f.WordIndex(it->begin);
         s.last_word = f.WordIndex(it->end - 1);
-        s.offset = f.nt.begin[it->begin];
-        s.length = f.nt.end[it->end - 1] - s.offset;
-        s.term = node.label;
+        s.offset = f.nt->begin[it->begin];
+        s.length = f.nt->end[it->end - 1] - s.offset;
+        s.term = &node.label;
         out.push_back(std::move(s));
       }
       return;
@@ -294,7 +315,7 @@ void CollectSpans(const CNode& node, ItemState& state, std::vector<Span>& out) {
           s.last_word = std::max(s.first_word, f.WordIndex(ne - 1));
           s.offset = hit.offset;
           s.length = hit.length;
-          s.term = ConceptLabel(*state.vocabulary, c);
+          s.term = &state.impl->concept_labels[static_cast<size_t>(c)];
           out.push_back(std::move(s));
         }
       }
@@ -364,9 +385,9 @@ bool Evaluate(const CNode& node, ItemState& state, std::vector<MatchedTerm>* exp
         found = true;
         if (explain == nullptr) break;
         const FieldText& f = state.fields[it->field];
-        const size_t offset = f.nt.begin[it->begin];
+        const size_t offset = f.nt->begin[it->begin];
         explain->push_back(MatchedTerm{node.label, TextFieldName(kFields[it->field]), offset,
-                                       f.nt.end[it->end - 1] - offset});
+                                       f.nt->end[it->end - 1] - offset});
       }
       return found;
     }
@@ -392,7 +413,7 @@ bool Evaluate(const CNode& node, ItemState& state, std::vector<MatchedTerm>* exp
           const auto [lo, hi] = state.HitsOf(c);
           for (auto it = lo; it != hi; ++it) {
             const Hit& hit = (*state.hits)[static_cast<size_t>(*it)];
-            explain->push_back(MatchedTerm{ConceptLabel(*state.vocabulary, c),
+            explain->push_back(MatchedTerm{state.impl->concept_labels[static_cast<size_t>(c)],
                                            TextFieldName(hit.field), hit.offset, hit.length});
           }
         }
@@ -438,26 +459,72 @@ bool Evaluate(const CNode& node, ItemState& state, std::vector<MatchedTerm>* exp
   return false;
 }
 
-// True when the node can only hold if some text term in it was found: such
-// rules need evaluating only when the scan or the Tagger hit one of their
-// terms.
-bool NeedsTextHit(const CNode& node) {
+using TriggerSet = std::vector<int>;
+
+// The triggers one of which must be present for CollectSpans to find a place
+// of `node`.
+void PositionalTriggers(const CNode& node, const RuleEngine::Impl& impl, TriggerSet& out) {
+  switch (node.kind) {
+    case NodeKind::kOr:
+      for (const CNode& child : node.children) PositionalTriggers(child, impl, out);
+      return;
+    case NodeKind::kKeyword:
+    case NodeKind::kRegex:
+      out.push_back(impl.PatternTrigger(node.pattern));
+      return;
+    case NodeKind::kConcept:
+      for (int c : node.concepts) out.push_back(impl.HitTrigger(c));
+      return;
+    default:
+      return;
+  }
+}
+
+// Appends groups of triggers such that `node` can hold only if every group
+// has a trigger present in the item (what Evaluate reads, over-approximated:
+// field scopes are ignored).  No group: no such condition is known.
+void Requirements(const CNode& node, const RuleEngine::Impl& impl, std::vector<TriggerSet>& out) {
   switch (node.kind) {
     case NodeKind::kKeyword:
     case NodeKind::kRegex:
-    case NodeKind::kConcept:
+      out.push_back({impl.PatternTrigger(node.pattern)});
+      return;
+    case NodeKind::kConcept: {
+      TriggerSet set;
+      for (int c : node.concepts) {
+        set.push_back(node.positional ? impl.HitTrigger(c) : impl.TaggedTrigger(c));
+      }
+      out.push_back(std::move(set));
+      return;
+    }
     case NodeKind::kNear:
-      return true;
-    case NodeKind::kMeta:
-    case NodeKind::kNot:
-      return false;
+      for (const CNode& child : node.children) {
+        out.emplace_back();
+        PositionalTriggers(child, impl, out.back());
+      }
+      return;
     case NodeKind::kAnd:
-      return std::any_of(node.children.begin(), node.children.end(), NeedsTextHit);
-    case NodeKind::kOr:
-      return !node.children.empty() &&
-             std::all_of(node.children.begin(), node.children.end(), NeedsTextHit);
+      for (const CNode& child : node.children) Requirements(child, impl, out);
+      return;
+    case NodeKind::kOr: {
+      // One of the children holds: the union of one group from each.
+      TriggerSet any;
+      for (const CNode& child : node.children) {
+        std::vector<TriggerSet> groups;
+        Requirements(child, impl, groups);
+        if (groups.empty()) return;
+        const auto smallest = std::min_element(
+            groups.begin(), groups.end(),
+            [](const TriggerSet& a, const TriggerSet& b) { return a.size() < b.size(); });
+        any.insert(any.end(), smallest->begin(), smallest->end());
+      }
+      if (!node.children.empty()) out.push_back(std::move(any));
+      return;
+    }
+    case NodeKind::kNot:
+    case NodeKind::kMeta:
+      return;
   }
-  return false;
 }
 
 // Escapes a normalized keyword into a Hyperscan expression in which a space
@@ -485,27 +552,51 @@ class Compiler {
       : vocabulary_(vocabulary), impl_(impl) {}
 
   Status CompileRule(const Rule& rule, int index) {
-    rule_index_ = index;
     rule_id_ = rule.id;
     CompiledRule compiled;
     compiled.enabled = rule.enabled;
     Status status = CompileNode(rule.condition, false, compiled.root);
     if (!status.ok()) return status;
-    if (rule.enabled && !NeedsTextHit(compiled.root)) impl_.always_rules.push_back(index);
+    if (impl_.rule_groups.empty()) impl_.rule_groups.push_back(0);
+    if (impl_.group_triggers_begin.empty()) impl_.group_triggers_begin.push_back(0);
+    impl_.index_group.push_back(-1);
+    if (rule.enabled) {
+      std::vector<TriggerSet> groups;
+      Requirements(compiled.root, impl_, groups);
+      if (groups.empty()) impl_.always_rules.push_back(index);
+      int best = -1;
+      int best_cost = 0;
+      for (TriggerSet& group : groups) {
+        std::sort(group.begin(), group.end());
+        group.erase(std::unique(group.begin(), group.end()), group.end());
+        const int g = static_cast<int>(impl_.group_triggers_begin.size()) - 1;
+        impl_.group_triggers.insert(impl_.group_triggers.end(), group.begin(), group.end());
+        impl_.group_triggers_begin.push_back(static_cast<int>(impl_.group_triggers.size()));
+        const int cost = GroupCost(group);
+        if (best < 0 || cost < best_cost) {
+          best = g;
+          best_cost = cost;
+        }
+      }
+      if (best >= 0) {
+        impl_.index_group.back() = best;
+        const auto b = static_cast<size_t>(best);
+        for (int k = impl_.group_triggers_begin[b]; k < impl_.group_triggers_begin[b + 1]; ++k) {
+          const auto trigger = static_cast<size_t>(impl_.group_triggers[static_cast<size_t>(k)]);
+          if (trigger >= impl_.trigger_rules.size()) impl_.trigger_rules.resize(trigger + 1);
+          impl_.trigger_rules[trigger].push_back(index);
+        }
+      }
+    }
+    impl_.rule_groups.push_back(static_cast<int>(impl_.group_triggers_begin.size()) - 1);
     impl_.rules.push_back(std::move(compiled));
     return Status::Ok();
   }
 
   Status Build() {
-    impl_.pattern_rules.resize(impl_.patterns.size());
-    for (auto& v : impl_.pattern_rules) {
-      std::sort(v.begin(), v.end());
-      v.erase(std::unique(v.begin(), v.end()), v.end());
-    }
-    for (auto& v : impl_.concept_rules) {
-      std::sort(v.begin(), v.end());
-      v.erase(std::unique(v.begin(), v.end()), v.end());
-    }
+    impl_.trigger_rules.resize(std::max(
+        impl_.trigger_rules.size(),
+        static_cast<size_t>(impl_.PatternTrigger(static_cast<int>(impl_.patterns.size())))));
     if (impl_.patterns.empty()) return Status::Ok();
     std::vector<const char*> expressions;
     std::vector<unsigned> flags;
@@ -565,7 +656,8 @@ class Compiler {
         if (norm.empty()) return Invalid("keyword '" + node.text + "' has no letters");
         Pattern p;
         p.expression = KeywordExpression(norm);
-        p.flags = HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST;
+        p.flags = HS_FLAG_UTF8;
+        p.fixed_length = static_cast<int>(norm.size());  // one byte or class per byte
         p.whole_word_start = IsWordChar(CodePointAt(norm, 0));
         p.whole_word_end = !prefix && IsWordChar(CodePointBefore(norm, norm.size()));
         out.pattern = AddPattern(std::move(p));
@@ -591,11 +683,6 @@ class Compiler {
                            out.concepts.end());
         out.positional = under_near || node.scope != Scope::kAny;
         out.label = std::string(CategoryName(node.category)) + ":" + node.text;
-        if (impl_.concept_rules.size() < vocabulary_.concepts.size()) {
-          impl_.concept_rules.resize(vocabulary_.concepts.size());
-        }
-        for (int c : out.concepts)
-          impl_.concept_rules[static_cast<size_t>(c)].push_back(rule_index_);
         return Status::Ok();
       }
       case NodeKind::kMeta: {
@@ -612,15 +699,28 @@ class Compiler {
     return Invalid("unknown node");
   }
 
+  // How often a group is expected to have a present trigger, roughly: the
+  // few clauses are in most policy news, a keyword is common, a particular
+  // mineral or country is rare.
+  int GroupCost(const TriggerSet& group) const {
+    const int concepts = static_cast<int>(impl_.concept_labels.size());
+    int cost = 0;
+    for (int trigger : group) {
+      if (trigger >= 2 * concepts) {
+        cost += 4;
+        continue;
+      }
+      const Concept& c = vocabulary_.concepts[static_cast<size_t>(trigger % concepts)];
+      cost += c.category == Category::kClause ? 8 : 1;
+    }
+    return cost;
+  }
+
   int AddPattern(Pattern p) {
     const std::string key = std::to_string(p.flags) + (p.whole_word_start ? "<" : "") +
                             (p.whole_word_end ? ">" : "") + "\n" + p.expression;
     auto [it, inserted] = pattern_ids_.emplace(key, static_cast<int>(impl_.patterns.size()));
-    if (inserted) {
-      impl_.patterns.push_back(std::move(p));
-      impl_.pattern_rules.emplace_back();
-    }
-    impl_.pattern_rules[static_cast<size_t>(it->second)].push_back(rule_index_);
+    if (inserted) impl_.patterns.push_back(std::move(p));
     return it->second;
   }
 
@@ -631,7 +731,6 @@ class Compiler {
   const Vocabulary& vocabulary_;
   RuleEngine::Impl& impl_;
   std::map<std::string, int> pattern_ids_;
-  int rule_index_ = 0;
   std::string rule_id_;
 };
 
@@ -647,6 +746,10 @@ int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, uns
             void* context) {
   auto* ctx = static_cast<ScanContext*>(context);
   const Pattern& p = ctx->impl->patterns[id];
+  if (p.fixed_length >= 0) {
+    if (to < static_cast<unsigned long long>(p.fixed_length)) return 0;
+    from = to - static_cast<unsigned long long>(p.fixed_length);
+  }
   if (to <= from) return 0;
   if (p.whole_word_start && IsWordChar(CodePointBefore(ctx->text, from))) return 0;
   if (p.whole_word_end && IsWordChar(CodePointAt(ctx->text, to))) return 0;
@@ -670,7 +773,9 @@ Result<std::shared_ptr<const RuleEngine>> RuleEngine::Compile(
     engine->impl_ = std::make_unique<Impl>();
     engine->tagger_ = std::move(tagger);
     const Vocabulary& vocabulary = engine->tagger_->vocabulary();
-    engine->impl_->concept_rules.resize(vocabulary.concepts.size());
+    for (const Concept& c : vocabulary.concepts) {
+      engine->impl_->concept_labels.push_back(std::string(CategoryName(c.category)) + ":" + c.id);
+    }
     Compiler compiler(vocabulary, *engine->impl_);
     for (size_t i = 0; i < rules.rules.size(); ++i) {
       Status s = compiler.CompileRule(rules.rules[i], static_cast<int>(i));
@@ -685,106 +790,178 @@ Result<std::shared_ptr<const RuleEngine>> RuleEngine::Compile(
   }
 }
 
-std::vector<RuleMatch> RuleEngine::Match(const Item& item) const {
-  const std::vector<Hit> hits = tagger_->FindHits(item);
-  const Tags tags = tagger_->Tag(item, hits);
-  return Match(item, hits, tags);
+namespace {
+
+// One thread's buffers for matching, kept from item to item so that a match
+// allocates nothing but its results.
+struct MatchScratch {
+  NormalizedItem norm;
+  std::vector<Hit> hits;
+  std::vector<int> tagged_concepts;
+  FieldText fields[kFieldCount];
+  ItemState state;
+  std::vector<uint16_t> counts;  // per pattern, zero between fields
+  // The candidate filter's marks, valid when equal to `stamp`.
+  std::vector<uint32_t> rule_stamp;  // the rule was looked at for this item
+  std::vector<uint8_t> present;      // by trigger; zero between items
+  std::vector<int> fired;            // the triggers set in `present`
+  std::vector<int> candidates;
+  uint32_t stamp = 0;
+  bool busy = false;
+};
+
+MatchScratch& ThreadScratch() {
+  thread_local MatchScratch scratch;
+  return scratch;
 }
 
-std::vector<RuleMatch> RuleEngine::Match(const Item& item, const std::vector<Hit>& hits,
-                                         const Tags& tags) const {
+// Holds a thread's scratch for one call, or a fresh one if it is in use.
+class ScratchLease {
+ public:
+  ScratchLease() : scratch_(&ThreadScratch()) {
+    if (scratch_->busy) {
+      own_ = std::make_unique<MatchScratch>();
+      scratch_ = own_.get();
+    }
+    scratch_->busy = true;
+  }
+  ~ScratchLease() { scratch_->busy = false; }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  MatchScratch& operator*() const { return *scratch_; }
+
+ private:
+  MatchScratch* scratch_;
+  std::unique_ptr<MatchScratch> own_;
+};
+
+// The work of Match once the item is normalized and tagged.  Throws on
+// allocation failure (the callers catch).
+std::vector<RuleMatch> MatchWith(const RuleEngine::Impl& impl, const RuleSet& rules,
+                                 const Vocabulary& vocabulary, const Item& item,
+                                 const NormalizedItem& norm, const std::vector<Hit>& hits,
+                                 const std::vector<int>& tagged_concepts, bool every_rule,
+                                 MatchScratch& s) {
   std::vector<RuleMatch> result;
-  try {
-    const Impl& impl = *impl_;
-    const Vocabulary& vocabulary = tagger_->vocabulary();
-    FieldText fields[kFieldCount];
-    ItemState state;
+  {
+    ItemState& state = s.state;
     state.item = &item;
     state.vocabulary = &vocabulary;
     state.impl = &impl;
-    state.fields = fields;
+    state.fields = s.fields;
     state.hits = &hits;
-
-    std::string categories;
-    for (const std::string& c : item.categories) {
-      if (!categories.empty()) categories += '\n';
-      categories += c;
-    }
-    const std::string_view texts[kFieldCount] = {item.title, item.summary_text, item.content_text,
-                                                 categories};
-    for (int f = 0; f < kFieldCount; ++f) fields[f].Build(texts[f]);
+    state.matches.clear();
+    for (int f = 0; f < kFieldCount; ++f) s.fields[f].Build(norm.fields[f]);
 
     if (impl.database != nullptr) {
       hs_scratch_t* scratch = impl.TakeScratch();
       if (scratch != nullptr) {
-        std::vector<uint16_t> counts(impl.patterns.size());
+        s.counts.resize(impl.patterns.size());
         for (int f = 0; f < kFieldCount; ++f) {
-          const std::string& norm = fields[f].nt.text;
-          if (norm.empty()) continue;
-          if (f > 0) std::fill(counts.begin(), counts.end(), 0);
-          ScanContext ctx{&impl, norm, f, &state.matches, &counts};
-          hs_scan(impl.database, norm.data(), static_cast<unsigned>(norm.size()), 0, scratch,
+          const std::string& text = norm.fields[f].text;
+          if (text.empty()) continue;
+          const size_t first = state.matches.size();
+          ScanContext ctx{&impl, text, f, &state.matches, &s.counts};
+          hs_scan(impl.database, text.data(), static_cast<unsigned>(text.size()), 0, scratch,
                   OnMatch, &ctx);
+          for (size_t k = first; k < state.matches.size(); ++k) {
+            s.counts[static_cast<size_t>(state.matches[k].pattern)] = 0;
+          }
         }
         impl.ReturnScratch(scratch);
       }
     }
-    std::stable_sort(
-        state.matches.begin(), state.matches.end(),
-        [](const PatternMatch& a, const PatternMatch& b) { return a.pattern < b.pattern; });
+    // By pattern (MatchesOf); the rest of the key only makes the order total.
+    std::sort(state.matches.begin(), state.matches.end(),
+              [](const PatternMatch& a, const PatternMatch& b) {
+                if (a.pattern != b.pattern) return a.pattern < b.pattern;
+                if (a.field != b.field) return a.field < b.field;
+                if (a.begin != b.begin) return a.begin < b.begin;
+                return a.end < b.end;
+              });
 
-    state.hits_by_concept.reserve(hits.size());
+    state.hits_by_concept.clear();
     for (size_t i = 0; i < hits.size(); ++i) {
       const int c = hits[i].concept_index;
       if (c >= 0 && static_cast<size_t>(c) < vocabulary.concepts.size()) {
         state.hits_by_concept.push_back(static_cast<int>(i));
       }
     }
-    std::stable_sort(state.hits_by_concept.begin(), state.hits_by_concept.end(),
-                     [&hits](int a, int b) {
-                       return hits[static_cast<size_t>(a)].concept_index <
-                              hits[static_cast<size_t>(b)].concept_index;
-                     });
+    std::sort(state.hits_by_concept.begin(), state.hits_by_concept.end(), [&hits](int a, int b) {
+      const int ca = hits[static_cast<size_t>(a)].concept_index;
+      const int cb = hits[static_cast<size_t>(b)].concept_index;
+      return ca != cb ? ca < cb : a < b;
+    });
     state.tagged.assign(vocabulary.concepts.size(), 0);
-    std::vector<int> tagged_concepts;
-    auto mark = [&](Category category, const std::vector<std::string>& ids) {
-      for (const std::string& id : ids) {
-        const int c = vocabulary.Find(category, id);
-        if (c >= 0) {
-          state.tagged[static_cast<size_t>(c)] = 1;
-          tagged_concepts.push_back(c);
+    for (int c : tagged_concepts) {
+      if (c >= 0 && static_cast<size_t>(c) < state.tagged.size()) {
+        state.tagged[static_cast<size_t>(c)] = 1;
+      }
+    }
+
+    std::vector<int>& candidates = s.candidates;
+    candidates.clear();
+    if (every_rule) {
+      for (size_t i = 0; i < impl.rules.size(); ++i) candidates.push_back(static_cast<int>(i));
+    } else {
+      // The rules all of whose groups have a present trigger (Impl).
+      if (++s.stamp == 0) {
+        std::fill(s.rule_stamp.begin(), s.rule_stamp.end(), 0);
+        s.stamp = 1;
+      }
+      const uint32_t stamp = s.stamp;
+      s.rule_stamp.resize(impl.rules.size());
+      s.present.resize(impl.trigger_rules.size());
+      candidates = impl.always_rules;
+      s.fired.clear();
+      // Clears `present` however this block is left.
+      struct ClearPresent {
+        MatchScratch& s;
+        ~ClearPresent() {
+          for (int t : s.fired) s.present[static_cast<size_t>(t)] = 0;
+          s.fired.clear();
+        }
+      } clear_present{s};
+      auto mark = [&s](int trigger) {
+        if (trigger < 0 || static_cast<size_t>(trigger) >= s.present.size()) return;
+        if (s.present[static_cast<size_t>(trigger)]) return;
+        s.present[static_cast<size_t>(trigger)] = 1;
+        s.fired.push_back(trigger);
+      };
+      for (int c : tagged_concepts) mark(impl.TaggedTrigger(c));
+      for (int h : state.hits_by_concept)
+        mark(impl.HitTrigger(hits[static_cast<size_t>(h)].concept_index));
+      for (const PatternMatch& m : state.matches) mark(impl.PatternTrigger(m.pattern));
+      auto group_present = [&](int g) {
+        const auto gi = static_cast<size_t>(g);
+        for (int k = impl.group_triggers_begin[gi]; k < impl.group_triggers_begin[gi + 1]; ++k) {
+          if (s.present[static_cast<size_t>(impl.group_triggers[static_cast<size_t>(k)])])
+            return true;
+        }
+        return false;
+      };
+      for (int t : s.fired) {
+        for (int r : impl.trigger_rules[static_cast<size_t>(t)]) {
+          const auto ri = static_cast<size_t>(r);
+          if (s.rule_stamp[ri] == stamp) continue;
+          s.rule_stamp[ri] = stamp;
+          bool all = true;
+          for (int g = impl.rule_groups[ri]; all && g < impl.rule_groups[ri + 1]; ++g) {
+            if (g != impl.index_group[ri]) all = group_present(g);
+          }
+          if (all) candidates.push_back(r);
         }
       }
-    };
-    mark(Category::kMineral, tags.minerals);
-    mark(Category::kCountry, tags.countries);
-    mark(Category::kClause, tags.clauses);
-
-    // Only the rules one of whose terms turned up.
-    std::vector<int> candidates = impl.always_rules;
-    for (const PatternMatch& m : state.matches) {
-      const auto& r = impl.pattern_rules[static_cast<size_t>(m.pattern)];
-      candidates.insert(candidates.end(), r.begin(), r.end());
+      std::sort(candidates.begin(), candidates.end());
     }
-    for (int c : tagged_concepts) {
-      const auto& r = impl.concept_rules[static_cast<size_t>(c)];
-      candidates.insert(candidates.end(), r.begin(), r.end());
-    }
-    for (int h : state.hits_by_concept) {
-      const auto& r =
-          impl.concept_rules[static_cast<size_t>(hits[static_cast<size_t>(h)].concept_index)];
-      candidates.insert(candidates.end(), r.begin(), r.end());
-    }
-    std::sort(candidates.begin(), candidates.end());
-    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
 
     for (int index : candidates) {
       const CompiledRule& rule = impl.rules[static_cast<size_t>(index)];
       if (!rule.enabled || !Evaluate(rule.root, state, nullptr)) continue;
       RuleMatch match;
       match.rule_index = index;
-      match.rule_id = rules_.rules[static_cast<size_t>(index)].id;
-      match.severity = rules_.rules[static_cast<size_t>(index)].severity;
+      match.rule_id = rules.rules[static_cast<size_t>(index)].id;
+      match.severity = rules.rules[static_cast<size_t>(index)].severity;
       Evaluate(rule.root, state, &match.explain);
       auto field_rank = [](const std::string& f) {
         return f == "title"        ? 0
@@ -811,9 +988,63 @@ std::vector<RuleMatch> RuleEngine::Match(const Item& item, const std::vector<Hit
                           match.explain.end());
       result.push_back(std::move(match));
     }
+  }
+  return result;
+}
+
+}  // namespace
+
+std::vector<RuleMatch> RuleEngine::Match(const Item& item) const {
+  std::vector<RuleMatch> result;
+  try {
+    ScratchLease lease;
+    MatchScratch& s = *lease;
+    NormalizeItem(item, s.norm);
+    tagger_->FindHitsNormalized(item, s.norm, s.hits);
+    tagger_->TagIndices(item, s.hits, s.tagged_concepts);
+    result = MatchWith(*impl_, rules_, tagger_->vocabulary(), item, s.norm, s.hits,
+                       s.tagged_concepts, false, s);
   } catch (const std::exception&) {
     // Out of memory while matching one item: report no match rather than
     // take the daemon down.
+    result.clear();
+  }
+  return result;
+}
+
+std::vector<RuleMatch> RuleEngine::Match(const Item& item, const std::vector<Hit>& hits,
+                                         const Tags& tags) const {
+  std::vector<RuleMatch> result;
+  try {
+    ScratchLease lease;
+    MatchScratch& s = *lease;
+    NormalizeItem(item, s.norm);
+    result = MatchWith(*impl_, rules_, tagger_->vocabulary(), item, s.norm, hits,
+                       TagsToIndices(tagger_->vocabulary(), tags), false, s);
+  } catch (const std::exception&) {
+    result.clear();
+  }
+  return result;
+}
+
+std::vector<RuleMatch> RuleEngine::MatchEveryRule(const Item& item) const {
+  std::vector<RuleMatch> result;
+  try {
+    const std::vector<Hit> hits = tagger_->FindHits(item);
+    const Tags tags = tagger_->Tag(item, hits);
+    NormalizedItem norm;
+    NormalizeWithOffsets(item.title, true, norm.fields[0]);
+    NormalizeWithOffsets(item.summary_text, true, norm.fields[1]);
+    NormalizeWithOffsets(item.content_text, true, norm.fields[2]);
+    for (const std::string& c : item.categories) {
+      if (!norm.categories.empty()) norm.categories += '\n';
+      norm.categories += c;
+    }
+    NormalizeWithOffsets(norm.categories, true, norm.fields[3]);
+    MatchScratch s;
+    result = MatchWith(*impl_, rules_, tagger_->vocabulary(), item, norm, hits,
+                       TagsToIndices(tagger_->vocabulary(), tags), true, s);
+  } catch (const std::exception&) {
     result.clear();
   }
   return result;

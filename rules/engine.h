@@ -75,6 +75,12 @@ class RuleEngine {
   std::vector<RuleMatch> Match(const Item& item, const std::vector<Hit>& hits,
                                const Tags& tags) const;
 
+  // Match decided the plain way, for tests that check Match against it: every
+  // enabled rule evaluated (no candidate filter), each field normalized on
+  // its own, tags through Tagger::FindHits and Tagger::Tag.  Same result as
+  // Match(item), only slower.
+  std::vector<RuleMatch> MatchEveryRule(const Item& item) const;
+
   const RuleSet& rules() const { return rules_; }
   const Tagger& tagger() const { return *tagger_; }
 

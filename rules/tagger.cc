@@ -75,11 +75,15 @@ bool IsCombining(char32_t cp) {
 
 // The character starting at `i` (valid UTF-8 assumed: normalized text).
 char32_t CharAt(std::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return c;
   return text::DecodeUtf8Char(s.substr(i)).code_point;
 }
 
 // The character ending just before `i`.
 char32_t CharBefore(std::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i - 1]);
+  if (c < 0x80) return c;
   size_t j = i - 1;
   while (j > 0 && (static_cast<unsigned char>(s[j]) & 0xC0) == 0x80) --j;
   return CharAt(s, j);
@@ -162,10 +166,65 @@ void NormalizeWithOffsets(std::string_view text, bool fold_case, NormalizedText&
     const text::Utf8Char n = text::DecodeUtf8Char(text.substr(j));
     return n.valid && IsCombining(n.code_point);
   };
+  // A run of ASCII characters each followed by another ASCII byte (so by no
+  // combining mark): lower-cased by table straight into the buffers, the
+  // common case for English items.
+  auto ascii_run = [&](size_t from, size_t to) {
+    const size_t base = out.text.size();
+    const size_t room = base + (to - from) + 1;  // +1: a space pending from before
+    out.text.resize(room);
+    out.begin.resize(room);
+    out.end.resize(room);
+    char* t = out.text.data();
+    uint32_t* b = out.begin.data();
+    uint32_t* e = out.end.data();
+    size_t n = base;
+    for (size_t k = from; k < to; ++k) {
+      const auto ch = static_cast<unsigned char>(text[k]);
+      if (IsAsciiSpace(ch)) {
+        if (!pending_space) space_begin = static_cast<uint32_t>(k);
+        pending_space = true;
+        space_end = static_cast<uint32_t>(k + 1);
+        continue;
+      }
+      if (ch < 0x20 || ch == 0x7F) continue;
+      if (pending_space) {
+        if (n > 0) {
+          t[n] = ' ';
+          b[n] = space_begin;
+          e[n] = space_end;
+          ++n;
+        }
+        pending_space = false;
+      }
+      t[n] = static_cast<char>(fold_case && ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+      b[n] = static_cast<uint32_t>(k);
+      e[n] = static_cast<uint32_t>(k + 1);
+      ++n;
+    }
+    out.text.resize(n);
+    out.begin.resize(n);
+    out.end.resize(n);
+  };
   size_t i = 0;
   while (i < text.size()) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
+      size_t run_end = i + 1;
+      while (run_end + 8 <= text.size()) {  // eight bytes at a time while all ASCII
+        uint64_t word;
+        std::memcpy(&word, text.data() + run_end, 8);
+        if ((word & 0x8080808080808080ULL) != 0) break;
+        run_end += 8;
+      }
+      while (run_end < text.size() && static_cast<unsigned char>(text[run_end]) < 0x80) ++run_end;
+      if (run_end - i > 1) {
+        // The last ASCII character of the run goes the general way below: a
+        // combining mark may follow it.
+        ascii_run(i, run_end - 1);
+        i = run_end - 1;
+        continue;
+      }
       if (IsAsciiSpace(c)) {
         space(i, i + 1);
         ++i;
@@ -235,6 +294,50 @@ void NormalizeWithOffsets(std::string_view text, bool fold_case, NormalizedText&
   }
 }
 
+void NormalizeItem(const Item& item, NormalizedItem& out) {
+  NormalizeWithOffsets(item.title, true, out.fields[0]);
+  NormalizeWithOffsets(item.summary_text, true, out.fields[1]);
+  out.content_is_summary = item.content_text == item.summary_text;
+  if (out.content_is_summary) {
+    out.fields[2] = out.fields[1];
+  } else {
+    NormalizeWithOffsets(item.content_text, true, out.fields[2]);
+  }
+  out.categories.clear();
+  for (const std::string& c : item.categories) {
+    if (!out.categories.empty()) out.categories.push_back('\n');
+    out.categories += c;
+  }
+  NormalizeWithOffsets(out.categories, true, out.fields[3]);
+}
+
+void Tagger::FindHitsNormalized(const Item& item, const NormalizedItem& /*norm*/,
+                                std::vector<Hit>& hits) const {
+  hits = FindHits(item);
+}
+
+std::vector<int> TagsToIndices(const Vocabulary& vocabulary, const Tags& tags) {
+  std::vector<int> out;
+  const std::pair<Category, const std::vector<std::string>*> lists[] = {
+      {Category::kMineral, &tags.minerals},
+      {Category::kCountry, &tags.countries},
+      {Category::kClause, &tags.clauses}};
+  for (const auto& [category, ids] : lists) {
+    for (const std::string& id : *ids) {
+      const int c = vocabulary.Find(category, id);
+      if (c >= 0) out.push_back(c);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void Tagger::TagIndices(const Item& item, const std::vector<Hit>& hits,
+                        std::vector<int>& concepts) const {
+  concepts = TagsToIndices(vocabulary(), Tag(item, hits));
+}
+
 namespace {
 
 enum class EntryKind : uint8_t { kTerm, kVeto, kContextVeto, kNearA, kNearB };
@@ -264,6 +367,7 @@ struct Candidate {
   uint32_t to;
   bool proximity;
   bool dropped;
+  Category category;  // the concept's
 };
 
 struct Span {
@@ -326,20 +430,45 @@ struct PerThread {
   // Taggers (by serial number) the scratch has been grown for: growing it
   // again for each item would cost more than the scan.
   std::vector<uint64_t> fitted;
-  NormalizedText norm;
+  NormalizedItem item;
   NormalizedText exact;
   std::vector<RawMatch> raw;
   std::vector<Candidate> cands;
   std::vector<Span> vetoes;
   std::vector<Span> near_a;
   std::vector<Span> near_b;
-  std::string categories;
+  std::vector<bool> context_vetoed;
+  // Tag's per-concept state, all zero between calls except while `dirty`;
+  // only the concepts in `touched` (and the emitted ones) are ever nonzero.
+  std::vector<double> score;
+  std::vector<char> plain;  // has a hit by an ordinary (non-symbol) term
+  std::vector<char> in_title;
+  std::vector<char> tagged;
+  std::vector<char> seen;  // in `touched`
+  std::vector<char> emitted;
+  std::vector<int> touched;
+  std::vector<int> stack;
+  bool dirty = false;
+};
+
+// Per literal: bit 0, every entry checks the left word edge; bit 1, the right.
+constexpr uint8_t kCheckLeft = 1;
+constexpr uint8_t kCheckRight = 2;
+
+struct ScanContext {
+  std::string_view text;
+  const uint8_t* checks;  // by literal id
+  std::vector<RawMatch>* raw;
 };
 
 int OnMatch(unsigned id, unsigned long long from, unsigned long long to, unsigned /*flags*/,
-            void* ctx) {
-  static_cast<std::vector<RawMatch>*>(ctx)->push_back(
-      {id, static_cast<uint32_t>(from), static_cast<uint32_t>(to)});
+            void* context) {
+  auto* ctx = static_cast<ScanContext*>(context);
+  // A match inside a word fails every entry of its literal: drop it here
+  // ("us" in "industry"), before anything is looked up.
+  const uint8_t checks = ctx->checks[id];
+  if (!AtWordBoundaries(ctx->text, from, to, checks & kCheckLeft, checks & kCheckRight)) return 0;
+  ctx->raw->push_back({id, static_cast<uint32_t>(from), static_cast<uint32_t>(to)});
   return 0;
 }
 
@@ -353,14 +482,18 @@ class HyperscanTagger final : public Tagger {
 
   Status Build();
   std::vector<Hit> FindHits(const Item& item) const override;
+  void FindHitsNormalized(const Item& item, const NormalizedItem& norm,
+                          std::vector<Hit>& hits) const override;
   Tags Tag(const Item& item, const std::vector<Hit>& hits) const override;
+  void TagIndices(const Item& item, const std::vector<Hit>& hits,
+                  std::vector<int>& concepts) const override;
   const Vocabulary& vocabulary() const override { return vocabulary_; }
 
  private:
   void AddLiteral(const std::string& literal, Entry entry);
   void AddPhrase(std::string_view text, bool case_sensitive, bool variants, Entry entry);
-  void ScanField(std::string_view field_text, Field field, PerThread& t, std::vector<Hit>& hits,
-                 std::vector<bool>& context_vetoed) const;
+  void ScanField(std::string_view field_text, const NormalizedText& norm, Field field, PerThread& t,
+                 std::vector<Hit>& hits) const;
 
   Vocabulary vocabulary_;
   TaggerOptions options_;
@@ -370,6 +503,7 @@ class HyperscanTagger final : public Tagger {
   std::unordered_map<std::string, unsigned> literal_ids_;
   std::vector<std::string> literals_;
   std::vector<std::vector<Entry>> entries_;  // by literal id
+  std::vector<uint8_t> literal_checks_;      // by literal id: kCheckLeft | kCheckRight
   std::vector<std::vector<int>> closure_;    // concept -> itself and its groups, transitively
   std::vector<int> context_support_;         // context concepts that support minerals
   std::vector<std::vector<int>> implies_;    // concept -> implied concepts
@@ -478,6 +612,13 @@ Status HyperscanTagger::Build() {
     }
   }
   if (literals_.empty()) return Status::InvalidArgument("vocabulary has no terms to match");
+  literal_checks_.assign(literals_.size(), kCheckLeft | kCheckRight);
+  for (size_t i = 0; i < literals_.size(); ++i) {
+    for (const Entry& e : entries_[i]) {
+      if (!e.check_left) literal_checks_[i] &= static_cast<uint8_t>(~kCheckLeft);
+      if (!e.check_right) literal_checks_[i] &= static_cast<uint8_t>(~kCheckRight);
+    }
+  }
   std::vector<const char*> exprs;
   std::vector<size_t> lens;
   std::vector<unsigned> flags;
@@ -516,15 +657,15 @@ PerThread& ThreadState() {
   return state;
 }
 
-void HyperscanTagger::ScanField(std::string_view field_text, Field field, PerThread& t,
-                                std::vector<Hit>& hits, std::vector<bool>& context_vetoed) const {
+void HyperscanTagger::ScanField(std::string_view field_text, const NormalizedText& norm,
+                                Field field, PerThread& t, std::vector<Hit>& hits) const {
   if (field_text.empty()) return;
-  NormalizeWithOffsets(field_text, true, t.norm);
-  const std::string& s = t.norm.text;
+  const std::string& s = norm.text;
   if (s.empty()) return;
   t.raw.clear();
+  ScanContext ctx{s, literal_checks_.data(), &t.raw};
   if (hs_scan(database_, s.data(), static_cast<unsigned>(s.size()), 0, t.scratch.scratch, OnMatch,
-              &t.raw) != HS_SUCCESS) {
+              &ctx) != HS_SUCCESS) {
     return;
   }
   t.cands.clear();
@@ -536,8 +677,8 @@ void HyperscanTagger::ScanField(std::string_view field_text, Field field, PerThr
     for (const Entry& e : entries_[m.id]) {
       if (!AtWordBoundaries(s, m.from, m.to, e.check_left, e.check_right)) continue;
       if (e.case_sensitive) {
-        const uint32_t ob = t.norm.begin[m.from];
-        const uint32_t oe = t.norm.end[m.to - 1];
+        const uint32_t ob = norm.begin[m.from];
+        const uint32_t oe = norm.end[m.to - 1];
         const std::string_view original = field_text.substr(ob, oe - ob);
         bool same = original == e.exact;
         if (!same) {
@@ -548,13 +689,14 @@ void HyperscanTagger::ScanField(std::string_view field_text, Field field, PerThr
       }
       switch (e.kind) {
         case EntryKind::kTerm:
-          t.cands.push_back({e.concept_index, e.index, m.from, m.to, false, false});
+          t.cands.push_back({e.concept_index, e.index, m.from, m.to, false, false,
+                             concepts[static_cast<size_t>(e.concept_index)].category});
           break;
         case EntryKind::kVeto:
           t.vetoes.push_back({e.concept_index, e.index, m.from, m.to});
           break;
         case EntryKind::kContextVeto:
-          context_vetoed[e.concept_index] = true;
+          t.context_vetoed[static_cast<size_t>(e.concept_index)] = true;
           break;
         case EntryKind::kNearA:
           t.near_a.push_back({e.concept_index, e.index, m.from, m.to});
@@ -580,10 +722,10 @@ void HyperscanTagger::ScanField(std::string_view field_text, Field field, PerThr
   // licence" is both export-control and licence).
   for (Candidate& c : t.cands) {
     if (c.dropped) continue;
-    const Category category = concepts[c.concept_index].category;
+    const Category category = c.category;
     for (const Candidate& o : t.cands) {
       if (&o == &c || o.dropped) continue;
-      if (concepts[o.concept_index].category != category) continue;
+      if (o.category != category) continue;
       if (o.concept_index != c.concept_index && category != Category::kMineral &&
           category != Category::kCountry) {
         continue;
@@ -619,7 +761,8 @@ void HyperscanTagger::ScanField(std::string_view field_text, Field field, PerThr
         }
       }
       if (term_index >= 0 && !vetoed) {
-        t.cands.push_back({a.concept_index, term_index, first.from, second.to, true, false});
+        t.cands.push_back({a.concept_index, term_index, first.from, second.to, true, false,
+                           concepts[static_cast<size_t>(a.concept_index)].category});
       }
       break;
     }
@@ -630,50 +773,108 @@ void HyperscanTagger::ScanField(std::string_view field_text, Field field, PerThr
     h.concept_index = c.concept_index;
     h.term_index = c.term_index;
     h.field = field;
-    h.offset = t.norm.begin[c.from];
-    h.length = t.norm.end[c.to - 1] - h.offset;
+    h.offset = norm.begin[c.from];
+    h.length = norm.end[c.to - 1] - h.offset;
     hits.push_back(h);
   }
 }
 
 std::vector<Hit> HyperscanTagger::FindHits(const Item& item) const {
   PerThread& t = ThreadState();
+  NormalizeItem(item, t.item);
   std::vector<Hit> hits;
+  FindHitsNormalized(item, t.item, hits);
+  return hits;
+}
+
+void HyperscanTagger::FindHitsNormalized(const Item& item, const NormalizedItem& norm,
+                                         std::vector<Hit>& hits) const {
+  PerThread& t = ThreadState();
+  hits.clear();
   if (std::find(t.fitted.begin(), t.fitted.end(), serial_) == t.fitted.end()) {
-    if (hs_alloc_scratch(database_, &t.scratch.scratch) != HS_SUCCESS) return hits;
+    if (hs_alloc_scratch(database_, &t.scratch.scratch) != HS_SUCCESS) return;
     if (t.fitted.size() >= 64) t.fitted.clear();
     t.fitted.push_back(serial_);
   }
-  std::vector<bool> context_vetoed(vocabulary_.concepts.size(), false);
-  ScanField(item.title, Field::kTitle, t, hits, context_vetoed);
-  ScanField(item.summary_text, Field::kSummary, t, hits, context_vetoed);
-  if (item.content_text != item.summary_text) {
-    ScanField(item.content_text, Field::kContent, t, hits, context_vetoed);
+  t.context_vetoed.assign(vocabulary_.concepts.size(), false);
+  ScanField(item.title, norm.fields[0], Field::kTitle, t, hits);
+  ScanField(item.summary_text, norm.fields[1], Field::kSummary, t, hits);
+  if (!norm.content_is_summary) {
+    ScanField(item.content_text, norm.fields[2], Field::kContent, t, hits);
   }
   if (!item.categories.empty()) {
-    t.categories.clear();
-    for (const std::string& c : item.categories) {
-      if (!t.categories.empty()) t.categories.push_back('\n');
-      t.categories += c;
-    }
-    ScanField(t.categories, Field::kCategories, t, hits, context_vetoed);
+    ScanField(norm.categories, norm.fields[3], Field::kCategories, t, hits);
   }
-  std::erase_if(hits, [&](const Hit& h) { return context_vetoed[h.concept_index]; });
+  std::erase_if(
+      hits, [&](const Hit& h) { return t.context_vetoed[static_cast<size_t>(h.concept_index)]; });
   std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
     if (a.field != b.field) return a.field < b.field;
     if (a.offset != b.offset) return a.offset < b.offset;
     if (a.length != b.length) return a.length > b.length;
     return a.concept_index < b.concept_index;
   });
-  return hits;
 }
 
 Tags HyperscanTagger::Tag(const Item& item, const std::vector<Hit>& hits) const {
+  std::vector<int> emitted;
+  TagIndices(item, hits, emitted);
+  Tags tags;
+  for (int g : emitted) {
+    const Concept& c = vocabulary_.concepts[static_cast<size_t>(g)];
+    switch (c.category) {
+      case Category::kMineral:
+        tags.minerals.push_back(c.id);
+        break;
+      case Category::kCountry:
+        tags.countries.push_back(c.id);
+        break;
+      case Category::kClause:
+        tags.clauses.push_back(c.id);
+        break;
+      case Category::kContext:
+        break;
+    }
+  }
+  for (auto* v : {&tags.minerals, &tags.countries, &tags.clauses}) {
+    std::sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+  }
+  return tags;
+}
+
+// Only the concepts the item has hits of (and those their tags imply) are
+// looked at, so the cost follows the hits, not the vocabulary's size.
+void HyperscanTagger::TagIndices(const Item& item, const std::vector<Hit>& hits,
+                                 std::vector<int>& out) const {
+  out.clear();
   const auto& concepts = vocabulary_.concepts;
   const size_t n = concepts.size();
-  std::vector<double> score(n, 0.0);
-  std::vector<bool> plain(n, false);  // has a hit by an ordinary (non-symbol) term
-  std::vector<bool> in_title(n, false);
+  PerThread& t = ThreadState();
+  if (t.dirty || t.score.size() != n) {
+    t.score.assign(n, 0.0);
+    t.plain.assign(n, 0);
+    t.in_title.assign(n, 0);
+    t.tagged.assign(n, 0);
+    t.seen.assign(n, 0);
+    t.emitted.assign(n, 0);
+  }
+  t.dirty = true;
+  t.touched.clear();
+  auto touch = [&t](int c) {
+    if (!t.seen[static_cast<size_t>(c)]) {
+      t.seen[static_cast<size_t>(c)] = 1;
+      t.touched.push_back(c);
+    }
+  };
+  auto finish = [&t, &out] {
+    for (int c : t.touched) {
+      const auto i = static_cast<size_t>(c);
+      t.score[i] = 0.0;
+      t.plain[i] = t.in_title[i] = t.tagged[i] = t.seen[i] = 0;
+    }
+    for (int g : out) t.emitted[static_cast<size_t>(g)] = 0;
+    t.dirty = false;
+  };
   // A long body holds many passing mentions: each body hit counts half.
   const size_t body_size = item.summary_text.size() +
                            (item.content_text != item.summary_text ? item.content_text.size() : 0);
@@ -682,99 +883,93 @@ Tags HyperscanTagger::Tag(const Item& item, const std::vector<Hit>& hits) const 
     const double w = concepts[h.concept_index].terms[h.term_index].weight;
     return w * (h.field == Field::kTitle ? 2.0 : body_weight);
   };
+  auto passes = [&](size_t i) { return t.score[i] > 0 && t.score[i] >= concepts[i].threshold; };
   int plain_count[4] = {0, 0, 0, 0};  // concepts with a plain hit, by category
   // Pass 1: ordinary terms.
   for (const Hit& h : hits) {
-    const Term& term = concepts[h.concept_index].terms[h.term_index];
+    touch(h.concept_index);
+    const auto ci = static_cast<size_t>(h.concept_index);
+    const Term& term = concepts[ci].terms[h.term_index];
     if (term.symbol || !term.requires_clauses.empty()) continue;
-    score[h.concept_index] += weight(h);
-    if (!plain[h.concept_index]) {
-      plain[h.concept_index] = true;
-      ++plain_count[static_cast<int>(concepts[h.concept_index].category)];
+    t.score[ci] += weight(h);
+    if (!t.plain[ci]) {
+      t.plain[ci] = 1;
+      ++plain_count[static_cast<int>(concepts[ci].category)];
     }
-    if (h.field == Field::kTitle) in_title[h.concept_index] = true;
+    if (h.field == Field::kTitle) t.in_title[ci] = 1;
   }
-  std::vector<bool> tagged(n, false);
-  for (size_t i = 0; i < n; ++i) tagged[i] = score[i] > 0 && score[i] >= concepts[i].threshold;
-  for (size_t i = 0; i < n; ++i) {
-    if (tagged[i] && concepts[i].category == Category::kContext &&
+  t.stack.clear();
+  for (int c : t.touched) {
+    const auto i = static_cast<size_t>(c);
+    t.tagged[i] = passes(i);
+    if (!t.tagged[i]) continue;
+    if (concepts[i].category == Category::kContext &&
         concepts[i].effect == ContextEffect::kSuppress) {
-      return {};
+      finish();
+      return;
     }
+    t.stack.push_back(c);
   }
-  // Implications between clauses (and any category), to a fixed point.
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (size_t i = 0; i < n; ++i) {
-      if (!tagged[i]) continue;
-      for (int j : implies_[i]) {
-        if (!tagged[j]) tagged[j] = changed = true;
-      }
+  // Implications between clauses (and any category), transitively.
+  while (!t.stack.empty()) {
+    const int i = t.stack.back();
+    t.stack.pop_back();
+    for (int j : implies_[static_cast<size_t>(i)]) {
+      if (t.tagged[static_cast<size_t>(j)]) continue;
+      touch(j);
+      t.tagged[static_cast<size_t>(j)] = 1;
+      t.stack.push_back(j);
     }
   }
   // Pass 2: terms that depend on a clause or on a plain hit of their category.
   for (const Hit& h : hits) {
-    const Concept& c = concepts[h.concept_index];
+    const auto ci = static_cast<size_t>(h.concept_index);
+    const Concept& c = concepts[ci];
     const Term& term = c.terms[h.term_index];
     if (!term.symbol && term.requires_clauses.empty()) continue;
     if (term.symbol && plain_count[static_cast<int>(c.category)] == 0) continue;
     if (!term.requires_clauses.empty()) {
       bool ok = false;
-      for (int j : requires_[h.concept_index][h.term_index]) ok = ok || tagged[j];
+      for (int j : requires_[ci][h.term_index]) ok = ok || t.tagged[static_cast<size_t>(j)];
       if (!ok) continue;
     }
-    score[h.concept_index] += weight(h);
-    if (h.field == Field::kTitle) in_title[h.concept_index] = true;
+    t.score[ci] += weight(h);
+    if (h.field == Field::kTitle) t.in_title[ci] = 1;
   }
-  for (size_t i = 0; i < n; ++i) {
+  for (int c : t.touched) {
+    const auto i = static_cast<size_t>(c);
     if (concepts[i].category == Category::kClause) continue;
-    tagged[i] = score[i] > 0 && score[i] >= concepts[i].threshold;
+    t.tagged[i] = passes(i);
   }
   // A mineral counts only in an item about the mineral trade: one with an
   // event clause or a word of the trade (mining, ore, exports, prices, ...).
   bool support = context_support_.empty();
-  for (int i : context_support_) support = support || score[i] > 0;
-  for (size_t i = 0; i < n; ++i) {
-    support = support || (tagged[i] && concepts[i].category == Category::kClause);
+  for (int i : context_support_) support = support || t.score[static_cast<size_t>(i)] > 0;
+  for (int c : t.touched) {
+    const auto i = static_cast<size_t>(c);
+    support = support || (t.tagged[i] && concepts[i].category == Category::kClause);
   }
   bool specific_in_title = false;
-  for (size_t i = 0; i < n; ++i) {
+  for (int c : t.touched) {
+    const auto i = static_cast<size_t>(c);
     if (concepts[i].category != Category::kMineral) continue;
-    if (!support) tagged[i] = false;
-    if (tagged[i] && in_title[i] && !concepts[i].yields_to_specific) specific_in_title = true;
+    if (!support) t.tagged[i] = 0;
+    if (t.tagged[i] && t.in_title[i] && !concepts[i].yields_to_specific) specific_in_title = true;
   }
-  Tags tags;
-  std::vector<bool> emitted(n, false);
-  for (size_t i = 0; i < n; ++i) {
-    if (!tagged[i]) continue;
-    const Concept& c = concepts[i];
-    if (c.yields_to_specific && specific_in_title) continue;
-    std::vector<std::string>* out = nullptr;
-    switch (c.category) {
-      case Category::kMineral:
-        out = &tags.minerals;
-        break;
-      case Category::kCountry:
-        out = &tags.countries;
-        break;
-      case Category::kClause:
-        out = &tags.clauses;
-        break;
-      case Category::kContext:
-        break;
-    }
-    if (out == nullptr) continue;
+  for (int c : t.touched) {
+    const auto i = static_cast<size_t>(c);
+    if (!t.tagged[i]) continue;
+    const Concept& concept_i = concepts[i];
+    if (concept_i.yields_to_specific && specific_in_title) continue;
+    if (concept_i.category == Category::kContext) continue;
     for (int g : closure_[i]) {
-      if (emitted[g] || !concepts[g].report) continue;
-      emitted[g] = true;
-      out->push_back(concepts[g].id);
+      if (t.emitted[static_cast<size_t>(g)] || !concepts[static_cast<size_t>(g)].report) continue;
+      t.emitted[static_cast<size_t>(g)] = 1;
+      out.push_back(g);
     }
   }
-  for (auto* v : {&tags.minerals, &tags.countries, &tags.clauses}) {
-    std::sort(v->begin(), v->end());
-    v->erase(std::unique(v->begin(), v->end()), v->end());
-  }
-  return tags;
+  finish();
+  std::sort(out.begin(), out.end());
 }
 
 }  // namespace

@@ -57,6 +57,20 @@ struct NormalizedText {
 // Fills `out` (reusing its buffers).  `fold_case` false keeps case (NFKC only).
 void NormalizeWithOffsets(std::string_view text, bool fold_case, NormalizedText& out);
 
+// An item's four text fields normalized once (case folded), for the Tagger
+// and the RuleEngine to share.  Reused across items to keep its buffers.
+struct NormalizedItem {
+  std::string categories;           // Item::categories joined by "\n"
+  NormalizedText fields[4];         // by Field: title, summary, content, categories
+  bool content_is_summary = false;  // content_text == summary_text (then fields[2] == fields[1])
+};
+
+// Fills `out` from `item` (reusing its buffers).
+void NormalizeItem(const Item& item, NormalizedItem& out);
+
+// The concepts `tags` names, as indices into `vocabulary`, sorted.
+std::vector<int> TagsToIndices(const Vocabulary& vocabulary, const Tags& tags);
+
 // Compiled once per vocabulary; immutable and thread-safe after Compile.
 class Tagger {
  public:
@@ -73,6 +87,17 @@ class Tagger {
   virtual Tags Tag(const Item& item, const std::vector<Hit>& hits) const = 0;
 
   virtual const Vocabulary& vocabulary() const = 0;
+
+  // FindHits over fields already normalized by NormalizeItem(item, norm):
+  // the same hits, appended to `hits` (cleared first).  The default calls
+  // FindHits(item).
+  virtual void FindHitsNormalized(const Item& item, const NormalizedItem& norm,
+                                  std::vector<Hit>& hits) const;
+
+  // Tag as concept indices: every concept whose id Tag(item, hits) lists,
+  // sorted, into `concepts` (cleared first).  The default calls Tag.
+  virtual void TagIndices(const Item& item, const std::vector<Hit>& hits,
+                          std::vector<int>& concepts) const;
 };
 
 }  // namespace mineral::rules
