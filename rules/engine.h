@@ -2,10 +2,14 @@
 //
 // Compile turns a RuleSet into one Hyperscan database holding every keyword,
 // phrase and regular expression of every rule (the vocabulary's terms are the
-// Tagger's), plus an index from each term to the rules that use it.  Match
-// then costs one Tagger pass, one scan of the item's normalized text, and an
-// evaluation of only those rules whose terms were hit (and of the few rules
-// that can fire with no text hit at all, such as `NOT source:asx` alone).
+// Tagger's), plus an index from terms to rules: from each rule's tree come
+// groups of terms one of each of which it needs (AND of concepts, NEAR's two
+// sides, an OR's alternatives), and the rule is indexed under its rarest
+// group.  Match then costs one normalization of the item's fields (shared
+// with the Tagger), one Tagger pass, one scan of the normalized text, and an
+// evaluation of only those rules all of whose groups were hit (and of the
+// few rules that can fire with no text hit at all, such as `NOT source:asx`
+// alone).
 //
 // Concept terms (mineral:, country:, clause:) mean "the item is about it":
 // they fire when Tagger::Tag lists the concept or a concept it expands to
