@@ -264,6 +264,12 @@ TEST_CASE("crash and restart: SIGKILL at random moments loses no alert", "[crash
   producer.join();
   const std::vector<std::string> published = publisher.All();
   testkit::DaemonProcess daemon(MINERAL_BINARY, args, dir / "daemon-last.log");
+  // Ready before anything else: a SIGTERM that came before the daemon's
+  // handlers were set would kill it (143) instead of stopping it (0).
+  testkit::StatusClient last_status(port);
+  if (!last_status.WaitFor(
+          "/readyz", [](const auto& r) { return r.status == 200; }, 60s))
+    FAIL("the daemon did not become ready after the last start:\n" << daemon.Log());
   auto all_delivered = [&] {
     std::lock_guard lock(received.mu);
     return std::all_of(published.begin(), published.end(),
@@ -283,8 +289,8 @@ TEST_CASE("crash and restart: SIGKILL at random moments loses no alert", "[crash
   }
   peak_rss = std::max(peak_rss, daemon.PeakRssKiB());
   daemon.Signal(SIGTERM);
-  CHECK(daemon.Wait(15s) == 0);
   INFO(daemon.Log());
+  CHECK(daemon.Wait(15s) == 0);
 
   std::lock_guard lock(received.mu);
   CHECK(received.bad.empty());
