@@ -464,6 +464,20 @@ struct CurlHttpClient::Impl {
     return true;
   }
 
+  // Verification, and where the trusted CAs come from.  Debian's libcurl
+  // also has a CA directory (--with-ca-path=/etc/ssl/certs), and with one
+  // set libcurl does not cache the CA store: every handshake parsed the
+  // whole bundle again, ~140 PEM certificates, which under OpenSSL 3 took
+  // 40 % of the daemon's CPU in the faulty-feeds scenario
+  // (docs/reliability.md).  Without the directory the store is built once
+  // per multi handle and kept (CURLOPT_CA_CACHE_TIMEOUT, 24 h by default).
+  void ConfigureTls(CURL* easy, bool verify) {
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
+    curl_easy_setopt(easy, CURLOPT_CAPATH, nullptr);
+    if (!options.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_file.c_str());
+  }
+
   // Sets every option for the transfer's current hop.
   bool Configure(Transfer& t) {
     CURL* easy = t.easy;
@@ -480,8 +494,7 @@ struct CurlHttpClient::Impl {
     curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
     curl_easy_setopt(easy, CURLOPT_USERAGENT,
                      r.user_agent.empty() ? options.user_agent.c_str() : r.user_agent.c_str());
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, r.verify_tls ? 1L : 0L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, r.verify_tls ? 2L : 0L);
+    ConfigureTls(easy, r.verify_tls);
     if (!r.proxy.empty()) curl_easy_setopt(easy, CURLOPT_PROXY, r.proxy.c_str());
 
     // Deadlines: the total covers the whole redirect chain.
@@ -667,8 +680,7 @@ struct CurlHttpClient::Impl {
     // with CURLE_USE_SSL_FAILED when the server does not offer it).
     curl_easy_setopt(easy, CURLOPT_USE_SSL,
                      static_cast<long>(r.require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, r.verify_tls ? 1L : 0L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, r.verify_tls ? 2L : 0L);
+    ConfigureTls(easy, r.verify_tls);
     std::string from = "<" + r.mail_from + ">";
     curl_easy_setopt(easy, CURLOPT_MAIL_FROM, from.c_str());  // curl copies it
     for (const std::string& rcpt : r.recipients) {

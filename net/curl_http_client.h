@@ -29,6 +29,10 @@ struct ClientOptions {
   long max_host_connections = 4;
   // Idle connections kept for reuse (default 64).
   long max_cached_connections = 64;
+  // The CA bundle servers are verified against (default: libcurl's,
+  // /etc/ssl/certs/ca-certificates.crt on Debian).  Either way the bundle is
+  // parsed once and kept for new connections, never once per handshake.
+  std::string ca_file;
 };
 
 // Also the SmtpClient: mail goes through the same multi handle and loop.

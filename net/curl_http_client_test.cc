@@ -2,6 +2,7 @@
 // misbehaviour per case.
 #include "net/curl_http_client.h"
 
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 
@@ -340,6 +342,57 @@ TEST_CASE("TLS: a certificate nobody trusts is refused unless verification is of
   CHECK(ok.ok());
   CHECK(ok.status == 200);
   CHECK(ok.body == "secret");
+}
+
+TEST_CASE("the CA bundle is read once, not at every TLS handshake", "[net][tls]") {
+  // A copy of the system bundle, watched for opens.  Each fetch below is a
+  // new connection (the certificate is refused, so nothing is kept): before
+  // the fix, each one opened and parsed the whole bundle again.
+  const std::filesystem::path system_bundle = "/etc/ssl/certs/ca-certificates.crt";
+  REQUIRE(std::filesystem::exists(system_bundle));  // ca-certificates
+  char dir_template[] = "/tmp/mineral-ca-XXXXXX";
+  REQUIRE(mkdtemp(dir_template) != nullptr);
+  const std::filesystem::path dir = dir_template;
+  const std::filesystem::path bundle = dir / "ca.crt";
+  std::filesystem::copy_file(system_bundle, bundle);
+
+  HttpTestServer server({.tls = true});
+  server.Route("/feed", Ok("secret"));
+  boost::asio::io_context io;
+  ClientOptions options;
+  options.ca_file = bundle.string();
+  CurlHttpClient client(io, options);
+
+  // Closes are watched too: inotify folds identical events in a row into
+  // one, and open, close, open, close are never identical in a row.
+  const int watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  REQUIRE(watch_fd >= 0);
+  REQUIRE(inotify_add_watch(watch_fd, bundle.c_str(), IN_OPEN | IN_CLOSE_NOWRITE) >= 0);
+  constexpr int kFetches = 4;
+  for (int i = 0; i < kFetches; ++i) {
+    std::optional<HttpResponse> out;
+    HttpRequest request;
+    request.url = server.Url("/feed");
+    client.Fetch(std::move(request), [&](HttpResponse r) { out = std::move(r); });
+    io.restart();
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (!out && std::chrono::steady_clock::now() < deadline) io.run_one_for(100ms);
+    REQUIRE(out.has_value());
+    CHECK(out->error == FetchError::kTls);  // the bundle was used to verify
+  }
+  int opens = 0;
+  alignas(inotify_event) char events[4096];
+  for (ssize_t n; (n = read(watch_fd, events, sizeof events)) > 0;) {
+    for (char* at = events; at < events + n;) {
+      auto* event = reinterpret_cast<inotify_event*>(at);
+      if (event->mask & IN_OPEN) ++opens;
+      at += sizeof(inotify_event) + event->len;
+    }
+  }
+  close(watch_fd);
+  std::filesystem::remove_all(dir);
+  CHECK(server.Requests().empty());  // no handshake got through
+  CHECK(opens == 1);
 }
 
 TEST_CASE("file:// URLs read local files, for offline use", "[net]") {
