@@ -29,7 +29,7 @@ const HostLimits& PollQueue::LimitsFor(const std::string& name) const {
 }
 
 bool PollQueue::CanStart(const std::string& name, const Host& host, SteadyTime now) const {
-  return running_ < limits_.max_in_flight && host.running < LimitsFor(name).in_flight &&
+  return running_ < max_in_flight() && host.running < LimitsFor(name).in_flight &&
          host.next_start <= now && !host.ready.empty();
 }
 
@@ -50,7 +50,7 @@ std::vector<size_t> PollQueue::TakeDue(SteadyTime now) {
   // that started last, until no host can start anything.
   std::vector<size_t> started;
   bool progress = true;
-  while (progress && running_ < limits_.max_in_flight) {
+  while (progress && running_ < max_in_flight()) {
     progress = false;
     auto first = hosts_.upper_bound(turn_);
     for (size_t visited = 0; visited < hosts_.size(); ++visited) {
@@ -67,7 +67,7 @@ std::vector<size_t> PollQueue::TakeDue(SteadyTime now) {
         started.push_back(feed);
         turn_ = name;
         progress = true;
-        if (running_ >= limits_.max_in_flight) break;
+        if (running_ >= max_in_flight()) break;
       }
       ++first;
     }
@@ -96,7 +96,7 @@ std::optional<SteadyTime> PollQueue::NextWakeup(SteadyTime now) const {
     if (!wake || t < *wake) wake = t;
   };
   if (!timeline_.empty()) consider(timeline_.top().due);
-  if (running_ < limits_.max_in_flight) {
+  if (running_ < max_in_flight()) {
     for (const auto& [name, host] : hosts_) {
       if (!host.ready.empty() && host.running < LimitsFor(name).in_flight)
         consider(std::max(now, host.next_start));

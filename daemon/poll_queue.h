@@ -9,10 +9,12 @@
 // due order; hosts take turns, so 2,000 feeds on one host do not starve a feed on another.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <map>
 #include <optional>
 #include <queue>
@@ -62,6 +64,13 @@ class PollQueue {
   // queued, or everything waits for running polls to finish.
   std::optional<SteadyTime> NextWakeup(SteadyTime now) const;
 
+  // A cap on max_in_flight below the politeness limit, for as long as the
+  // daemon's loop is under pressure (loop_pressure.h); SIZE_MAX: none.
+  // Polls already running beyond a lowered cap finish; no new one starts
+  // until the count is under it.
+  void SetInFlightCap(size_t cap) { cap_ = cap; }
+  size_t max_in_flight() const { return std::min(limits_.max_in_flight, cap_); }
+
   size_t running() const { return running_; }
   size_t queued() const { return queued_.size(); }
 
@@ -84,6 +93,7 @@ class PollQueue {
   const HostLimits& LimitsFor(const std::string& name) const;
 
   PolitenessLimits limits_;
+  size_t cap_ = SIZE_MAX;
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> timeline_;
   struct Queued {
     std::string host;

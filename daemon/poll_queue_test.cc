@@ -44,6 +44,33 @@ TEST_CASE("global and per-host limits; a finished poll frees its slot", "[queue]
   CHECK(q.TakeDue(kT0).size() == 1);
 }
 
+TEST_CASE("an in-flight cap below the limit holds starts until polls finish", "[queue]") {
+  PolitenessLimits limits;
+  limits.max_in_flight = 8;
+  limits.per_host.in_flight = 8;
+  PollQueue q(limits);
+  for (size_t i = 0; i < 8; ++i) q.Schedule(i, "h" + std::to_string(i), kT0);
+  CHECK(q.TakeDue(kT0).size() == 8);  // no cap: all of them
+  for (size_t i = 0; i < 8; ++i) q.Finished(i);
+  for (size_t i = 0; i < 8; ++i) q.Schedule(i, "h" + std::to_string(i), kT0);
+  q.SetInFlightCap(3);
+  CHECK(q.max_in_flight() == 3);
+  CHECK(q.TakeDue(kT0).size() == 3);
+  CHECK_FALSE(q.NextWakeup(kT0).has_value());  // due feeds wait for a slot under the cap
+  // Lowered further while 3 run: nothing starts until the count is under it.
+  q.SetInFlightCap(2);
+  q.Finished(0);
+  CHECK(q.TakeDue(kT0).empty());
+  q.Finished(1);
+  CHECK(q.TakeDue(kT0).size() == 1);
+  // Lifted: the rest start, within the politeness limit.
+  q.SetInFlightCap(SIZE_MAX);
+  CHECK(q.max_in_flight() == 8);
+  CHECK(q.NextWakeup(kT0) == kT0);
+  CHECK(q.TakeDue(kT0).size() == 4);
+  CHECK(q.running() == 6);
+}
+
 TEST_CASE("per-host spacing: SEC's 10 requests a second", "[queue]") {
   PolitenessLimits limits;
   limits.per_host.in_flight = 10;

@@ -316,6 +316,12 @@ class Daemon {
     metrics_.Declare("mineral_delivery_duration_seconds", "Time of one delivery attempt.",
                      T::kHistogram, {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
     metrics_.Declare("mineral_polls_in_flight", "Polls running now.", T::kGauge);
+    metrics_.Declare("mineral_poll_limit",
+                     "Polls allowed at once: max_concurrency, or fewer while the loop runs late.",
+                     T::kGauge);
+    metrics_.Declare("mineral_loop_lag_seconds",
+                     "How late the event loop ran a timer at the last sample (every 100 ms).",
+                     T::kGauge);
     metrics_.Declare("mineral_store_errors_total",
                      "Database verbs that failed (full disk, read-only file, I/O error).",
                      T::kCounter);
@@ -433,6 +439,9 @@ class Daemon {
       metrics_.Add("mineral_feeds", {{"health", health}});
     }
     metrics_.Set("mineral_polls_in_flight", {}, static_cast<double>(scheduler_->in_flight()));
+    metrics_.Set("mineral_poll_limit", {}, static_cast<double>(scheduler_->poll_limit()));
+    metrics_.Set("mineral_loop_lag_seconds", {},
+                 static_cast<double>(scheduler_->loop_lag().count()) / 1000.0);
   }
 
   void UpdateStatus(bool rearm = true) {

@@ -60,7 +60,8 @@ Scheduler::Scheduler(boost::asio::io_context& io, net::HttpClient& http, FeedSin
       sink_(sink),
       options_(std::move(options)),
       queue_(options_.limits),
-      timer_(io) {
+      timer_(io),
+      lag_timer_(io) {
   if (!options_.now) options_.now = SystemNow;
   if (!options_.random) options_.random = DefaultRandom();
 }
@@ -68,6 +69,7 @@ Scheduler::Scheduler(boost::asio::io_context& io, net::HttpClient& http, FeedSin
 Scheduler::~Scheduler() {
   *alive_ = false;
   timer_.cancel();
+  lag_timer_.cancel();
 }
 
 void Scheduler::SetFeeds(std::vector<FeedSettings> feeds, const std::vector<FeedState>& states) {
@@ -112,6 +114,10 @@ void Scheduler::SetFeeds(std::vector<FeedSettings> feeds, const std::vector<Feed
   // Rebuild the queue over the new indices.  Polls in flight keep their
   // host slots; their results find their feed by id when they arrive.
   queue_ = PollQueue(options_.limits);
+  if (poll_limit_ != SIZE_MAX) {
+    poll_limit_ = std::min(poll_limit_, options_.limits.max_in_flight);
+    queue_.SetInFlightCap(poll_limit_);
+  }
   const UtcTime now = options_.now();
   const Clock::time_point steady_now = Clock::now();
   for (size_t i = 0; i < feeds_.size(); ++i) {
@@ -146,6 +152,29 @@ void Scheduler::Run() {
   const Clock::time_point steady_now = Clock::now();
   for (size_t i = 0; i < feeds_.size(); ++i) Schedule(i, now, steady_now);
   Wake();
+  ArmLagSampler();
+}
+
+void Scheduler::ArmLagSampler() {
+  const auto every = options_.pressure.sample_every;
+  const Clock::time_point expected = Clock::now() + every;
+  lag_timer_.expires_at(expected);
+  lag_timer_.async_wait(
+      [this, expected, alive = std::weak_ptr<bool>(alive_)](boost::system::error_code ec) {
+        if (ec || alive.expired() || !running_) return;
+        // How long the timer's handler waited behind others: the wait any
+        // handler queued now can expect.
+        loop_lag_ = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - expected);
+        const size_t configured = options_.limits.max_in_flight;
+        const size_t before = queue_.max_in_flight();
+        poll_limit_ = NextPollLimit(before, configured, loop_lag_, options_.pressure);
+        queue_.SetInFlightCap(poll_limit_);
+        if (poll_limit_ > before) {
+          timer_.cancel();
+          Wake();
+        }
+        ArmLagSampler();
+      });
 }
 
 void Scheduler::PollOnce(std::function<void()> done) {
@@ -166,6 +195,7 @@ void Scheduler::Stop() {
   stopped_ = true;
   running_ = false;
   timer_.cancel();
+  lag_timer_.cancel();
   http_.CancelAll();
 }
 

@@ -23,6 +23,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "daemon/loop_pressure.h"
 #include "daemon/poll_queue.h"
 #include "daemon/poll_step.h"
 #include "model/feed_state.h"
@@ -61,6 +62,9 @@ struct SchedulerOptions {
   std::function<UtcTime()> now;
   // Jitter draws in [0, 1) (default: a seeded Mersenne twister).
   std::function<double()> random;
+  // While Run polls, fewer polls run at once when the loop runs late, so
+  // that deliveries on the same loop are not starved (loop_pressure.h).
+  LoopPressurePolicy pressure;
 };
 
 class Scheduler {
@@ -104,12 +108,19 @@ class Scheduler {
   const std::vector<FeedState>& states() const { return states_; }
   const std::vector<FeedSettings>& feeds() const { return feeds_; }
   size_t in_flight() const { return queue_.running(); }
+  // How many polls may run at once now (the politeness limit, or less
+  // while the loop is under pressure), and the loop's last measured lag.
+  size_t poll_limit() const { return queue_.max_in_flight(); }
+  std::chrono::milliseconds loop_lag() const { return loop_lag_; }
 
  private:
   void Wake();
   void StartPoll(size_t index);
   void OnResponse(const std::string& feed_id, net::HttpResponse response);
   void ArmTimer();
+  // Samples the loop's lag every pressure.sample_every and sets the poll
+  // limit from it.
+  void ArmLagSampler();
   void Schedule(size_t index, UtcTime now, std::chrono::steady_clock::time_point steady_now);
 
   boost::asio::io_context& io_;
@@ -118,6 +129,9 @@ class Scheduler {
   SchedulerOptions options_;
   PollQueue queue_;
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer lag_timer_;
+  std::chrono::milliseconds loop_lag_{0};
+  size_t poll_limit_ = SIZE_MAX;  // SIZE_MAX: not under pressure yet
   std::vector<FeedSettings> feeds_;
   std::vector<FeedState> states_;
   std::vector<std::string> hosts_;

@@ -375,6 +375,61 @@ TEST_CASE("Run polls again when the next poll comes due", "[scheduler]") {
   CHECK(std::count(sink.calls.begin(), sink.calls.end(), "items:later:3") == 0);
 }
 
+TEST_CASE("a loop that runs late lowers the poll limit; on time again, it recovers",
+          "[scheduler][pressure]") {
+  HttpTestServer server;
+  server.Route("/feed", Reply(200, Rss(3)));
+  boost::asio::io_context io;
+  net::CurlHttpClient http(io);
+  // A record step that holds the loop, like a starved CPU does.
+  struct SlowSink : RecordingSink {
+    std::chrono::milliseconds hold{0};
+    Status RecordItems(const FeedSettings& feed, const FeedState& state,
+                       const std::vector<Item>& got) override {
+      std::this_thread::sleep_for(hold);
+      return RecordingSink::RecordItems(feed, state, got);
+    }
+  } sink;
+  sink.hold = 150ms;
+  SchedulerOptions options;
+  options.random = [] { return 0.5; };
+  options.limits.max_in_flight = 16;
+  options.limits.per_host.in_flight = 16;
+  Scheduler scheduler(io, http, sink, options);
+  std::vector<FeedSettings> feeds;
+  for (int i = 0; i < 16; ++i) {
+    FeedSettings feed = Harness::Feed("f" + std::to_string(i), server.Url("/feed"));
+    feed.policy.min_interval = 1s;
+    feed.policy.default_interval = 1s;
+    feed.policy.max_interval = 1s;
+    feeds.push_back(feed);
+  }
+  scheduler.SetFeeds(feeds, {});
+  CHECK(scheduler.poll_limit() == 16);
+  scheduler.Run();
+  size_t lowest = 16;
+  std::chrono::milliseconds worst_lag{0};
+  const auto busy_until = std::chrono::steady_clock::now() + 3s;
+  while (std::chrono::steady_clock::now() < busy_until) {
+    io.run_one_for(50ms);
+    lowest = std::min(lowest, scheduler.poll_limit());
+    worst_lag = std::max(worst_lag, scheduler.loop_lag());
+  }
+  CHECK(worst_lag >= 200ms);
+  CHECK(lowest <= 4);
+  CHECK(lowest >= 2);  // the floor
+  // Polls went on under pressure, fewer at once.
+  CHECK(sink.calls.size() >= 4);
+
+  sink.hold = 0ms;
+  const auto calm_until = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < calm_until && scheduler.poll_limit() < 16)
+    io.run_one_for(50ms);
+  CHECK(scheduler.poll_limit() == 16);
+  scheduler.Stop();
+  io.run_for(100ms);
+}
+
 TEST_CASE("a reload while running adds, keeps and removes feeds", "[scheduler]") {
   HttpTestServer server;
   server.Route("/a", Reply(200, Rss(3)));
