@@ -851,9 +851,10 @@ class Loader {
         for (size_t i = 0; i < v->table.size(); ++i) {
           const std::string& h = v->table[i].first;
           if (EqualsIgnoreCase(h, "authorization") || EqualsIgnoreCase(h, "cookie")) {
-            Warn(v->table_key_where[i], "header " + Quoted(h) +
-                                            " holds a credential in the config file; keep the file "
-                                            "readable only by the service");
+            Warn(Hidden(v->table_key_where[i]),
+                 "header " + Quoted(h) +
+                     " holds a credential in the config file; keep the file "
+                     "readable only by the service");
           }
         }
       } else if (name == "user_agent") {
@@ -909,7 +910,14 @@ class Loader {
   // not the config's.
   void ReadFeedUrl(const SourceFile& file, const Value& v, std::string& into) {
     if (!v.str.starts_with("file:")) {
-      if (CheckWebUrl(v, {"https", "http", "file"})) into = v.str;
+      if (!CheckWebUrl(v, {"https", "http", "file"})) return;
+      into = v.str;
+      auto parsed = boost::urls::parse_absolute_uri(v.str);
+      if (!parsed.has_error() && parsed->has_userinfo()) {
+        Warn(Hidden(v.where),
+             "the URL holds user info (a credential) in the config file; logs and listings "
+             "show it as ***; keep the file readable only by the service");
+      }
       return;
     }
     std::string path = v.str.substr(5);

@@ -56,6 +56,7 @@ std::string FormatDiagnostic(const SourceLocation& where, std::string_view messa
   out += ':' + std::to_string(where.line) + ':' + std::to_string(where.column) + ": ";
   // One line, whatever a quoted value or toml++'s description holds.
   out += text::EscapeControls(message);
+  if (where.line_text.empty()) return out;  // a line not to be shown (a credential)
   out += '\n';
   out += where.line_text;
   out += '\n';

@@ -34,10 +34,19 @@ SourceLocation Locate(std::string_view file, std::string_view text, int line, in
 SourceLocation LocateValue(std::string_view file, std::string_view text, int line, int column);
 
 // "file:line:col: message", the source line and a caret under the column,
-// joined by '\n'.  Just "file: message" when the location has no line.
+// joined by '\n'.  Just "file: message" when the location has no line, and
+// just "file:line:col: message" when it has no line_text (a line holding a
+// credential is never printed: Hidden below).
 // Control characters in `message` (from a quoted value) are escaped
 // (text::EscapeControls), so it stays one line.
 std::string FormatDiagnostic(const SourceLocation& where, std::string_view message);
+
+// `where` without its line's text, for messages about a line that holds a
+// credential: the message points at it without printing it.
+inline SourceLocation Hidden(SourceLocation where) {
+  where.line_text.clear();
+  return where;
+}
 
 // " — " (an em dash between spaces), the separator before a hint.
 inline constexpr std::string_view kHintDash = " \xE2\x80\x94 ";

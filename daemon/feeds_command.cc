@@ -105,7 +105,7 @@ void StateJson(Writer<StringBuffer>& w, const FeedState& s) {
     }
   };
   str("feed", s.feed_id);
-  str("url", s.url);
+  str("url", net::RedactUrl(s.url));
   str("health", Health(s));
   time("last_success", s.last_success);
   time("last_attempt", s.last_attempt);

@@ -273,7 +273,8 @@ class Daemon {
   void WarnInsecureFeeds() {
     for (const FeedSettings& f : scheduler_->feeds()) {
       if (!f.verify_tls)
-        log_.Warn("TLS verification off", {{"feed", f.spec.id}, {"url", f.spec.url}});
+        log_.Warn("TLS verification off",
+                  {{"feed", f.spec.id}, {"url", net::RedactUrl(f.spec.url)}});
     }
   }
 
@@ -341,7 +342,7 @@ class Daemon {
       metrics_.Add("mineral_polls_total", {{"result", "error"}});
       metrics_.Add("mineral_poll_errors_total", {{"kind", ErrorKind(s.last_error)}});
       log_.Warn("poll failed", {{"feed", s.feed_id},
-                                {"url", s.url},
+                                {"url", net::RedactUrl(s.url)},
                                 {"status", s.last_status},
                                 {"failures", s.consecutive_failures},
                                 {"error", s.last_error},

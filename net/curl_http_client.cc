@@ -156,6 +156,16 @@ std::string UrlAuthority(std::string_view url) {
   return Lowercase(authority);
 }
 
+std::string RedactUrl(std::string_view url) {
+  size_t start = url.find("://");
+  if (start == std::string_view::npos) return std::string(url);
+  start += 3;
+  const size_t end = std::min(url.find_first_of("/?#", start), url.size());
+  const size_t at = url.substr(start, end - start).rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, start)) + "***" + std::string(url.substr(start + at));
+}
+
 // One request, possibly over several redirect hops (each hop is the same easy
 // handle, re-added to the multi handle with the next URL).
 struct Transfer {

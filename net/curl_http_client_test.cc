@@ -67,6 +67,17 @@ TEST_CASE("UrlAuthority: host and port, lower case, no user info", "[net]") {
   CHECK(UrlAuthority("not a url").empty());
 }
 
+TEST_CASE("RedactUrl: user info hidden, the rest kept", "[net]") {
+  CHECK(RedactUrl("https://user:pa55@example.org/feed?x=1") == "https://***@example.org/feed?x=1");
+  CHECK(RedactUrl("https://t0ken@example.org:8443/a") == "https://***@example.org:8443/a");
+  CHECK(RedactUrl("http://u:p@h") == "http://***@h");
+  // An '@' after the authority is not user info.
+  CHECK(RedactUrl("https://example.org/a@b?mail=x@y") == "https://example.org/a@b?mail=x@y");
+  CHECK(RedactUrl("https://example.org") == "https://example.org");
+  CHECK(RedactUrl("file:feeds/x.rss") == "file:feeds/x.rss");
+  CHECK(RedactUrl("") == "");
+}
+
 TEST_CASE("200: status, headers, body and the request we sent", "[net]") {
   HttpTestServer server;
   server.Route("/feed",

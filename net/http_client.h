@@ -74,6 +74,11 @@ const char* FetchErrorName(FetchError error);
 // "https://U@Example.org:8443/x" -> "example.org:8443"; "" when there is none.
 std::string UrlAuthority(std::string_view url);
 
+// The URL as logs and listings may show it: user info (a password, or a
+// token given as the user name) replaced by "***":
+// "https://u:pw@host/x" -> "https://***@host/x".  Unchanged without it.
+std::string RedactUrl(std::string_view url);
+
 struct Redirect {
   int status = 0;  // 301, 302, 303, 307, 308
   std::string from;

@@ -39,6 +39,10 @@ using testkit::TestReply;
 using testkit::WriteFile;
 
 constexpr char kCanary[] = "k4n4ry";
+// A feed's credential in its URL's user info.  The config and the database
+// hold it (the URL is the feed's address, and the database is the daemon's
+// state, as private as the config); nothing else may show it.
+constexpr char kFeedCanary[] = "f33d-s3cr3t";
 
 TestReply Reply(int status, std::string body) {
   TestReply r;
@@ -48,8 +52,8 @@ TestReply Reply(int status, std::string body) {
 }
 
 // Where a canary shows up in `text`, with some context, or "" if nowhere.
-std::string FindCanary(const std::string& text) {
-  const size_t at = text.find(kCanary);
+std::string FindCanary(const std::string& text, const char* canary = kCanary) {
+  const size_t at = text.find(canary);
   if (at == std::string::npos) return "";
   const size_t from = at < 80 ? 0 : at - 80;
   return text.substr(from, 200);
@@ -80,6 +84,7 @@ TEST_CASE("secret canary: no secret in logs, output, status pages or the databas
 
   HttpTestServer feeds;
   feeds.Route("/wire", Reply(200, Rss()));
+  feeds.Route("/private", Reply(503, "down for maintenance"));
   // Webhook endpoints: 401 and 500, their paths holding tokens as Slack's
   // and Discord's do.
   HttpTestServer hooks;
@@ -134,6 +139,9 @@ TEST_CASE("secret canary: no secret in logs, output, status pages or the databas
       "[[feed]]\nid = \"wire\"\nalert_backlog = true\nurl = \"" +
       feeds.Url("/wire") +
       "\"\n"
+      "[[feed]]\nid = \"private\"\nurl = \"http://reader-f33d-s3cr3t:pw-f33d-s3cr3t@127.0.0.1:" +
+      std::to_string(feeds.port()) +
+      "/private\"\n"
       "[[receiver]]\nid = \"hook-401\"\nkind = \"webhook\"\n"
       "url_file = \"secrets/hook-401.url\"\nsecret_file = \"secrets/hook-401.key\"\n"
       "[[receiver]]\nid = \"hook-500\"\nkind = \"webhook\"\n"
@@ -198,6 +206,13 @@ TEST_CASE("secret canary: no secret in logs, output, status pages or the databas
     REQUIRE_FALSE(hooks.Requests("/hook-500").empty());
     CHECK(tls.Requests().empty());
     CHECK(smtp.Mails().empty());
+    // The private feed was asked for, with its credential, and failed.
+    CHECK(status.WaitFor("/metrics", [](const auto& r) {
+      return Has(r, "mineral_poll_errors_total{kind=\"http\"}");
+    }));
+    auto private_polls = feeds.Requests("/private");
+    REQUIRE_FALSE(private_polls.empty());
+    CHECK(private_polls[0].Header("authorization").starts_with("Basic "));
 
     for (const char* page : {"/metrics", "/healthz", "/readyz", "/alerts.json", "/alerts.atom"}) {
       outputs.push_back({page, status.Get(page).body});
@@ -237,6 +252,14 @@ TEST_CASE("secret canary: no secret in logs, output, status pages or the databas
   keep("history", history);
   keep("history --json", RunBinary(dir, {"history", "--config", cfg, "--json", "alert:1"}, env));
   keep("feeds", RunBinary(dir, {"feeds", "--config", cfg, "--json"}, env));
+
+  // The feed's credential: nowhere but in the state (checked above it).
+  for (const Output& o : outputs) {
+    INFO(o.what);
+    CHECK(FindCanary(o.text, kFeedCanary) == "");
+  }
+  // The check and the run said the URL holds a credential, without it.
+  CHECK_THAT(check.err + check.out, Catch::Contains("the URL holds user info"));
 
   // The database, its WAL and anything else the daemon left in its state.
   for (const auto& entry : fs::directory_iterator(dir / "state")) {
