@@ -1,4 +1,4 @@
-// ingest_bench [--items N] [--per-poll K] [--feeds F] [--dir DIR]
+// ingest_bench [--items N] [--per-poll K] [--feeds F] [--dir DIR] [--cache-mib M] [--keep]
 //
 // N generated items (default 1,000,000) through storage::Database::RecordFetch
 // in polls of K items (default 100) spread over F feeds (default 1,000):
@@ -101,7 +101,9 @@ uint64_t FileBytes(const std::string& path) {
 }
 
 int Usage() {
-  std::fprintf(stderr, "usage: ingest_bench [--items N] [--per-poll K] [--feeds F] [--dir DIR]\n");
+  std::fprintf(stderr,
+               "usage: ingest_bench [--items N] [--per-poll K] [--feeds F] [--dir DIR] "
+               "[--cache-mib M] [--keep]\n");
   return 2;
 }
 
@@ -113,8 +115,14 @@ int main(int argc, char** argv) {
   int per_poll = 100;
   int feeds = 1000;
   std::string dir = std::filesystem::temp_directory_path().string();
+  st::DatabaseOptions options;  // the storage library's defaults
+  bool keep = false;            // leave the database files for inspection (dbstat, sqlite3)
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
+    if (arg == "--keep") {
+      keep = true;
+      continue;
+    }
     if (i + 1 >= argc) return Usage();
     const char* value = argv[++i];
     if (arg == "--items") {
@@ -125,11 +133,13 @@ int main(int argc, char** argv) {
       feeds = std::atoi(value);
     } else if (arg == "--dir") {
       dir = value;
+    } else if (arg == "--cache-mib") {
+      options.cache_bytes = std::strtoll(value, nullptr, 10) << 20;
     } else {
       return Usage();
     }
   }
-  if (items == 0 || per_poll <= 0 || feeds <= 0) return Usage();
+  if (items == 0 || per_poll <= 0 || feeds <= 0 || options.cache_bytes <= 0) return Usage();
   const std::string path = dir + "/ingest_bench.db";
   const std::string floor_path = dir + "/ingest_bench_floor.db";
   for (const std::string& p : {path, floor_path}) {
@@ -137,7 +147,7 @@ int main(int argc, char** argv) {
   }
 
   // --- RecordFetch --------------------------------------------------------
-  auto opened = st::Database::Open(path, st::DatabaseOptions{});
+  auto opened = st::Database::Open(path, options);
   if (!opened.ok()) {
     std::fprintf(stderr, "ingest_bench: %s\n", opened.status().ToString().c_str());
     return 1;
@@ -288,6 +298,7 @@ int main(int argc, char** argv) {
   std::printf("incremental poll      %.2f ms (%d items, %d new, at %llu items stored)\n",
               Seconds(incremental) * 1000 / kIncrementalPolls, per_poll, per_poll / 10,
               static_cast<unsigned long long>(items));
+  if (keep) return 0;
   for (const std::string& p : {path, floor_path}) {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p + suffix);
   }

@@ -37,7 +37,7 @@ struct Pipeline {
 Result<Pipeline> LoadPipeline(const std::string& path, const config::Environment& env);
 
 // How the daemon and its commands open the store: an 8 MiB page cache (the
-// library's 64 MiB default suits bulk ingest; a daemon with 10,000 feeds
+// library's default too, set here explicitly: a daemon with 10,000 feeds
 // must stay under 64 MiB in all).
 storage::DatabaseOptions DaemonDatabaseOptions();
 

@@ -29,10 +29,14 @@ struct DatabaseOptions {
   bool synchronous_full = false;
   // How long a statement waits for another connection's lock (default 5 s).
   std::chrono::milliseconds busy_timeout{5000};
-  // Page cache of the connection, in bytes (default 64 MiB): the (feed, key)
-  // index of a million items is about 80 MB, and each poll touches another
-  // feed's part of it.
-  int64_t cache_bytes = 64 << 20;
+  // Page cache of the connection, in bytes (default 8 MiB, what the daemon
+  // uses).  Larger is not faster for ingest: SQLite 3.40's page cache walks
+  // every cached page at the commit that follows a b-tree split which
+  // renumbered pages (the random-keyed alert_keys splits every few alerts),
+  // so a 64 MiB cache spent ~18% of RecordFetch's CPU in that walk at a
+  // million items (docs/storage.md, Benchmark), more than its extra hits
+  // saved.
+  int64_t cache_bytes = 8 << 20;
   // WAL pages after which a commit checkpoints into the database file
   // (default 10,000, about 40 MB): fewer, larger checkpoints and their fsyncs;
   // the log is reset after each, so it stays bounded.
