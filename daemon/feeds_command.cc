@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "daemon/cli.h"
+#include "daemon/command_args.h"
 #include "daemon/pipeline.h"
 #include "daemon/scheduler.h"
 #include "net/curl_http_client.h"
@@ -58,27 +59,13 @@ struct Options {
 // Parses `--config FILE [--json]`; prints usage and returns false on error.
 bool ParseOptions(const std::vector<std::string>& args, const char* help, Options& options,
                   std::ostream& out, std::ostream& err, int& exit_code) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "-h" || args[i] == "--help") {
-      out << help;
-      exit_code = kExitOk;
-      return false;
-    }
-    if (args[i] == "--json") {
-      options.json = true;
-    } else if (args[i] == "--config" && i + 1 < args.size()) {
-      options.config = args[++i];
-    } else {
-      err << "mineral-alertd: unexpected argument '" << args[i] << "'\n" << help;
-      exit_code = kExitUsage;
-      return false;
-    }
-  }
-  if (options.config.empty()) {
-    err << "mineral-alertd: --config FILE is required\n" << help;
-    exit_code = kExitUsage;
+  CommandArgs parsed;
+  if (auto code = ParseCommandArgs(args, {help, {"--json"}, {}, 0}, parsed, out, err)) {
+    exit_code = *code;
     return false;
   }
+  options.config = parsed.config;
+  options.json = parsed.Has("--json");
   return true;
 }
 

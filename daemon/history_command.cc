@@ -12,6 +12,7 @@
 #include "config/config_rules.h"
 #include "config/units.h"
 #include "daemon/cli.h"
+#include "daemon/command_args.h"
 #include "daemon/pipeline.h"
 #include "rules/rule_parser.h"
 #include "rules/tagger.h"
@@ -100,41 +101,29 @@ struct Options {
 
 // Parses the options `allowed` lists ("--since", "--rule", "--rules",
 // "--json", "ARG" for one positional) beside --config; prints help and sets
-// `code` when the command should stop.
+// `code` when the command should stop.  Options not given keep their
+// defaults.
 bool ParseOptions(const std::vector<std::string>& args, const char* help,
                   const std::set<std::string>& allowed, Options& options, std::ostream& out,
                   std::ostream& err, int& code) {
-  auto usage = [&](const std::string& message) {
-    err << "mineral-alertd: " << message << "\n" << help;
-    code = kExitUsage;
-    return false;
-  };
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-h" || a == "--help") {
-      out << help;
-      code = kExitOk;
-      return false;
-    }
-    if (a == "--json" && allowed.count(a)) {
-      options.json = true;
-      continue;
-    }
-    std::string* value = a == "--config"                      ? &options.config
-                         : a == "--since" && allowed.count(a) ? &options.since
-                         : a == "--rule" && allowed.count(a)  ? &options.rule
-                         : a == "--rules" && allowed.count(a) ? &options.rules
-                                                              : nullptr;
-    if (value != nullptr) {
-      if (i + 1 >= args.size()) return usage(a + " needs a value");
-      *value = args[++i];
-    } else if (allowed.count("ARG") && (a.empty() || a[0] != '-') && options.positional.empty()) {
-      options.positional.push_back(a);
-    } else {
-      return usage("unexpected argument '" + a + "'");
-    }
+  CommandSpec spec{help, {}, {}, allowed.contains("ARG") ? 1u : 0u};
+  if (allowed.contains("--json")) spec.flags.insert("--json");
+  for (const char* option : {"--since", "--rule", "--rules"}) {
+    if (allowed.contains(option)) spec.valued.insert(option);
   }
-  if (options.config.empty()) return usage("--config FILE is required");
+  CommandArgs parsed;
+  if (auto stop = ParseCommandArgs(args, spec, parsed, out, err)) {
+    code = *stop;
+    return false;
+  }
+  options.config = parsed.config;
+  options.json = parsed.Has("--json");
+  for (auto [option, field] :
+       {std::pair{"--since", &options.since}, std::pair{"--rule", &options.rule},
+        std::pair{"--rules", &options.rules}}) {
+    if (parsed.values.contains(option)) *field = parsed.Value(option);
+  }
+  options.positional = parsed.positional;
   return true;
 }
 

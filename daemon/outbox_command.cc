@@ -5,12 +5,14 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <ostream>
 
 #include "config/config.h"
 #include "daemon/cli.h"
+#include "daemon/command_args.h"
 #include "daemon/receivers.h"
 #include "net/curl_http_client.h"
 #include "notify/sample.h"
@@ -65,34 +67,17 @@ struct Args {
 // and sets `code` when it returns false.
 bool ParseArgs(const std::vector<std::string>& args, const char* help, Args& parsed,
                std::ostream& out, std::ostream& err, int& code) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-h" || a == "--help") {
-      out << help;
-      code = kExitOk;
-      return false;
-    }
-    if (a == "--config" && i + 1 < args.size()) {
-      parsed.config = args[++i];
-    } else if (a == "--dead") {
-      parsed.dead = true;
-    } else if (a == "--all-dead") {
-      parsed.all_dead = true;
-    } else if (a == "--json") {
-      parsed.json = true;
-    } else if (!a.starts_with("-")) {
-      parsed.positional.push_back(a);
-    } else {
-      err << "mineral-alertd: unexpected argument '" << a << "'\n" << help;
-      code = kExitUsage;
-      return false;
-    }
-  }
-  if (parsed.config.empty()) {
-    err << "mineral-alertd: --config FILE is required\n" << help;
-    code = kExitUsage;
+  CommandArgs got;
+  const CommandSpec spec{help, {"--dead", "--all-dead", "--json"}, {}, SIZE_MAX};
+  if (auto stop = ParseCommandArgs(args, spec, got, out, err)) {
+    code = *stop;
     return false;
   }
+  parsed.config = got.config;
+  parsed.positional = got.positional;
+  parsed.dead = got.Has("--dead");
+  parsed.all_dead = got.Has("--all-dead");
+  parsed.json = got.Has("--json");
   return true;
 }
 
