@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "rules/edit_distance.h"
 #include "text/text.h"
@@ -105,19 +106,6 @@ Status PositionedError(std::string_view file_name, std::string_view text, Source
   return Status::ParseError(std::move(out));
 }
 
-// Byte index in `text` of (line, column), columns in code points.
-size_t ByteIndex(std::string_view text, SourcePos pos) {
-  size_t i = 0;
-  for (int l = 1; l < pos.line && i < text.size(); ++i) {
-    if (text[i] == '\n') ++l;
-  }
-  for (int c = 1; c < pos.column && i < text.size(); ++c) {
-    ++i;
-    while (i < text.size() && IsContinuationByte(text[i])) ++i;
-  }
-  return i;
-}
-
 SourcePos PosOfByte(std::string_view text, size_t index) {
   SourcePos pos{1, 1};
   for (size_t i = 0; i < index && i < text.size(); ++i) {
@@ -131,6 +119,49 @@ SourcePos PosOfByte(std::string_view text, size_t index) {
   return pos;
 }
 
+// ByteIndex and PosOfByte for one text, by its line starts: a rule file of
+// 1,000 rules asks for a position per term, and rereading the file from its
+// start for each made parsing quadratic.
+class LineIndex {
+ public:
+  explicit LineIndex(std::string_view text) : text_(text) {
+    starts_.push_back(0);
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') starts_.push_back(i + 1);
+    }
+  }
+
+  std::string_view text() const { return text_; }
+
+  // Byte index of (line, column), columns in code points.
+  size_t ByteIndex(SourcePos pos) const {
+    size_t i = 0;
+    if (pos.line > 1) {
+      const auto line = static_cast<size_t>(pos.line - 1);
+      i = line < starts_.size() ? starts_[line] : text_.size();
+    }
+    for (int c = 1; c < pos.column && i < text_.size(); ++c) {
+      ++i;
+      while (i < text_.size() && IsContinuationByte(text_[i])) ++i;
+    }
+    return i;
+  }
+
+  SourcePos PosOfByte(size_t index) const {
+    index = std::min(index, text_.size());
+    const auto after = std::upper_bound(starts_.begin(), starts_.end(), index);
+    SourcePos pos{static_cast<int>(after - starts_.begin()), 1};
+    for (size_t i = *(after - 1); i < index; ++i) {
+      if (!IsContinuationByte(text_[i])) ++pos.column;
+    }
+    return pos;
+  }
+
+ private:
+  std::string_view text_;
+  std::vector<size_t> starts_;  // byte index where each line starts
+};
+
 size_t Utf8Length(uint32_t cp) { return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4; }
 
 // Where the byte `offset` of a TOML string's value lies in the file, given
@@ -138,8 +169,9 @@ size_t Utf8Length(uint32_t cp) { return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x
 // (and the newline that opens a multi-line string), then walks escapes
 // (which are longer in the file than in the value) and line-ending
 // backslashes (which vanish) until `offset` value bytes are behind.
-SourcePos MapStringOffset(std::string_view text, SourcePos start, size_t offset) {
-  size_t p = ByteIndex(text, start);
+SourcePos MapStringOffset(const LineIndex& lines, SourcePos start, size_t offset) {
+  const std::string_view text = lines.text();
+  size_t p = lines.ByteIndex(start);
   const std::string_view rest = text.substr(std::min(p, text.size()));
   bool basic = true;
   bool multiline = false;
@@ -203,7 +235,7 @@ SourcePos MapStringOffset(std::string_view text, SourcePos start, size_t offset)
     ++produced;
     ++p;
   }
-  return PosOfByte(text, p);
+  return lines.PosOfByte(p);
 }
 
 SourcePos ToPos(const toml::source_position& p) {
@@ -900,7 +932,11 @@ class RulesFileParser {
  public:
   RulesFileParser(std::string_view text, std::string_view file_name, const Vocabulary& vocabulary,
                   const RuleParseOptions& options)
-      : text_(text), file_name_(file_name), vocabulary_(vocabulary), options_(options) {}
+      : text_(text),
+        lines_(text),
+        file_name_(file_name),
+        vocabulary_(vocabulary),
+        options_(options) {}
 
   Result<RuleSet> Parse() {
     if (std::optional<TomlProblem> problem = PrecheckToml(text_)) {
@@ -1172,7 +1208,7 @@ class RulesFileParser {
   SourcePos ValuePos(const toml::node& value, size_t offset) const {
     const SourcePos start = ToPos(value.source().begin);
     if (!value.is_string()) return start;
-    return MapStringOffset(text_, start, offset);
+    return MapStringOffset(lines_, start, offset);
   }
 
   Status Error(SourcePos pos, const std::string& message) const {
@@ -1180,6 +1216,7 @@ class RulesFileParser {
   }
 
   std::string_view text_;
+  LineIndex lines_;
   std::string_view file_name_;
   const Vocabulary& vocabulary_;
   const RuleParseOptions& options_;

@@ -209,6 +209,28 @@ TEST_CASE("rules file: limits and hostile input never throw") {
   CHECK(empty->rules.empty());
 }
 
+// Positions are found through an index of line starts (a file of 1,000
+// rules asks for thousands): one far down a long file, after multi-byte
+// characters on earlier lines and on its own, must still be exact.
+TEST_CASE("positions deep in a long rules file") {
+  std::string toml;
+  for (int i = 0; i < 300; ++i) {
+    toml += "[[rule]]  # правило\nid = \"R" + std::to_string(i) +
+            "\"\nwhen = 'mineral:gallium AND country:cn'\n";
+  }
+  toml += "[[rule]]\nid = \"LAST\"\nwhen = '\u6807 mineral:gallium AND country:chna'\n";
+  const std::string error = ParseError(toml);
+  // Line 3 * 300 + 3; column: `when = '` is 8 characters, the CJK character one.
+  CHECK(error ==
+        "rules.toml:903:39: unknown country 'chna' \u2014 did you mean 'cn'?\n"
+        "when = '\u6807 mineral:gallium AND country:chna'\n"
+        "                                      ^");
+  Result<RuleSet> ok =
+      ParseRules(toml.substr(0, toml.rfind("[[rule]]")), "rules.toml", TestVocabulary());
+  REQUIRE(ok.ok());
+  CHECK(ok->rules.size() == 300);
+}
+
 TEST_CASE("rules file errors, word for word") {
   // Each: a rules file, then the whole message: "file:line:col: what", the
   // source line, and a caret under the column.
