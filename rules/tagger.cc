@@ -457,13 +457,18 @@ constexpr uint8_t kCheckRight = 2;
 
 struct ScanContext {
   std::string_view text;
-  const uint8_t* checks;  // by literal id
+  const uint8_t* checks;    // by literal id
+  const uint32_t* lengths;  // by literal id
   std::vector<RawMatch>* raw;
 };
 
-int OnMatch(unsigned id, unsigned long long from, unsigned long long to, unsigned /*flags*/,
+// Literals match exactly their own bytes, so a match starts its literal's
+// length before its end: the database is compiled without Hyperscan's
+// start-of-match tracking, which would cost more than the scan itself.
+int OnMatch(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
             void* context) {
   auto* ctx = static_cast<ScanContext*>(context);
+  const unsigned long long from = to - ctx->lengths[id];
   // A match inside a word fails every entry of its literal: drop it here
   // ("us" in "industry"), before anything is looked up.
   const uint8_t checks = ctx->checks[id];
@@ -504,6 +509,7 @@ class HyperscanTagger final : public Tagger {
   std::vector<std::string> literals_;
   std::vector<std::vector<Entry>> entries_;  // by literal id
   std::vector<uint8_t> literal_checks_;      // by literal id: kCheckLeft | kCheckRight
+  std::vector<uint32_t> literal_lengths_;    // by literal id: bytes
   std::vector<std::vector<int>> closure_;    // concept -> itself and its groups, transitively
   std::vector<int> context_support_;         // context concepts that support minerals
   std::vector<std::vector<int>> implies_;    // concept -> implied concepts
@@ -613,6 +619,9 @@ Status HyperscanTagger::Build() {
   }
   if (literals_.empty()) return Status::InvalidArgument("vocabulary has no terms to match");
   literal_checks_.assign(literals_.size(), kCheckLeft | kCheckRight);
+  literal_lengths_.clear();
+  for (const std::string& l : literals_)
+    literal_lengths_.push_back(static_cast<uint32_t>(l.size()));
   for (size_t i = 0; i < literals_.size(); ++i) {
     for (const Entry& e : entries_[i]) {
       if (!e.check_left) literal_checks_[i] &= static_cast<uint8_t>(~kCheckLeft);
@@ -626,7 +635,7 @@ Status HyperscanTagger::Build() {
   for (size_t i = 0; i < literals_.size(); ++i) {
     exprs.push_back(literals_[i].data());
     lens.push_back(literals_[i].size());
-    flags.push_back(HS_FLAG_SOM_LEFTMOST);
+    flags.push_back(0);
     ids.push_back(static_cast<unsigned>(i));
   }
   hs_compile_error_t* error = nullptr;
@@ -663,7 +672,7 @@ void HyperscanTagger::ScanField(std::string_view field_text, const NormalizedTex
   const std::string& s = norm.text;
   if (s.empty()) return;
   t.raw.clear();
-  ScanContext ctx{s, literal_checks_.data(), &t.raw};
+  ScanContext ctx{s, literal_checks_.data(), literal_lengths_.data(), &t.raw};
   if (hs_scan(database_, s.data(), static_cast<unsigned>(s.size()), 0, t.scratch.scratch, OnMatch,
               &ctx) != HS_SUCCESS) {
     return;
