@@ -112,10 +112,7 @@ struct FieldText {
   }
 
   // The norm offset of an original offset (the first norm byte at or after it).
-  size_t NormOffset(size_t orig) const {
-    return static_cast<size_t>(std::lower_bound(nt->begin.begin(), nt->begin.end(), orig) -
-                               nt->begin.begin());
-  }
+  size_t NormOffset(size_t orig) const { return nt->NormOffset(orig); }
 };
 
 // A keyword or regular expression in the shared database.
@@ -292,8 +289,8 @@ void CollectSpans(const CNode& node, ItemState& state, std::vector<Span>& out) {
         s.field = it->field;
         s.first_word = f.WordIndex(it->begin);
         s.last_word = f.WordIndex(it->end - 1);
-        s.offset = f.nt->begin[it->begin];
-        s.length = f.nt->end[it->end - 1] - s.offset;
+        s.offset = f.nt->Begin(it->begin);
+        s.length = f.nt->End(it->end - 1) - s.offset;
         s.term = &node.label;
         out.push_back(std::move(s));
       }
@@ -385,9 +382,9 @@ bool Evaluate(const CNode& node, ItemState& state, std::vector<MatchedTerm>* exp
         found = true;
         if (explain == nullptr) break;
         const FieldText& f = state.fields[it->field];
-        const size_t offset = f.nt->begin[it->begin];
+        const size_t offset = f.nt->Begin(it->begin);
         explain->push_back(MatchedTerm{node.label, TextFieldName(kFields[it->field]), offset,
-                                       f.nt->end[it->end - 1] - offset});
+                                       f.nt->End(it->end - 1) - offset});
       }
       return found;
     }

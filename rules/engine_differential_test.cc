@@ -237,19 +237,73 @@ TEST_CASE("NormalizeWithOffsets: the ASCII fast path gives NormalizeForMatching'
     } else {
       REQUIRE(out.text == text::NormalizeForMatching(s));
     }
-    REQUIRE(out.begin.size() == out.text.size());
-    REQUIRE(out.end.size() == out.text.size());
     for (size_t k = 0; k < out.text.size(); ++k) {
-      REQUIRE(out.begin[k] < out.end[k]);
-      REQUIRE(out.end[k] <= s.size());
-      const auto c = static_cast<unsigned char>(s[out.begin[k]]);
-      if (out.text[k] != ' ' && c < 0x80 && out.end[k] == out.begin[k] + 1) {
+      REQUIRE(out.Begin(k) < out.End(k));
+      REQUIRE(out.End(k) <= s.size());
+      if (k > 0) REQUIRE(out.Begin(k - 1) <= out.Begin(k));
+      const auto c = static_cast<unsigned char>(s[out.Begin(k)]);
+      if (out.text[k] != ' ' && c < 0x80 && out.End(k) == out.Begin(k) + 1) {
         REQUIRE(out.text[k] == static_cast<char>(std::tolower(c)));
       }
+      // NormOffset is the first byte whose character starts at or after.
+      REQUIRE(out.NormOffset(out.Begin(k)) <= k);
+      REQUIRE(out.Begin(out.NormOffset(out.Begin(k))) == out.Begin(k));
     }
     NormalizedText kept;
     NormalizeWithOffsets(s, false, kept);
     REQUIRE(kept.text.size() == out.text.size());
+  }
+}
+
+// For ASCII text the map back is plain: a character comes from its own
+// byte, a space from the whitespace (with any controls inside it) between
+// the words around it.  Prose-like input, so the eight-bytes-at-once path
+// runs, with now and then a double space, a tab or a control character.
+TEST_CASE("NormalizeWithOffsets: the map of ASCII text, eight bytes at once or not") {
+  std::mt19937 rng(9);
+  const std::string words[] = {"Export", "ban",       "of",   "RARE",     "earths", "x",  "said",
+                               "2023",   "(gallium)", "U.S.", "licence;", "~tilde", "{}", "a"};
+  const std::string gaps[] = {" ", " ", " ", " ", " ", " ", "  ", "\t", " \n ", "\x01", " \x7f "};
+  for (int round = 0; round < 3000; ++round) {
+    std::string s = round % 4 == 0 ? " " : "";
+    const size_t n = rng() % 30;
+    for (size_t i = 0; i < n; ++i) {
+      s += words[rng() % std::size(words)];
+      s += gaps[rng() % std::size(gaps)];
+    }
+    if (round % 2 == 0 && !s.empty()) s.pop_back();
+    std::string want_text;
+    std::vector<std::pair<uint32_t, uint32_t>> want_map;
+    bool pending = false;
+    uint32_t space_begin = 0;
+    uint32_t space_end = 0;
+    for (size_t k = 0; k < s.size(); ++k) {
+      const auto c = static_cast<unsigned char>(s[k]);
+      if (c == ' ' || (c >= '\t' && c <= '\r')) {
+        if (!pending) space_begin = static_cast<uint32_t>(k);
+        pending = true;
+        space_end = static_cast<uint32_t>(k + 1);
+        continue;
+      }
+      if (c < 0x20 || c == 0x7F) continue;
+      if (pending && !want_text.empty()) {
+        want_text += ' ';
+        want_map.emplace_back(space_begin, space_end);
+      }
+      pending = false;
+      want_text += static_cast<char>(std::tolower(c));
+      want_map.emplace_back(static_cast<uint32_t>(k), static_cast<uint32_t>(k + 1));
+    }
+    NormalizedText out;
+    NormalizeWithOffsets(s, true, out);
+    INFO("input '" << s << "'");
+    REQUIRE(out.text == want_text);
+    for (size_t k = 0; k < want_map.size(); ++k) {
+      INFO("byte " << k);
+      REQUIRE(out.Begin(k) == want_map[k].first);
+      REQUIRE(out.End(k) == want_map[k].second);
+      REQUIRE(out.NormOffset(want_map[k].first) == k);
+    }
   }
 }
 

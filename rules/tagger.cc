@@ -33,6 +33,36 @@ bool IsAsciiSpace(unsigned char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
+constexpr uint64_t kBytes01 = 0x0101010101010101ULL;
+constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+constexpr uint64_t kNotPlain = ~0ULL;
+
+// The high bit of each byte of `w` that is zero, exactly.
+uint64_t ZeroBytes(uint64_t w) {
+  const uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL;
+  return ~(((w & low7) + low7) | w | low7);
+}
+
+// For eight bytes of text: kNotPlain unless every byte is printable ASCII
+// (0x20-0x7E) and no two spaces are next to each other; else the high bit
+// of each byte that is a space.
+uint64_t PlainAsciiSpaces(uint64_t w) {
+  if ((w & kHighBits) != 0) return kNotPlain;
+  // Any byte below 0x20 (w's bytes are below 0x80, so no borrow misleads).
+  if (((w - 0x20 * kBytes01) & ~w & kHighBits) != 0) return kNotPlain;
+  if (ZeroBytes(w ^ (0x7F * kBytes01)) != 0) return kNotPlain;
+  const uint64_t spaces = ZeroBytes(w ^ (0x20 * kBytes01));
+  if ((spaces & (spaces >> 8)) != 0) return kNotPlain;
+  return spaces;
+}
+
+// `w` (eight ASCII bytes) with A-Z lower-cased.
+uint64_t LowerAscii(uint64_t w) {
+  const uint64_t at_least_a = w + (0x80 - 'A') * kBytes01;
+  const uint64_t past_z = w + (0x80 - 'Z' - 1) * kBytes01;
+  return w | ((at_least_a & ~past_z & kHighBits) >> 2);
+}
+
 bool IsUnicodeSpace(char32_t cp) {
   return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
          cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
@@ -129,31 +159,68 @@ int WordsBetween(std::string_view s, size_t from, size_t to) {
 
 }  // namespace
 
+size_t NormalizedText::NormOffset(size_t orig) const {
+  // The first piece whose last byte begins at or after `orig`.
+  size_t lo = 0;
+  size_t hi = pieces.size();
+  auto last_begin = [this](size_t k) -> size_t {
+    const Piece& p = pieces[k];
+    if (p.orig_end != kLinear) return p.orig_begin;
+    const size_t next = k + 1 < pieces.size() ? pieces[k + 1].norm : text.size();
+    return p.orig_begin + (next - p.norm) - 1;
+  };
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (last_begin(mid) < orig) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo == pieces.size()) return text.size();
+  const Piece& p = pieces[lo];
+  if (p.orig_end != kLinear || orig <= p.orig_begin) return p.norm;
+  return p.norm + (orig - p.orig_begin);
+}
+
 void NormalizeWithOffsets(std::string_view text, bool fold_case, NormalizedText& out) {
   out.text.clear();
-  out.begin.clear();
-  out.end.clear();
+  out.pieces.clear();
   out.text.reserve(text.size());
-  out.begin.reserve(text.size());
-  out.end.reserve(text.size());
+  using Piece = NormalizedText::Piece;
+  constexpr uint32_t kLinear = NormalizedText::kLinear;
+  // The original offset that would extend the last piece when it is linear
+  // (kLinear otherwise): a byte from there needs no piece of its own.
+  uint32_t next_linear = kLinear;
+  auto map_byte = [&](size_t norm, uint32_t orig) {
+    if (orig != next_linear)
+      out.pieces.push_back(Piece{static_cast<uint32_t>(norm), orig, kLinear});
+    next_linear = orig + 1;
+  };
+  // `n` bytes just appended at `norm`, every one from [b, e).
+  auto map_lump = [&](size_t norm, size_t n, uint32_t b, uint32_t e) {
+    if (n == 1 && e == b + 1) {
+      map_byte(norm, b);
+      return;
+    }
+    out.pieces.push_back(Piece{static_cast<uint32_t>(norm), b, e});
+    next_linear = kLinear;
+  };
   bool pending_space = false;
   uint32_t space_begin = 0;
   uint32_t space_end = 0;
   auto flush_space = [&] {
     if (pending_space && !out.text.empty()) {
       out.text.push_back(' ');
-      out.begin.push_back(space_begin);
-      out.end.push_back(space_end);
+      map_lump(out.text.size() - 1, 1, space_begin, space_end);
     }
     pending_space = false;
   };
   auto emit = [&](const char* bytes, size_t n, size_t b, size_t e) {
     flush_space();
-    for (size_t k = 0; k < n; ++k) {
-      out.text.push_back(bytes[k]);
-      out.begin.push_back(static_cast<uint32_t>(b));
-      out.end.push_back(static_cast<uint32_t>(e));
-    }
+    const size_t at = out.text.size();
+    out.text.append(bytes, n);
+    map_lump(at, n, static_cast<uint32_t>(b), static_cast<uint32_t>(e));
   };
   auto space = [&](size_t b, size_t e) {
     if (!pending_space) space_begin = static_cast<uint32_t>(b);
@@ -167,19 +234,36 @@ void NormalizeWithOffsets(std::string_view text, bool fold_case, NormalizedText&
     return n.valid && IsCombining(n.code_point);
   };
   // A run of ASCII characters each followed by another ASCII byte (so by no
-  // combining mark): lower-cased by table straight into the buffers, the
+  // combining mark): lower-cased by table straight into the buffer, the
   // common case for English items.
   auto ascii_run = [&](size_t from, size_t to) {
     const size_t base = out.text.size();
-    const size_t room = base + (to - from) + 1;  // +1: a space pending from before
-    out.text.resize(room);
-    out.begin.resize(room);
-    out.end.resize(room);
+    out.text.resize(base + (to - from) + 1);  // +1: a space pending from before
     char* t = out.text.data();
-    uint32_t* b = out.begin.data();
-    uint32_t* e = out.end.data();
     size_t n = base;
     for (size_t k = from; k < to; ++k) {
+      // Eight bytes at once while they are printable and their spaces
+      // single (each maps to itself), the common case in prose.
+      while (!pending_space && k + 8 <= to && (n > 0 || text[k] != ' ')) {
+        uint64_t w;
+        std::memcpy(&w, text.data() + k, 8);
+        const uint64_t spaces = PlainAsciiSpaces(w);
+        if (spaces == kNotPlain) break;
+        // A space last is pending: only a printable non-space after it
+        // makes it a plain single space.
+        if ((spaces >> 63) != 0 && (k + 8 >= to || text[k + 8] <= ' ' || text[k + 8] == 0x7F)) {
+          break;
+        }
+        if (fold_case) w = LowerAscii(w);
+        std::memcpy(t + n, &w, 8);
+        if (k != next_linear) {
+          out.pieces.push_back(Piece{static_cast<uint32_t>(n), static_cast<uint32_t>(k), kLinear});
+        }
+        next_linear = static_cast<uint32_t>(k + 8);
+        n += 8;
+        k += 8;
+      }
+      if (k >= to) break;
       const auto ch = static_cast<unsigned char>(text[k]);
       if (IsAsciiSpace(ch)) {
         if (!pending_space) space_begin = static_cast<uint32_t>(k);
@@ -191,20 +275,21 @@ void NormalizeWithOffsets(std::string_view text, bool fold_case, NormalizedText&
       if (pending_space) {
         if (n > 0) {
           t[n] = ' ';
-          b[n] = space_begin;
-          e[n] = space_end;
+          if (space_end == space_begin + 1) {
+            map_byte(n, space_begin);
+          } else {
+            out.pieces.push_back(Piece{static_cast<uint32_t>(n), space_begin, space_end});
+            next_linear = kLinear;
+          }
           ++n;
         }
         pending_space = false;
       }
       t[n] = static_cast<char>(fold_case && ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-      b[n] = static_cast<uint32_t>(k);
-      e[n] = static_cast<uint32_t>(k + 1);
+      map_byte(n, static_cast<uint32_t>(k));
       ++n;
     }
     out.text.resize(n);
-    out.begin.resize(n);
-    out.end.resize(n);
   };
   size_t i = 0;
   while (i < text.size()) {
@@ -686,8 +771,8 @@ void HyperscanTagger::ScanField(std::string_view field_text, const NormalizedTex
     for (const Entry& e : entries_[m.id]) {
       if (!AtWordBoundaries(s, m.from, m.to, e.check_left, e.check_right)) continue;
       if (e.case_sensitive) {
-        const uint32_t ob = norm.begin[m.from];
-        const uint32_t oe = norm.end[m.to - 1];
+        const uint32_t ob = norm.Begin(m.from);
+        const uint32_t oe = norm.End(m.to - 1);
         const std::string_view original = field_text.substr(ob, oe - ob);
         bool same = original == e.exact;
         if (!same) {
@@ -782,8 +867,8 @@ void HyperscanTagger::ScanField(std::string_view field_text, const NormalizedTex
     h.concept_index = c.concept_index;
     h.term_index = c.term_index;
     h.field = field;
-    h.offset = norm.begin[c.from];
-    h.length = norm.end[c.to - 1] - h.offset;
+    h.offset = norm.Begin(c.from);
+    h.length = norm.End(c.to - 1) - h.offset;
     hits.push_back(h);
   }
 }

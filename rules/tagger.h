@@ -1,6 +1,7 @@
 // Finds every vocabulary concept an item mentions, in one pass over its text.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -48,10 +49,45 @@ struct TaggerOptions {
 // punctuation lumped to ASCII, ignorables and controls removed, whitespace
 // collapsed) with, for each of its bytes, the byte range of the original text
 // it came from, so hits are reported in the original.
+//
+// The map is kept as pieces, not per byte: a piece is either linear (each
+// byte from the original byte at the same distance into the piece: ASCII
+// copied or lower-cased, a lone space) or a lump (every byte from one range:
+// a character NFKC rewrote, a run of whitespace collapsed to one space).  An
+// English field is one or a few pieces, so normalizing costs little more
+// than copying, and only the bytes hits are reported at are ever mapped.
 struct NormalizedText {
   std::string text;
-  std::vector<uint32_t> begin;  // begin[i]: original offset where text[i]'s character starts
-  std::vector<uint32_t> end;    // end[i]: original offset just past it
+
+  struct Piece {
+    uint32_t norm;        // first byte of `text` in the piece
+    uint32_t orig_begin;  // linear: the original byte of text[norm]; lump: its range
+    uint32_t orig_end;    // lump: end of its range; kLinear for a linear piece
+  };
+  static constexpr uint32_t kLinear = 0xFFFFFFFF;
+  std::vector<Piece> pieces;  // by `norm`, the first at 0 when text is not empty
+
+  // The original offset where text[i]'s character starts (i < text.size()).
+  uint32_t Begin(size_t i) const {
+    const Piece& p = PieceOf(i);
+    return p.orig_end == kLinear ? p.orig_begin + static_cast<uint32_t>(i - p.norm) : p.orig_begin;
+  }
+  // The original offset just past it.
+  uint32_t End(size_t i) const {
+    const Piece& p = PieceOf(i);
+    return p.orig_end == kLinear ? p.orig_begin + static_cast<uint32_t>(i - p.norm) + 1
+                                 : p.orig_end;
+  }
+  // The first byte of `text` whose Begin is at or after `orig` (text.size()
+  // if none).
+  size_t NormOffset(size_t orig) const;
+
+ private:
+  const Piece& PieceOf(size_t i) const {
+    const auto after = std::upper_bound(pieces.begin(), pieces.end(), i,
+                                        [](size_t v, const Piece& p) { return v < p.norm; });
+    return *(after - 1);
+  }
 };
 
 // Fills `out` (reusing its buffers).  `fold_case` false keeps case (NFKC only).

@@ -61,10 +61,29 @@ TEST_CASE("normalization keeps a map back to the original bytes") {
   NormalizedText n;
   NormalizeWithOffsets("Ｒare  EARTHS\u00a0– Straße", true, n);
   CHECK(n.text == "rare earths - strasse");
-  REQUIRE(n.begin.size() == n.text.size());
-  CHECK(n.begin[0] == 0);
-  CHECK(n.end[0] == 3);  // fullwidth R is three bytes
-  CHECK(n.begin[1] == 3);
+  CHECK(n.Begin(0) == 0);
+  CHECK(n.End(0) == 3);  // fullwidth R is three bytes
+  CHECK(n.Begin(1) == 3);
+  CHECK(n.End(1) == 4);
+  // The two spaces are one, mapped to both.
+  CHECK(n.text[4] == ' ');
+  CHECK(n.Begin(4) == 6);
+  CHECK(n.End(4) == 8);
+  CHECK(n.Begin(5) == 8);
+  // "ß" (two bytes) became "ss": both bytes map to it.
+  const size_t ss = n.text.size() - 3;
+  const uint32_t sharp_s = static_cast<uint32_t>(std::string("Ｒare  EARTHS\u00a0– Stra").size());
+  CHECK(n.Begin(ss) == sharp_s);
+  CHECK(n.End(ss) == sharp_s + 2);
+  CHECK(n.Begin(ss + 1) == sharp_s);
+  CHECK(n.End(ss + 1) == sharp_s + 2);
+  CHECK(n.NormOffset(0) == 0);
+  CHECK(n.NormOffset(1) == 1);  // inside the fullwidth R: the next character
+  CHECK(n.NormOffset(3) == 1);
+  CHECK(n.NormOffset(7) == 5);                            // the second space: the word after
+  CHECK(n.NormOffset(sharp_s + 1) == n.text.size() - 1);  // inside the "ß": the "e"
+  CHECK(n.End(n.text.size() - 1) == sharp_s + 3);
+  CHECK(n.NormOffset(1000) == n.text.size());
   NormalizedText keep;
   NormalizeWithOffsets("ＧａＮ US", false, keep);
   CHECK(keep.text == "GaN US");
