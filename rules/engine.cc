@@ -93,6 +93,17 @@ struct FieldText {
       size_t i = 0;
       const std::string_view norm = nt->text;
       while (i < norm.size()) {
+        const auto byte = static_cast<unsigned char>(norm[i]);
+        if (byte < 0x80) {  // ASCII: no decoding
+          if (IsWordChar(byte)) {
+            if (!in_word) word_starts.push_back(static_cast<uint32_t>(i));
+            in_word = true;
+          } else {
+            in_word = false;
+          }
+          ++i;
+          continue;
+        }
         const text::Utf8Char ch = text::DecodeUtf8Char(norm.substr(i));
         if (IsCjk(ch.code_point)) {
           word_starts.push_back(static_cast<uint32_t>(i));
