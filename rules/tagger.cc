@@ -438,6 +438,19 @@ struct Entry {
   std::string exact;  // case-sensitive terms: the NFKC form to verify
 };
 
+// An Entry as matching reads it, all of a literal's side by side in one
+// array: a raw match costs one cache line, not a pointer chase per entry.
+struct FlatEntry {
+  EntryKind kind;
+  bool check_left;
+  bool check_right;
+  bool case_sensitive;
+  Category category;  // the concept's
+  int concept_index;
+  int index;
+  int exact;  // case-sensitive: index into HyperscanTagger::exact_
+};
+
 struct RawMatch {
   unsigned id;
   uint32_t from;
@@ -592,12 +605,15 @@ class HyperscanTagger final : public Tagger {
   hs_database_t* database_ = nullptr;
   std::unordered_map<std::string, unsigned> literal_ids_;
   std::vector<std::string> literals_;
-  std::vector<std::vector<Entry>> entries_;  // by literal id
-  std::vector<uint8_t> literal_checks_;      // by literal id: kCheckLeft | kCheckRight
-  std::vector<uint32_t> literal_lengths_;    // by literal id: bytes
-  std::vector<std::vector<int>> closure_;    // concept -> itself and its groups, transitively
-  std::vector<int> context_support_;         // context concepts that support minerals
-  std::vector<std::vector<int>> implies_;    // concept -> implied concepts
+  std::vector<std::vector<Entry>> entries_;  // by literal id, while building
+  std::vector<FlatEntry> flat_;              // literal i's: [flat_begin_[i], flat_begin_[i + 1])
+  std::vector<uint32_t> flat_begin_;
+  std::vector<std::string> exact_;         // FlatEntry::exact
+  std::vector<uint8_t> literal_checks_;    // by literal id: kCheckLeft | kCheckRight
+  std::vector<uint32_t> literal_lengths_;  // by literal id: bytes
+  std::vector<std::vector<int>> closure_;  // concept -> itself and its groups, transitively
+  std::vector<int> context_support_;       // context concepts that support minerals
+  std::vector<std::vector<int>> implies_;  // concept -> implied concepts
   // concept -> term -> clause indices one of which the term requires
   std::vector<std::vector<std::vector<int>>> requires_;
 };
@@ -713,6 +729,23 @@ Status HyperscanTagger::Build() {
       if (!e.check_right) literal_checks_[i] &= static_cast<uint8_t>(~kCheckRight);
     }
   }
+  flat_.clear();
+  flat_begin_.assign(1, 0);
+  for (const std::vector<Entry>& list : entries_) {
+    for (const Entry& e : list) {
+      int exact = -1;
+      if (e.case_sensitive) {
+        exact = static_cast<int>(exact_.size());
+        exact_.push_back(e.exact);
+      }
+      flat_.push_back(FlatEntry{e.kind, e.check_left, e.check_right, e.case_sensitive,
+                                concepts[static_cast<size_t>(e.concept_index)].category,
+                                e.concept_index, e.index, exact});
+    }
+    flat_begin_.push_back(static_cast<uint32_t>(flat_.size()));
+  }
+  entries_.clear();
+  entries_.shrink_to_fit();
   std::vector<const char*> exprs;
   std::vector<size_t> lens;
   std::vector<unsigned> flags;
@@ -768,23 +801,27 @@ void HyperscanTagger::ScanField(std::string_view field_text, const NormalizedTex
   t.near_b.clear();
   const auto& concepts = vocabulary_.concepts;
   for (const RawMatch& m : t.raw) {
-    for (const Entry& e : entries_[m.id]) {
-      if (!AtWordBoundaries(s, m.from, m.to, e.check_left, e.check_right)) continue;
+    const uint8_t checked = literal_checks_[m.id];  // the edges OnMatch has tested
+    for (uint32_t k = flat_begin_[m.id]; k < flat_begin_[m.id + 1]; ++k) {
+      const FlatEntry& e = flat_[k];
+      const bool left = e.check_left && !(checked & kCheckLeft);
+      const bool right = e.check_right && !(checked & kCheckRight);
+      if ((left || right) && !AtWordBoundaries(s, m.from, m.to, left, right)) continue;
       if (e.case_sensitive) {
+        const std::string& exact = exact_[static_cast<size_t>(e.exact)];
         const uint32_t ob = norm.Begin(m.from);
         const uint32_t oe = norm.End(m.to - 1);
         const std::string_view original = field_text.substr(ob, oe - ob);
-        bool same = original == e.exact;
+        bool same = original == exact;
         if (!same) {
           NormalizeWithOffsets(original, false, t.exact);
-          same = t.exact.text == e.exact;
+          same = t.exact.text == exact;
         }
         if (!same) continue;
       }
       switch (e.kind) {
         case EntryKind::kTerm:
-          t.cands.push_back({e.concept_index, e.index, m.from, m.to, false, false,
-                             concepts[static_cast<size_t>(e.concept_index)].category});
+          t.cands.push_back({e.concept_index, e.index, m.from, m.to, false, false, e.category});
           break;
         case EntryKind::kVeto:
           t.vetoes.push_back({e.concept_index, e.index, m.from, m.to});
