@@ -865,15 +865,30 @@ std::vector<RuleMatch> MatchWith(const RuleEngine::Impl& impl, const RuleSet& ru
       hs_scratch_t* scratch = impl.TakeScratch();
       if (scratch != nullptr) {
         s.counts.resize(impl.patterns.size());
+        size_t summary_first = 0;
+        size_t summary_end = 0;
         for (int f = 0; f < kFieldCount; ++f) {
           const std::string& text = norm.fields[f].text;
           if (text.empty()) continue;
           const size_t first = state.matches.size();
+          if (f == FieldIndex(Field::kContent) && norm.content_is_summary) {
+            // The same text as the summary: the same matches, not a second scan.
+            for (size_t k = summary_first; k < summary_end; ++k) {
+              PatternMatch m = state.matches[k];
+              m.field = f;
+              state.matches.push_back(m);
+            }
+            continue;
+          }
           ScanContext ctx{&impl, text, f, &state.matches, &s.counts};
           hs_scan(impl.database, text.data(), static_cast<unsigned>(text.size()), 0, scratch,
                   OnMatch, &ctx);
           for (size_t k = first; k < state.matches.size(); ++k) {
             s.counts[static_cast<size_t>(state.matches[k].pattern)] = 0;
+          }
+          if (f == FieldIndex(Field::kSummary)) {
+            summary_first = first;
+            summary_end = state.matches.size();
           }
         }
         impl.ReturnScratch(scratch);
