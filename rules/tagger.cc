@@ -532,6 +532,8 @@ struct PerThread {
   NormalizedText exact;
   std::vector<RawMatch> raw;
   std::vector<Candidate> cands;
+  std::vector<uint32_t> order;  // into cands
+  std::vector<char> enclosed;   // by cand: inside some other cand
   std::vector<Span> vetoes;
   std::vector<Span> near_a;
   std::vector<Span> near_b;
@@ -851,8 +853,30 @@ void HyperscanTagger::ScanField(std::string_view field_text, const NormalizedTex
   // country, is not a hit of its own: "Korea" in "North Korea", "lithium" in
   // "lithium-ion battery", 铝 in 铝土矿.  Clauses overlap freely ("export
   // licence" is both export-control and licence).
-  for (Candidate& c : t.cands) {
-    if (c.dropped) continue;
+  // Only a hit that lies inside another can be dropped, so the pairwise test
+  // runs only for those: in order of start (longest first, then as found)
+  // each hit is inside some hit before it exactly when one of those reaches
+  // as far as it does.
+  const size_t n_cands = t.cands.size();
+  t.order.resize(n_cands);
+  for (size_t i = 0; i < n_cands; ++i) t.order[i] = static_cast<uint32_t>(i);
+  std::sort(t.order.begin(), t.order.end(), [&t](uint32_t a, uint32_t b) {
+    const Candidate& x = t.cands[a];
+    const Candidate& y = t.cands[b];
+    if (x.from != y.from) return x.from < y.from;
+    if (x.to != y.to) return x.to > y.to;
+    return a < b;
+  });
+  t.enclosed.assign(n_cands, 0);
+  uint32_t reach = 0;  // the furthest end of the hits so far in that order
+  for (size_t k = 0; k < n_cands; ++k) {
+    const Candidate& c = t.cands[t.order[k]];
+    if (k > 0 && reach >= c.to) t.enclosed[t.order[k]] = 1;
+    reach = std::max(reach, c.to);
+  }
+  for (size_t ci = 0; ci < n_cands; ++ci) {
+    Candidate& c = t.cands[ci];
+    if (c.dropped || !t.enclosed[ci]) continue;
     const Category category = c.category;
     for (const Candidate& o : t.cands) {
       if (&o == &c || o.dropped) continue;
