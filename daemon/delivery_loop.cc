@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <deque>
 #include <optional>
 #include <random>
 
@@ -22,6 +23,17 @@ struct DeliveryLoop::Slot {
   std::optional<UtcTime> last_group;
   bool Grouping() const {
     return settings.timing.group_wait.count() > 0 || settings.timing.digest_at.has_value();
+  }
+  // Rows claimed ahead (in flight in the store, not yet sent), oldest
+  // first: a slot that frees starts the next send from here at once, without
+  // waiting for the store.  Only while ClaimsAhead().
+  std::deque<storage::OutboxEntry> ready;
+  // Claiming ahead is for receivers that may send whenever a slot frees:
+  // enabled, circuit closed, no grouping, quiet hours or rate limit (their
+  // rows wait for a time, and wait pending in the store).
+  bool ClaimsAhead() const {
+    return state.enabled && breaker.state() == CircuitBreaker::State::kClosed && !Grouping() &&
+           !settings.timing.quiet_hours && settings.timing.rate_count == 0;
   }
   // The last claim found fewer due rows than it asked for.
   bool drained = false;
@@ -143,11 +155,15 @@ void DeliveryLoop::SetReceivers(
     slot.held = std::move(kept->second->held);
     slot.held_since = kept->second->held_since;
     slot.last_group = kept->second->last_group;
+    slot.ready = std::move(kept->second->ready);
+    kept->second->ready.clear();
     // Sends still running on the old slot count against the new one's
     // concurrency until they finish.
     slot.state.in_flight = kept->second->state.in_flight;
     kept->second->successor = slots_[id];
   }
+  // Rows claimed ahead for a receiver the reload removed go back.
+  for (auto& [id, slot] : old) Release(*slot);
   Wake();
 }
 
@@ -182,6 +198,9 @@ void DeliveryLoop::Stop(std::function<void()> drained, std::chrono::milliseconds
   stopped_ = true;
   timer_.cancel();
   timer_armed_ = false;
+  // Rows claimed ahead go back to pending with the outcomes, in one
+  // transaction (if that fails, they stay in flight until the next open).
+  for (auto& [id, slot] : slots_) Release(*slot);
   Flush();
   drained_ = std::move(drained);
   if (in_flight_ == 0) {
@@ -224,51 +243,63 @@ void DeliveryLoop::Pump(bool tick) {
     return;
   }
   UtcTime now = Now();
-  // Which receivers claim now, and how many rows each.  Under load a
-  // receiver claims once half its slots are free rather than one row at a
-  // time, so one transaction stores several outcomes and another claims
-  // several rows.
-  struct Claim {
-    std::shared_ptr<Slot> slot;
-    int allowance;
-    bool critical_only;
-  };
-  std::vector<Claim> claims;
+  // Which receivers claim now, and how many rows each: rows for its free
+  // slots, plus, when it claims ahead, enough to refill its queue of ready
+  // rows to `concurrency`.  Under load a receiver claims once half of that
+  // is missing rather than one row at a time, so one transaction stores
+  // several outcomes and claims several rows, while the queue keeps its
+  // slots busy meanwhile.
+  std::vector<std::shared_ptr<Slot>> claimers;
+  std::vector<int> sendable;  // rows of each claim to send at once
+  std::vector<storage::OutboxClaim> claims;
   for (auto& [id, slot] : slots_) {
-    if (!slot->state.enabled || slot->Grouping()) continue;
+    if (!slot->state.enabled || slot->Grouping()) {
+      Release(*slot);
+      continue;
+    }
     int allowance = slot->breaker.Allowance(now, slot->state.in_flight, slot->settings.concurrency);
     slot->state.breaker = slot->breaker.state();
     allowance = std::min(allowance, slot->rate.Remaining(now));
-    if (allowance <= 0 || slot->drained) continue;
-    if (!tick && slot->state.in_flight > 0 && allowance * 2 < slot->settings.concurrency) continue;
+    const bool ahead = slot->ClaimsAhead();
+    if (!ahead) Release(*slot);
+    while (allowance > 0 && !slot->ready.empty()) {
+      StartSend(slot, TakeReady(*slot));
+      --allowance;
+    }
+    const int room = ahead ? slot->settings.concurrency - static_cast<int>(slot->ready.size()) : 0;
+    const int want = std::max(allowance, 0) + room;
+    if (want <= 0 || slot->drained) continue;
+    if (!tick && slot->state.in_flight > 0 && want * 2 < slot->settings.concurrency) continue;
     // Quiet hours: the rows wait (the tick after the end finds them), but
     // critical alerts may go.
     bool quiet = QuietUntil(now, slot->settings.timing, slot->settings.zone).has_value();
     if (quiet && !slot->settings.timing.critical_ignores_quiet_hours) continue;
-    claims.push_back({slot, allowance, quiet});
+    // The probe after an outage: the receiver's oldest alert, with every
+    // waiting row due, so that once it succeeds the backlog goes in the order
+    // the alerts were raised, not in the order their backoffs ran out (which
+    // could hold the oldest back for up to retry_cap).
+    const bool probe = slot->state.breaker == CircuitBreaker::State::kHalfOpen;
+    claimers.push_back(slot);
+    sendable.push_back(std::max(allowance, 0));
+    claims.push_back({id, want, quiet, probe});
   }
-  if (!claims.empty() || in_flight_ == 0 || tick) Flush();
-  for (auto& [slot, allowance, critical_only] : claims) {
-    if (slot->state.breaker == CircuitBreaker::State::kHalfOpen) {
-      // The probe after an outage: the receiver's oldest alert, with every
-      // waiting row due, so that once it succeeds the backlog goes in the
-      // order the alerts were raised, not in the order their backoffs ran
-      // out (which could hold the oldest back for up to retry_cap).
-      auto expedited = store_.ExpediteOutboxFor(slot->state.id, now);
-      if (!expedited.ok() && on_store_error_) on_store_error_(expedited.status());
-    }
-    auto claimed = store_.ClaimDueOutboxFor(slot->state.id, now, allowance, critical_only);
-    if (!claimed.ok()) {
-      if (on_store_error_) on_store_error_(claimed.status());
-      break;  // the store is in trouble: try again at the next tick
-    }
+  std::optional<storage::OutboxTurn> turn;
+  if (!claims.empty() || in_flight_ == 0 || tick) turn = Flush(claims, now);
+  for (size_t i = 0; turn && i < turn->claimed.size(); ++i) {
+    const std::shared_ptr<Slot>& slot = claimers[i];
+    std::vector<storage::OutboxEntry>& claimed = turn->claimed[i];
     // Fewer than asked: nothing more is due for it until new rows come
     // (Wake) or time passes (the next tick).
-    slot->drained = static_cast<int>(claimed->size()) < allowance;
-    for (storage::OutboxEntry& entry : *claimed) {
-      std::vector<storage::OutboxEntry> one;
-      one.push_back(std::move(entry));
-      StartSend(slot, std::move(one));
+    slot->drained = static_cast<int>(claimed.size()) < claims[i].limit;
+    int send = sendable[i];
+    for (storage::OutboxEntry& entry : claimed) {
+      if (send-- > 0) {
+        std::vector<storage::OutboxEntry> one;
+        one.push_back(std::move(entry));
+        StartSend(slot, std::move(one));
+      } else {
+        slot->ready.push_back(std::move(entry));
+      }
     }
   }
   for (auto& [id, slot] : slots_) {
@@ -280,6 +311,18 @@ void DeliveryLoop::Pump(bool tick) {
     return;
   }
   ArmTimer();
+}
+
+std::vector<storage::OutboxEntry> DeliveryLoop::TakeReady(Slot& slot) {
+  std::vector<storage::OutboxEntry> one;
+  one.push_back(std::move(slot.ready.front()));
+  slot.ready.pop_front();
+  return one;
+}
+
+void DeliveryLoop::Release(Slot& slot) {
+  for (const storage::OutboxEntry& entry : slot.ready) released_.push_back(entry.id);
+  slot.ready.clear();
 }
 
 void DeliveryLoop::PumpGroup(const std::shared_ptr<Slot>& slot, UtcTime now) {
@@ -332,13 +375,15 @@ void DeliveryLoop::StartSend(const std::shared_ptr<Slot>& slot,
       if (alive.expired()) return;
       std::shared_ptr<Slot> current = slot;
       while (auto next = current->successor.lock()) current = next;
-      OnResult(*current, *shared, std::move(result));
+      OnResult(current, *shared, std::move(result));
     });
   });
 }
 
-void DeliveryLoop::OnResult(Slot& slot, const std::vector<storage::OutboxEntry>& entries,
+void DeliveryLoop::OnResult(const std::shared_ptr<Slot>& current,
+                            const std::vector<storage::OutboxEntry>& entries,
                             notify::DeliveryResult result) {
+  Slot& slot = *current;
   --slot.state.in_flight;
   --in_flight_;
   if (abandoned_ > 0) return;  // after Stop's bound: the row stays queued
@@ -381,6 +426,13 @@ void DeliveryLoop::OnResult(Slot& slot, const std::vector<storage::OutboxEntry>&
     slot.breaker.OnFailure(now);
   }
   slot.state.breaker = slot.breaker.state();
+  if (!slot.ClaimsAhead()) {
+    Release(slot);  // the circuit opened, or a 410: the rows wait pending
+  } else if (!stopped_ && !slot.ready.empty() && slot.state.in_flight < slot.settings.concurrency) {
+    // The freed slot's next send starts now; the pump below stores this
+    // outcome and tops the queue up later, several at a time.
+    StartSend(current, TakeReady(slot));
+  }
 
   if (stopped_) {
     if (in_flight_ == 0) {
@@ -396,29 +448,38 @@ void DeliveryLoop::OnResult(Slot& slot, const std::vector<storage::OutboxEntry>&
   PostPump();
 }
 
-void DeliveryLoop::Flush() {
-  if (completed_.empty() && unstored_.empty()) return;
+void DeliveryLoop::Flush() { Flush({}, UtcTime{}); }
+
+std::optional<storage::OutboxTurn> DeliveryLoop::Flush(
+    const std::vector<storage::OutboxClaim>& claims, UtcTime now) {
+  if (claims.empty() && completed_.empty() && unstored_.empty() && released_.empty()) {
+    return std::nullopt;
+  }
   std::vector<Completed> batch = std::move(completed_);
   completed_.clear();
   std::vector<storage::Store::CompletedAttempt> rows = unstored_;
   rows.reserve(rows.size() + batch.size());
   for (const Completed& c : batch) rows.push_back(c.row);
-  auto stored = store_.CompleteAttempts(rows);
-  if (stored.ok()) {
+  auto turn = store_.CompleteAndClaim(rows, released_, claims, now);
+  if (turn.ok()) {
     unstored_.clear();
+    released_.clear();
   } else {
     // The store failed (a full disk): the rows stay in flight there, and
     // their outcomes are kept and stored by a later turn (every tick tries),
     // so a delivered alert is not sent again and a failed one gets its
     // retry once the store writes again.  Only a stop before that leaves
     // them in flight, to be sent again after the next open (at least once).
+    // Nothing was claimed: the next tick claims again.
     unstored_ = std::move(rows);
-    if (on_store_error_) on_store_error_(stored.status());
+    if (on_store_error_) on_store_error_(turn.status());
   }
   for (Completed& c : batch) {
-    c.event.store = stored.status();
+    c.event.store = turn.status();
     if (on_attempt_) on_attempt_(c.event);
   }
+  if (!turn.ok()) return std::nullopt;
+  return std::move(turn).value();
 }
 
 std::vector<ReceiverState> DeliveryLoop::Receivers() const {

@@ -2,10 +2,19 @@
 // receivers, on the daemon's io_context.
 //
 //   for each receiver: its free slots (circuit breaker, concurrency limit)
-//     -> Store::ClaimDueOutboxFor(receiver, now, free) -> notify::Receiver::Send
-//     -> Decide (delivery_policy.h) -> Store::CompleteAttempts: delivered |
-//        retry at T | dead, and the attempt logged; the outcomes of every
-//        send that finished in one turn of the loop in one transaction
+//     -> claimed rows -> notify::Receiver::Send -> Decide (delivery_policy.h)
+//     -> delivered | retry at T | dead, and the attempt logged
+//
+// One turn of the loop is one transaction (Store::CompleteAndClaim): the
+// outcomes of every send that finished since the last turn are stored, and
+// rows are claimed for the receivers with room.  A receiver that may send
+// whenever a slot frees (circuit closed; no grouping, quiet hours or rate
+// limit) also claims up to `concurrency` rows ahead: a slot that frees
+// starts its next send from them at once, without a store round trip.  Rows
+// claimed ahead are in flight in the store like rows being sent: a crash
+// leaves them to the next open, which makes them pending again; Stop, a
+// reload that removes the receiver, an opening circuit or a 410 give them
+// back (pending, no attempt counted, due as before) in the next turn.
 //
 // Claims are per receiver, so a receiver that hangs, fails or is disabled
 // holds only its own rows (each attempt bounded by the receiver's timeout)
@@ -136,6 +145,9 @@ class DeliveryLoop {
   // which makes them pending again, due at once and with no attempt counted,
   // when it is next opened (a receiver may then see that alert twice, under
   // the same idempotency key).  Without a bound, sends end at their timeouts.
+  // Rows claimed ahead and not yet sent go back to pending at once, in the
+  // transaction that stores the outcomes so far (if that fails, they stay in
+  // flight until the next open, which makes them pending).
   void Stop(std::function<void()> drained,
             std::chrono::milliseconds bound = std::chrono::milliseconds::max());
   // Sends abandoned by Stop's bound.
@@ -173,8 +185,18 @@ class DeliveryLoop {
   void PumpGroup(const std::shared_ptr<Slot>& slot, UtcTime now);
   // One message: one row, or a group.
   void StartSend(const std::shared_ptr<Slot>& slot, std::vector<storage::OutboxEntry> entries);
-  void OnResult(Slot& slot, const std::vector<storage::OutboxEntry>& entries,
+  void OnResult(const std::shared_ptr<Slot>& slot, const std::vector<storage::OutboxEntry>& entries,
                 notify::DeliveryResult result);
+  // The oldest row claimed ahead, as a message of one.
+  static std::vector<storage::OutboxEntry> TakeReady(Slot& slot);
+  // Gives the rows claimed ahead back to the store (in the next turn).
+  void Release(Slot& slot);
+  // One turn of the store: stores the outcomes, gives back released rows,
+  // claims `claims`.  The claimed rows, or nullopt when the store failed
+  // (reported; the outcomes and releases are kept for the next turn) or
+  // there was nothing to do.
+  std::optional<storage::OutboxTurn> Flush(const std::vector<storage::OutboxClaim>& claims,
+                                           UtcTime now);
   void Flush();
   // options_.now(), after noticing a jump of the wall clock (see
   // DeliveryLoopOptions::steady) and moving the waits by it.
@@ -200,6 +222,8 @@ class DeliveryLoop {
   std::vector<Completed> completed_;
   // Outcomes a failed CompleteAttempts could not store, tried again first.
   std::vector<storage::Store::CompletedAttempt> unstored_;
+  // Rows claimed ahead and given back, put back to pending by the next turn.
+  std::vector<int64_t> released_;
   int in_flight_ = 0;
   int abandoned_ = 0;
   bool started_ = false;

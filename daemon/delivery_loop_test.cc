@@ -304,17 +304,33 @@ TEST_CASE("a hung receiver: deadline and retry, the other receiver unaffected", 
   CHECK(Count(States(*h.db, "slow"), OutboxState::kDead) == 0);
 }
 
-TEST_CASE("Stop's bound abandons hung sends: their rows stay queued, no attempt counted",
-          "[delivery_loop]") {
-  HttpTestServer server;
+// Every due row of the database at `path`, claimed after reopening it (as
+// the next start does).
+std::vector<storage::OutboxEntry> ReopenAndClaimAll(const fs::path& path) {
+  auto reopened = storage::Database::Open(path.string(), {});
+  REQUIRE(reopened.ok());
+  auto claimed = (*reopened)->ClaimDueOutbox(kT0, 100);
+  REQUIRE(claimed.ok());
+  return std::move(claimed).value();
+}
+
+// `server` stalls every request to /slow after the headers; `h` sends to
+// it as receiver "slow" (30 s timeout) and runs until two requests hang.
+void StartHung(Harness& h, HttpTestServer& server, ReceiverSettings settings) {
   TestReply hang;
   hang.mode = TestReply::Mode::kStallAfterHeaders;
   server.Route("/slow", hang);
-  Harness h(2, {"slow"});
-  h.AddWebhook("slow", server.Url("/slow"), std::chrono::seconds(30));
+  h.AddWebhook("slow", server.Url("/slow"), std::chrono::seconds(30), settings);
   h.loop->Start();
   REQUIRE(
       h.RunUntil([&] { return server.Requests("/slow").size() == 2; }, std::chrono::seconds(10)));
+}
+
+TEST_CASE("Stop's bound abandons hung sends: their rows stay queued, no attempt counted",
+          "[delivery_loop]") {
+  HttpTestServer server;
+  Harness h(2, {"slow"});
+  StartHung(h, server, {});
   bool drained = false;
   auto stop = std::chrono::steady_clock::now();
   h.loop->Stop([&] { drained = true; }, std::chrono::milliseconds(200));
@@ -329,12 +345,43 @@ TEST_CASE("Stop's bound abandons hung sends: their rows stay queued, no attempt 
   fs::path path = h.dir.path / "state.db";
   h.loop.reset();
   h.db.reset();
-  auto reopened = storage::Database::Open(path.string(), {});
-  REQUIRE(reopened.ok());
-  auto claimed = (*reopened)->ClaimDueOutbox(kT0, 10);
-  REQUIRE(claimed.ok());
-  REQUIRE(claimed->size() == 2);
-  for (const storage::OutboxEntry& e : *claimed) CHECK(e.attempts == 0);
+  auto claimed = ReopenAndClaimAll(path);
+  REQUIRE(claimed.size() == 2);
+  for (const storage::OutboxEntry& e : claimed) CHECK(e.attempts == 0);
+}
+
+TEST_CASE("rows claimed ahead: Stop gives them back, a crash leaves them to the next open",
+          "[delivery_loop]") {
+  // Two slots, both hung: two rows are being sent and two more are claimed
+  // ahead (in flight in the store, not sent).
+  HttpTestServer server;
+  const int kAlerts = 10;
+  Harness h(kAlerts, {"slow"});
+  ReceiverSettings settings;
+  settings.concurrency = 2;
+  StartHung(h, server, settings);
+  REQUIRE(h.RunUntil([&] { return Count(States(*h.db, "slow"), OutboxState::kInFlight) == 4; },
+                     std::chrono::seconds(10)));
+  const fs::path path = h.dir.path / "state.db";
+
+  SECTION("Stop: the rows claimed ahead are pending at once, the sent ones stay in flight") {
+    bool drained = false;
+    h.loop->Stop([&] { drained = true; }, std::chrono::milliseconds(200));
+    auto states = States(*h.db, "slow");
+    CHECK(Count(states, OutboxState::kInFlight) == 2);
+    CHECK(Count(states, OutboxState::kPending) == kAlerts - 2);
+    REQUIRE(h.RunUntil([&] { return drained; }, std::chrono::seconds(10)));
+    CHECK(h.loop->abandoned() == 2);
+    CHECK(server.Requests("/slow").size() == 2);  // nothing sent after the stop
+  }
+  SECTION("a crash (no Stop): every row is pending at the next open, none counted an attempt") {
+    h.loop.reset();
+  }
+  h.loop.reset();
+  h.db.reset();
+  auto claimed = ReopenAndClaimAll(path);
+  CHECK(claimed.size() == static_cast<size_t>(kAlerts));
+  for (const storage::OutboxEntry& e : claimed) CHECK(e.attempts == 0);
 }
 
 TEST_CASE("after a stop and a start, retries still come due with the periodic look",

@@ -748,80 +748,105 @@ Result<std::vector<OutboxEntry>> Database::ClaimOutbox(const std::string* receiv
                                                        int limit, bool critical_only) {
   return Guarded("claim outbox", [&]() -> Result<std::vector<OutboxEntry>> {
     SQLite::Transaction txn(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-    std::vector<OutboxEntry> out;
-    std::vector<int64_t> alert_ids;
-    {
-      Stmt s = Prepare(
-          receiver == nullptr ? "SELECT id, receiver, idempotency_key, attempts, alert FROM outbox "
-                                "WHERE state = 'pending' AND next_attempt_at <= ?1 "
-                                "ORDER BY next_attempt_at, id LIMIT ?2"
-          : critical_only     ? "SELECT id, receiver, idempotency_key, attempts, alert FROM outbox "
-                                "WHERE state = 'pending' AND next_attempt_at <= ?1 AND receiver = ?3 "
-                                "AND alert IN (SELECT id FROM alerts WHERE severity = 'critical') "
-                                "ORDER BY next_attempt_at, id LIMIT ?2"
-                              : "SELECT id, receiver, idempotency_key, attempts, alert FROM outbox "
-                                "WHERE state = 'pending' AND next_attempt_at <= ?1 AND receiver = ?3 "
-                                "ORDER BY next_attempt_at, id LIMIT ?2");
-      s->bind(1, ToUnix(now));
-      s->bind(2, limit);
-      if (receiver != nullptr) s->bind(3, *receiver);
-      while (s->executeStep()) {
-        OutboxEntry e;
-        e.id = s->getColumn(0).getInt64();
-        e.receiver = s->getColumn(1).getString();
-        e.idempotency_key = s->getColumn(2).getString();
-        e.attempts = s->getColumn(3).getInt();
-        alert_ids.push_back(s->getColumn(4).getInt64());
-        out.push_back(std::move(e));
-      }
-    }
-    for (size_t i = 0; i < out.size(); ++i) {
-      Stmt s = Prepare("UPDATE outbox SET state = 'in-flight', updated_at = ? WHERE id = ?");
-      s->bind(1, ToUnix(now));
-      s->bind(2, out[i].id);
-      s->exec();
-      out[i].alert = LoadAlert(alert_ids[i], false);
-    }
+    std::vector<OutboxEntry> out = ClaimRows(receiver, now, limit, critical_only);
     txn.commit();
     return out;
   });
 }
 
+std::vector<OutboxEntry> Database::ClaimRows(const std::string* receiver, UtcTime now, int limit,
+                                             bool critical_only) {
+  std::vector<OutboxEntry> out;
+  std::vector<int64_t> alert_ids;
+  {
+    Stmt s = Prepare(
+        receiver == nullptr ? "SELECT id, receiver, idempotency_key, attempts, alert FROM outbox "
+                              "WHERE state = 'pending' AND next_attempt_at <= ?1 "
+                              "ORDER BY next_attempt_at, id LIMIT ?2"
+        : critical_only     ? "SELECT id, receiver, idempotency_key, attempts, alert FROM outbox "
+                              "WHERE state = 'pending' AND next_attempt_at <= ?1 AND receiver = ?3 "
+                              "AND alert IN (SELECT id FROM alerts WHERE severity = 'critical') "
+                              "ORDER BY next_attempt_at, id LIMIT ?2"
+                            : "SELECT id, receiver, idempotency_key, attempts, alert FROM outbox "
+                              "WHERE state = 'pending' AND next_attempt_at <= ?1 AND receiver = ?3 "
+                              "ORDER BY next_attempt_at, id LIMIT ?2");
+    s->bind(1, ToUnix(now));
+    s->bind(2, limit);
+    if (receiver != nullptr) s->bind(3, *receiver);
+    while (s->executeStep()) {
+      OutboxEntry e;
+      e.id = s->getColumn(0).getInt64();
+      e.receiver = s->getColumn(1).getString();
+      e.idempotency_key = s->getColumn(2).getString();
+      e.attempts = s->getColumn(3).getInt();
+      alert_ids.push_back(s->getColumn(4).getInt64());
+      out.push_back(std::move(e));
+    }
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    Stmt s = Prepare("UPDATE outbox SET state = 'in-flight', updated_at = ? WHERE id = ?");
+    s->bind(1, ToUnix(now));
+    s->bind(2, out[i].id);
+    s->exec();
+    out[i].alert = LoadAlert(alert_ids[i], false);
+  }
+  return out;
+}
+
 Result<int> Database::CompleteAttempts(const std::vector<CompletedAttempt>& completed) {
   return Guarded("complete delivery attempts", [&]() -> Result<int> {
     SQLite::Transaction txn(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-    int moved = 0;
-    for (const CompletedAttempt& c : completed) {
-      const DeliveryAttempt& a = c.attempt;
-      const char* sql =
-          a.status == "delivered"
-              ? "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, last_error = '', "
-                "updated_at = ?2 WHERE id = ?1 AND state = 'in-flight'"
-          : a.status == "dead"
-              ? "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?3, "
-                "updated_at = ?2 WHERE id = ?1 AND state = 'in-flight'"
-              : "UPDATE outbox SET state = 'pending', attempts = attempts + 1, "
-                "next_attempt_at = ?4, last_error = ?3, updated_at = ?2 "
-                "WHERE id = ?1 AND state = 'in-flight'";
-      Stmt s = Prepare(sql);
-      s->bind(1, a.outbox_id);
-      s->bind(2, ToUnix(a.at));
-      if (a.status != "delivered") s->bind(3, a.error);
-      if (a.status != "delivered" && a.status != "dead") s->bind(4, ToUnix(c.next_attempt));
-      moved += s->exec();
-      Stmt log = Prepare(
-          "INSERT INTO deliveries (outbox, at, status, latency_ms, response_code, error) "
-          "VALUES (?, ?, ?, ?, ?, ?)");
-      log->bind(1, a.outbox_id);
-      log->bind(2, ToUnix(a.at));
-      log->bind(3, a.status);
-      log->bind(4, static_cast<int64_t>(a.latency.count()));
-      log->bind(5, a.response_code);
-      log->bind(6, a.error);
-      log->exec();
-    }
+    int moved = StoreOutcomes(completed);
     txn.commit();
     return moved;
+  });
+}
+
+int Database::StoreOutcomes(const std::vector<CompletedAttempt>& completed) {
+  int moved = 0;
+  for (const CompletedAttempt& c : completed) {
+    const DeliveryAttempt& a = c.attempt;
+    const char* sql =
+        a.status == "delivered"
+            ? "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, last_error = '', "
+              "updated_at = ?2 WHERE id = ?1 AND state = 'in-flight'"
+        : a.status == "dead"
+            ? "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?3, "
+              "updated_at = ?2 WHERE id = ?1 AND state = 'in-flight'"
+            : "UPDATE outbox SET state = 'pending', attempts = attempts + 1, "
+              "next_attempt_at = ?4, last_error = ?3, updated_at = ?2 "
+              "WHERE id = ?1 AND state = 'in-flight'";
+    Stmt s = Prepare(sql);
+    s->bind(1, a.outbox_id);
+    s->bind(2, ToUnix(a.at));
+    if (a.status != "delivered") s->bind(3, a.error);
+    if (a.status != "delivered" && a.status != "dead") s->bind(4, ToUnix(c.next_attempt));
+    moved += s->exec();
+    InsertDeliveryAttempt(a);
+  }
+  return moved;
+}
+
+Result<OutboxTurn> Database::CompleteAndClaim(const std::vector<CompletedAttempt>& completed,
+                                              const std::vector<int64_t>& released,
+                                              const std::vector<OutboxClaim>& claims, UtcTime now) {
+  return Guarded("complete and claim outbox", [&]() -> Result<OutboxTurn> {
+    SQLite::Transaction txn(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    OutboxTurn turn;
+    turn.moved = StoreOutcomes(completed);
+    for (int64_t id : released) {
+      // Never sent: no attempt counted, and the row keeps its due time (it
+      // was due when claimed), so it is claimed again in its old place.
+      Stmt s = Prepare("UPDATE outbox SET state = 'pending' WHERE id = ? AND state = 'in-flight'");
+      s->bind(1, id);
+      turn.released += s->exec();
+    }
+    for (const OutboxClaim& claim : claims) {
+      if (claim.expedite) ExpediteRows(claim.receiver, now);
+      turn.claimed.push_back(ClaimRows(&claim.receiver, now, claim.limit, claim.critical_only));
+    }
+    txn.commit();
+    return turn;
   });
 }
 
@@ -843,13 +868,15 @@ Result<int> Database::RequeueDead(std::optional<int64_t> outbox_id, UtcTime now)
 }
 
 Result<int> Database::ExpediteOutboxFor(const std::string& receiver, UtcTime now) {
-  return Guarded("expedite outbox", [&]() -> Result<int> {
-    Stmt s =
-        Prepare("UPDATE outbox SET next_attempt_at = ?1 WHERE receiver = ?2 AND state = 'pending'");
-    s->bind(1, ToUnix(now));
-    s->bind(2, receiver);
-    return s->exec();
-  });
+  return Guarded("expedite outbox", [&]() -> Result<int> { return ExpediteRows(receiver, now); });
+}
+
+int Database::ExpediteRows(const std::string& receiver, UtcTime now) {
+  Stmt s =
+      Prepare("UPDATE outbox SET next_attempt_at = ?1 WHERE receiver = ?2 AND state = 'pending'");
+  s->bind(1, ToUnix(now));
+  s->bind(2, receiver);
+  return s->exec();
 }
 
 Result<int> Database::ShiftPendingOutbox(UtcTime now, std::chrono::seconds by) {
@@ -901,18 +928,22 @@ Status Database::MarkDead(int64_t outbox_id, UtcTime now, const std::string& err
 
 Status Database::RecordDeliveryAttempt(const DeliveryAttempt& attempt) {
   return Guarded("record delivery attempt", [&]() -> Status {
-    Stmt s = Prepare(
-        "INSERT INTO deliveries (outbox, at, status, latency_ms, response_code, error) "
-        "VALUES (?, ?, ?, ?, ?, ?)");
-    s->bind(1, attempt.outbox_id);
-    s->bind(2, ToUnix(attempt.at));
-    s->bind(3, attempt.status);
-    s->bind(4, static_cast<int64_t>(attempt.latency.count()));
-    s->bind(5, attempt.response_code);
-    s->bind(6, attempt.error);
-    s->exec();
+    InsertDeliveryAttempt(attempt);
     return Status::Ok();
   });
+}
+
+void Database::InsertDeliveryAttempt(const DeliveryAttempt& attempt) {
+  Stmt s = Prepare(
+      "INSERT INTO deliveries (outbox, at, status, latency_ms, response_code, error) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  s->bind(1, attempt.outbox_id);
+  s->bind(2, ToUnix(attempt.at));
+  s->bind(3, attempt.status);
+  s->bind(4, static_cast<int64_t>(attempt.latency.count()));
+  s->bind(5, attempt.response_code);
+  s->bind(6, attempt.error);
+  s->exec();
 }
 
 // --- queries -----------------------------------------------------------------

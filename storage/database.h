@@ -85,6 +85,9 @@ class Database final : public Store {
   Result<int> ExpediteOutboxFor(const std::string& receiver, UtcTime now) override;
   Result<int> ShiftPendingOutbox(UtcTime now, std::chrono::seconds by) override;
   Result<int> CompleteAttempts(const std::vector<CompletedAttempt>& completed) override;
+  Result<OutboxTurn> CompleteAndClaim(const std::vector<CompletedAttempt>& completed,
+                                      const std::vector<int64_t>& released,
+                                      const std::vector<OutboxClaim>& claims, UtcTime now) override;
   Status MarkDelivered(int64_t outbox_id, UtcTime now) override;
   Status MarkRetry(int64_t outbox_id, UtcTime next_attempt, const std::string& error) override;
   Status MarkDead(int64_t outbox_id, UtcTime now, const std::string& error) override;
@@ -125,6 +128,14 @@ class Database final : public Store {
   void WriteFeedState(int64_t feed_row, const FeedState& state, bool baseline_done);
   Result<std::vector<OutboxEntry>> ClaimOutbox(const std::string* receiver, UtcTime now, int limit,
                                                bool critical_only);
+  // The bodies of ClaimOutbox, CompleteAttempts, ExpediteOutboxFor and
+  // RecordDeliveryAttempt, inside the caller's transaction; they throw
+  // SQLite::Exception.
+  std::vector<OutboxEntry> ClaimRows(const std::string* receiver, UtcTime now, int limit,
+                                     bool critical_only);
+  int StoreOutcomes(const std::vector<CompletedAttempt>& completed);
+  int ExpediteRows(const std::string& receiver, UtcTime now);
+  void InsertDeliveryAttempt(const DeliveryAttempt& attempt);
   Status MoveOutbox(int64_t outbox_id, const char* sql, UtcTime at, const std::string& error,
                     const char* what);
   AlertRecord LoadAlert(int64_t alert_id, bool with_deliveries);

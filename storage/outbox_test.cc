@@ -252,6 +252,54 @@ TEST_CASE("CompleteAttempts moves a batch of rows and logs each attempt, in one 
   CHECK(attempts == 3);
 }
 
+TEST_CASE("CompleteAndClaim stores outcomes, gives rows back and claims, in one transaction") {
+  TempDir dir;
+  auto db = OpenWithOneAlert(dir.File("state.db"));
+  auto hook = db->ClaimDueOutboxFor("hook", kT0, 10, false);
+  auto mail = db->ClaimDueOutboxFor("mail", kT0, 10, false);
+  REQUIRE(hook->size() == 1);
+  REQUIRE(mail->size() == 1);
+  // "hook" failed and waits an hour; "mail" was claimed ahead, never sent,
+  // and goes back: pending, no attempt counted, due as it was.
+  std::vector<Store::CompletedAttempt> outcomes(1);
+  outcomes[0].attempt = {(*hook)[0].id, kT0,       "retry", std::chrono::milliseconds(5),
+                         503,           "HTTP 503"};
+  outcomes[0].next_attempt = kT0 + hours(1);
+  std::vector<OutboxClaim> claims = {{"mail", 10, false, false}, {"hook", 10, false, false}};
+  auto turn = db->CompleteAndClaim(outcomes, {(*mail)[0].id}, claims, kT0 + minutes(1));
+  REQUIRE(turn.ok());
+  CHECK(turn->moved == 1);
+  CHECK(turn->released == 1);
+  REQUIRE(turn->claimed.size() == 2);
+  // The released row is claimed again in the same turn; hook's is not due.
+  REQUIRE(turn->claimed[0].size() == 1);
+  CHECK(turn->claimed[0][0].id == (*mail)[0].id);
+  CHECK(turn->claimed[0][0].attempts == 0);
+  CHECK(turn->claimed[0][0].alert.sources.size() == 1);
+  CHECK(turn->claimed[1].empty());
+
+  // The probe after an outage: expedite, then claim, in the same turn.
+  turn = db->CompleteAndClaim({}, {(*mail)[0].id}, {{"hook", 1, false, true}}, kT0 + minutes(2));
+  REQUIRE(turn.ok());
+  CHECK(turn->released == 1);
+  REQUIRE(turn->claimed.size() == 1);
+  REQUIRE(turn->claimed[0].size() == 1);
+  CHECK(turn->claimed[0][0].id == (*hook)[0].id);
+  CHECK(turn->claimed[0][0].attempts == 1);
+  auto alerts = db->ListAlerts(UtcTime{}, "");
+  REQUIRE(alerts->size() == 1);
+  for (const OutboxStatus& d : alerts->front().deliveries) {
+    INFO(d.receiver);
+    CHECK(d.state == (d.receiver == "hook" ? OutboxState::kInFlight : OutboxState::kPending));
+  }
+  // A row not in flight (mail's is pending) is neither moved nor released.
+  outcomes[0].attempt = {(*mail)[0].id, kT0, "delivered", std::chrono::milliseconds(5), 200, ""};
+  turn = db->CompleteAndClaim(outcomes, {(*mail)[0].id}, {}, kT0 + minutes(3));
+  REQUIRE(turn.ok());
+  CHECK(turn->moved == 0);
+  CHECK(turn->released == 0);
+}
+
 }  // namespace
 }  // namespace mineral::storage
 

@@ -95,6 +95,21 @@ struct OutboxEntry {
   AlertRecord alert;            // with sources; deliveries left empty
 };
 
+// What the delivery loop asks of one receiver in a turn (CompleteAndClaim).
+struct OutboxClaim {
+  std::string receiver;
+  int limit = 0;
+  bool critical_only = false;  // as ClaimDueOutboxFor
+  bool expedite = false;       // first as ExpediteOutboxFor (the probe after an outage)
+};
+
+// What one CompleteAndClaim did.
+struct OutboxTurn {
+  int moved = 0;     // rows the outcomes moved (as CompleteAttempts returns)
+  int released = 0;  // rows put back to pending
+  std::vector<std::vector<OutboxEntry>> claimed;  // one per claim, in order
+};
+
 // One delivery attempt, for the deliveries log.
 struct DeliveryAttempt {
   int64_t outbox_id = 0;
@@ -188,6 +203,16 @@ class Store {
     UtcTime next_attempt{};  // for "retry"
   };
   virtual Result<int> CompleteAttempts(const std::vector<CompletedAttempt>& completed) = 0;
+  // One turn of the delivery loop in one transaction: stores `completed` as
+  // CompleteAttempts does, puts the rows `released` (claimed, never sent)
+  // back from in flight to pending, with no attempt counted and their due
+  // time as it was, then claims for each of `claims` as ClaimDueOutboxFor
+  // does (after ExpediteOutboxFor when it says so).  On error nothing of it
+  // is stored.
+  virtual Result<OutboxTurn> CompleteAndClaim(const std::vector<CompletedAttempt>& completed,
+                                              const std::vector<int64_t>& released,
+                                              const std::vector<OutboxClaim>& claims,
+                                              UtcTime now) = 0;
   // Dead letters back to pending, due at `now`, attempts reset to 0 (their
   // last error is kept until the next attempt): the one row `outbox_id`, or
   // every dead row when nullopt.  Returns how many rows moved; NotFound when
