@@ -129,7 +129,14 @@ TEST_CASE("1,000 feeds, a third misbehave: healthy feeds alert on time, the rest
   // A feed with a fault the daemon rides out (an intermittent 500) may lose
   // one poll to it and retry after min_interval (+20 %).
   const auto tolerated_bound = delay_bound + min_interval * 6 / 5;
+  // Under AddressSanitizer (CI's second run) the daemon's RSS also holds
+  // ASan's shadow memory and its 256 MiB quarantine of freed blocks: 595 MiB
+  // was measured there, against 38-46 MiB in an ordinary build.
+#if defined(__SANITIZE_ADDRESS__)
+  const long rss_bound_kib = 1024 * 1024;
+#else
   const long rss_bound_kib = 200 * 1024;
+#endif
 
   testkit::HttpTestServer feeds_server;
   testkit::HttpTestServer tls_server(testkit::TestServerOptions{.tls = true});
