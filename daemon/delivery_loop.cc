@@ -146,11 +146,15 @@ void DeliveryLoop::SetReceivers(
     auto kept = old.find(id);
     if (kept == old.end()) continue;
     Slot& slot = *slots_[id];
+    // The breaker's and the rate window's state carry over; their limits
+    // are the reloaded config's.
     slot.breaker = kept->second->breaker;
+    slot.breaker.SetPolicy(settings.breaker.value_or(options_.breaker));
     slot.state.breaker = kept->second->state.breaker;
     slot.state.delivered = kept->second->state.delivered;
     slot.state.failed = kept->second->state.failed;
     slot.rate = kept->second->rate;
+    slot.rate.SetLimit(settings.timing.rate_count, settings.timing.rate_per);
     // Rows held for a group stay held (they are in flight in the store).
     slot.held = std::move(kept->second->held);
     slot.held_since = kept->second->held_since;

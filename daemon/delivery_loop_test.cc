@@ -470,6 +470,41 @@ TEST_CASE("410 Gone disables the receiver and reports it; its other rows wait", 
   h.Drain();
 }
 
+TEST_CASE("a reload applies a kept receiver's new breaker policy, keeping its failures",
+          "[delivery_loop]") {
+  HttpTestServer server;
+  TestReply failing;
+  failing.status = 500;
+  server.Route("/hook", failing);
+  Harness h(6, {"hook"});
+  ReceiverSettings lenient;
+  lenient.concurrency = 1;
+  lenient.breaker = BreakerPolicy{100, std::chrono::seconds(60), std::chrono::seconds(600)};
+  h.AddWebhook("hook", server.Url("/hook"), std::chrono::seconds(5), lenient);
+  h.loop->Start();
+  REQUIRE(h.RunUntil([&] { return h.events.size() >= 2; }, std::chrono::seconds(10)));
+  CHECK(h.loop->Receivers()[0].breaker == CircuitBreaker::State::kClosed);
+
+  // The config now opens the circuit after 1 failure: the next one opens it.
+  ReceiverSettings strict = lenient;
+  strict.breaker = BreakerPolicy{1, std::chrono::seconds(60), std::chrono::seconds(600)};
+  notify::HttpReceiverOptions o;
+  o.id = "hook";
+  o.url = server.Url("/hook");
+  std::vector<std::pair<std::unique_ptr<notify::Receiver>, ReceiverSettings>> receivers;
+  receivers.emplace_back(
+      std::make_unique<notify::HttpReceiver>(h.http, notify::webhook::RenderPayload, o), strict);
+  h.loop->SetReceivers(std::move(receivers));
+  CHECK(h.RunUntil([&] { return h.loop->Receivers()[0].breaker == CircuitBreaker::State::kOpen; },
+                   std::chrono::seconds(10)));
+  // Open: the rest wait (before the reload, the lenient policy let every
+  // row and its retries through).
+  const size_t sent = server.Requests("/hook").size();
+  h.RunUntil([] { return false; }, std::chrono::milliseconds(500));
+  CHECK(server.Requests("/hook").size() == sent);
+  h.Drain();
+}
+
 TEST_CASE("a 404 is a failure: dead at once, never delivered", "[delivery_loop]") {
   HttpTestServer server;  // nothing routed: 404
   Harness h(2, {"hook"});

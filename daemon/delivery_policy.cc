@@ -100,6 +100,14 @@ void CircuitBreaker::OnFailure(UtcTime now) {
   open_until_ = now + pause_;
 }
 
+void CircuitBreaker::SetPolicy(BreakerPolicy policy) {
+  policy_ = policy;
+  if (pause_ > policy_.max_open_for) {
+    open_until_ -= pause_ - policy_.max_open_for;
+    pause_ = policy_.max_open_for;
+  }
+}
+
 const char* BreakerStateName(CircuitBreaker::State state) {
   switch (state) {
     case CircuitBreaker::State::kClosed:

@@ -84,6 +84,10 @@ class CircuitBreaker {
   // The wall clock jumped by `by`: an open circuit keeps the pause it had
   // left (a jump back would otherwise add itself to the pause).
   void Shift(Seconds by) { open_until_ += by; }
+  // A reload's policy: the state and the failures so far are kept and
+  // judged by the new thresholds from the next failure on; a pause longer
+  // than the new max_open_for is cut to it.
+  void SetPolicy(BreakerPolicy policy);
 
   State state() const { return state_; }
   // When an open circuit lets a probe through.

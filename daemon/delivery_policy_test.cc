@@ -123,6 +123,24 @@ TEST_CASE("circuit breaker: opens, probes once, closes or opens longer", "[deliv
   CHECK(b.Allowance(b.reopens_at(), 0, 8) == 8);
 }
 
+TEST_CASE("breaker: a reload's policy keeps the failures and applies from the next one",
+          "[delivery_policy]") {
+  CircuitBreaker b(BreakerPolicy{10, Seconds(60), Seconds(3600)});
+  b.OnFailure(kT0);
+  b.OnFailure(kT0);
+  b.SetPolicy(BreakerPolicy{3, Seconds(60), Seconds(3600)});
+  CHECK(b.state() == CircuitBreaker::State::kClosed);
+  b.OnFailure(kT0);  // the third in a row: open under the new threshold
+  CHECK(b.state() == CircuitBreaker::State::kOpen);
+  CHECK(b.reopens_at() == kT0 + Seconds(60));
+  // An open circuit's pause is cut to a smaller max_open_for.
+  b.SetPolicy(BreakerPolicy{3, Seconds(10), Seconds(20)});
+  CHECK(b.reopens_at() == kT0 + Seconds(20));
+  REQUIRE(b.Allowance(kT0 + Seconds(20), 0, 4) == 1);
+  b.OnFailure(kT0 + Seconds(20));  // the probe fails: twice 20 s, capped at 20 s
+  CHECK(b.reopens_at() == kT0 + Seconds(40));
+}
+
 TEST_CASE("breaker: a clock jump keeps the pause it had left", "[delivery_policy][clock]") {
   BreakerPolicy p;
   p.failure_threshold = 1;

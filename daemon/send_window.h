@@ -57,6 +57,11 @@ class RateWindow {
   // window neither stays full for the length of a jump back nor forgets
   // its sends on a jump forward.
   void Shift(std::chrono::seconds by);
+  // A reload's limit: the sends recorded so far count against it.
+  void SetLimit(int count, std::chrono::seconds per) {
+    count_ = count;
+    per_ = per;
+  }
 
  private:
   void Expire(UtcTime now);

@@ -68,6 +68,20 @@ TEST_CASE("rate window: at most N in any window, sliding", "[send_window]") {
   CHECK(w.NextAllowed(t + hours(2)) == t + hours(2));
 }
 
+TEST_CASE("rate window: a reload's limit counts the sends already made", "[send_window]") {
+  RateWindow w(10, hours(1));
+  w.Record(kMidnight);
+  w.Record(kMidnight + minutes(1));
+  CHECK(w.Remaining(kMidnight + minutes(2)) == 8);
+  w.SetLimit(3, hours(1));
+  CHECK(w.Remaining(kMidnight + minutes(2)) == 1);
+  w.SetLimit(2, minutes(30));
+  CHECK(w.Remaining(kMidnight + minutes(2)) == 0);
+  CHECK(w.NextAllowed(kMidnight + minutes(2)) == kMidnight + minutes(30));
+  w.SetLimit(0, seconds(0));  // unlimited
+  CHECK(w.Remaining(kMidnight + minutes(2)) > 1'000'000);
+}
+
 TEST_CASE("rate window: a clock jump moves the recorded sends with it", "[send_window][clock]") {
   const UtcTime t = kMidnight;
   RateWindow w(2, hours(1));
