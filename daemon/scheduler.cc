@@ -113,11 +113,10 @@ void Scheduler::SetFeeds(std::vector<FeedSettings> feeds, const std::vector<Feed
   if (!running_) return;
   // Rebuild the queue over the new indices.  Polls in flight keep their
   // host slots; their results find their feed by id when they arrive.
+  // The loop-pressure cap carries over to the new queue.
+  const size_t cap = queue_.max_in_flight();
   queue_ = PollQueue(options_.limits);
-  if (poll_limit_ != SIZE_MAX) {
-    poll_limit_ = std::min(poll_limit_, options_.limits.max_in_flight);
-    queue_.SetInFlightCap(poll_limit_);
-  }
+  queue_.SetInFlightCap(cap);
   const UtcTime now = options_.now();
   const Clock::time_point steady_now = Clock::now();
   for (size_t i = 0; i < feeds_.size(); ++i) {
@@ -167,9 +166,9 @@ void Scheduler::ArmLagSampler() {
         loop_lag_ = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - expected);
         const size_t configured = options_.limits.max_in_flight;
         const size_t before = queue_.max_in_flight();
-        poll_limit_ = NextPollLimit(before, configured, loop_lag_, options_.pressure);
-        queue_.SetInFlightCap(poll_limit_);
-        if (poll_limit_ > before) {
+        const size_t limit = NextPollLimit(before, configured, loop_lag_, options_.pressure);
+        queue_.SetInFlightCap(limit);
+        if (limit > before) {
           timer_.cancel();
           Wake();
         }

@@ -131,7 +131,6 @@ class Scheduler {
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer lag_timer_;
   std::chrono::milliseconds loop_lag_{0};
-  size_t poll_limit_ = SIZE_MAX;  // SIZE_MAX: not under pressure yet
   std::vector<FeedSettings> feeds_;
   std::vector<FeedState> states_;
   std::vector<std::string> hosts_;

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <utility>
@@ -144,26 +145,35 @@ std::string_view HttpResponse::Header(std::string_view name) const {
 
 std::string CurlVersion() { return curl_version(); }
 
-std::string UrlAuthority(std::string_view url) {
-  size_t start = url.find("://");
-  if (start == std::string_view::npos) return "";
-  start += 3;
-  size_t end = url.find_first_of("/?#", start);
-  std::string_view authority =
-      url.substr(start, end == std::string_view::npos ? url.npos : end - start);
-  size_t at = authority.rfind('@');
-  if (at != std::string_view::npos) authority.remove_prefix(at + 1);
-  return Lowercase(authority);
-}
+namespace {
 
-std::string RedactUrl(std::string_view url) {
+// Where the authority of an absolute URL lies ("user@host:port" after
+// "scheme://", up to the path, query or fragment), and where in it the
+// host begins (after the last '@').  nullopt without "://".
+struct AuthoritySpan {
+  size_t start, host, end;
+};
+std::optional<AuthoritySpan> FindAuthority(std::string_view url) {
   size_t start = url.find("://");
-  if (start == std::string_view::npos) return std::string(url);
+  if (start == std::string_view::npos) return std::nullopt;
   start += 3;
   const size_t end = std::min(url.find_first_of("/?#", start), url.size());
   const size_t at = url.substr(start, end - start).rfind('@');
-  if (at == std::string_view::npos) return std::string(url);
-  return std::string(url.substr(0, start)) + "***" + std::string(url.substr(start + at));
+  return AuthoritySpan{start, at == std::string_view::npos ? start : start + at + 1, end};
+}
+
+}  // namespace
+
+std::string UrlAuthority(std::string_view url) {
+  const auto span = FindAuthority(url);
+  if (!span) return "";
+  return Lowercase(url.substr(span->host, span->end - span->host));
+}
+
+std::string RedactUrl(std::string_view url) {
+  const auto span = FindAuthority(url);
+  if (!span || span->host == span->start) return std::string(url);
+  return std::string(url.substr(0, span->start)) + "***@" + std::string(url.substr(span->host));
 }
 
 // One request, possibly over several redirect hops (each hop is the same easy
