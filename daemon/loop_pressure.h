@@ -23,8 +23,10 @@
 namespace mineral::daemon {
 
 struct LoopPressurePolicy {
-  // A lag at or above `high` halves the limit; at or below `low` raises it
-  // by one.  In between it stays.
+  // A lag at or above `high` halves the limit, once per `high` of lag (a
+  // timer on a starved loop fires seldom, so one sample 2 s late must count
+  // as more than one 200 ms late); at or below `low` it rises by one.  In
+  // between it stays.
   std::chrono::milliseconds high{200};
   std::chrono::milliseconds low{50};
   size_t floor = 2;  // polls always allowed at once (the configured limit if lower)
