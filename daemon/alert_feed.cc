@@ -1,7 +1,6 @@
 #include "daemon/alert_feed.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include "model/json_out.h"
 
 namespace mineral::daemon {
 namespace {
@@ -60,38 +59,29 @@ std::string AlertTitle(const storage::AlertRecord& a) {
 
 std::string RenderAlertsJsonFeed(const std::vector<storage::AlertRecord>& alerts,
                                  const std::string& self_url) {
-  using rapidjson::StringBuffer;
-  using rapidjson::Writer;
-  StringBuffer buffer;
-  Writer<StringBuffer> w(buffer);
-  auto str = [&w](const char* key, const std::string& value) {
-    w.Key(key);
-    w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-  };
-  w.StartObject();
-  str("version", "https://jsonfeed.org/version/1.1");
-  str("title", "mineral-alertd alerts");
-  str("feed_url", self_url);
-  w.Key("items");
-  w.StartArray();
+  JsonOut out;
+  out.w().StartObject();
+  out.Str("version", "https://jsonfeed.org/version/1.1");
+  out.Str("title", "mineral-alertd alerts");
+  out.Str("feed_url", self_url);
+  out.StartArray("items");
   for (const storage::AlertRecord& a : alerts) {
     const Item* item = FirstItem(a);
-    w.StartObject();
-    str("id", "mineral-alertd:alert:" + std::to_string(a.id));
-    str("title", AlertTitle(a));
-    if (item != nullptr && !item->link.empty()) str("url", item->link);
-    str("content_text", Explanation(a));
-    str("date_published", FormatRfc3339(a.created_at));
-    w.Key("tags");
-    w.StartArray();
-    w.String(a.severity.c_str());
-    for (const std::string& label : a.labels) w.String(label.c_str());
-    w.EndArray();
-    w.EndObject();
+    out.w().StartObject();
+    out.Str("id", "mineral-alertd:alert:" + std::to_string(a.id));
+    out.Str("title", AlertTitle(a));
+    if (item != nullptr && !item->link.empty()) out.Str("url", item->link);
+    out.Str("content_text", Explanation(a));
+    out.Str("date_published", FormatRfc3339(a.created_at));
+    out.StartArray("tags");
+    out.String(a.severity);
+    for (const std::string& label : a.labels) out.String(label);
+    out.w().EndArray();
+    out.w().EndObject();
   }
-  w.EndArray();
-  w.EndObject();
-  return buffer.GetString();
+  out.w().EndArray();
+  out.w().EndObject();
+  return out.Take();
 }
 
 std::string RenderAlertsAtom(const std::vector<storage::AlertRecord>& alerts,

@@ -1,8 +1,5 @@
 #include "daemon/feeds_command.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <boost/asio/io_context.hpp>
 #include <iomanip>
 #include <ostream>
@@ -12,6 +9,7 @@
 #include "daemon/command_args.h"
 #include "daemon/pipeline.h"
 #include "daemon/scheduler.h"
+#include "model/json_out.h"
 #include "net/curl_http_client.h"
 #include "storage/database.h"
 
@@ -48,9 +46,6 @@ const char kFeedsHelp[] =
 
 namespace {
 
-using rapidjson::StringBuffer;
-using rapidjson::Writer;
-
 struct Options {
   std::string config;
   bool json = false;
@@ -77,39 +72,21 @@ const char* Health(const FeedState& s) {
   return s.consecutive_failures == 0 ? "ok" : "failing";
 }
 
-void StateJson(Writer<StringBuffer>& w, const FeedState& s) {
-  auto str = [&w](const char* key, const std::string& value) {
-    w.Key(key);
-    w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-  };
-  auto time = [&](const char* key, const std::optional<UtcTime>& t) {
-    w.Key(key);
-    if (t) {
-      std::string text = FormatRfc3339(*t);
-      w.String(text.c_str());
-    } else {
-      w.Null();
-    }
-  };
-  str("feed", s.feed_id);
-  str("url", net::RedactUrl(s.url));
-  str("health", Health(s));
-  time("last_success", s.last_success);
-  time("last_attempt", s.last_attempt);
-  time("next_poll_at", s.next_poll_at);
-  w.Key("last_status");
-  w.Int(s.last_status);
-  str("last_error", s.last_error);
-  w.Key("consecutive_failures");
-  w.Int(s.consecutive_failures);
-  w.Key("polls");
-  w.Int64(s.polls);
-  w.Key("avg_latency_ms");
-  w.Int64(s.avg_latency_ms);
-  w.Key("interval_seconds");
-  w.Int64(s.interval_seconds);
-  str("etag", s.etag);
-  str("last_modified", s.last_modified);
+void StateJson(JsonOut& out, const FeedState& s) {
+  out.Str("feed", s.feed_id);
+  out.Str("url", net::RedactUrl(s.url));
+  out.Str("health", Health(s));
+  out.Time("last_success", s.last_success);
+  out.Time("last_attempt", s.last_attempt);
+  out.Time("next_poll_at", s.next_poll_at);
+  out.Int("last_status", s.last_status);
+  out.Str("last_error", s.last_error);
+  out.Int("consecutive_failures", s.consecutive_failures);
+  out.Int("polls", s.polls);
+  out.Int("avg_latency_ms", s.avg_latency_ms);
+  out.Int("interval_seconds", s.interval_seconds);
+  out.Str("etag", s.etag);
+  out.Str("last_modified", s.last_modified);
 }
 
 }  // namespace
@@ -167,22 +144,16 @@ int RunPollOnceCommand(const std::vector<std::string>& args, std::ostream& out, 
     }
     if (!r.record.ok()) ++store_errors;
     if (options.json) {
-      StringBuffer buffer;
-      Writer<StringBuffer> w(buffer);
-      w.StartObject();
-      StateJson(w, s);
-      w.Key("items");
-      w.Uint64(r.items);
-      w.Key("new_items");
-      w.Int(healthy && r.items > 0 ? counts.new_items : 0);
-      w.Key("alerts");
-      w.Int(healthy && r.items > 0 ? counts.alerts : 0);
-      w.Key("baseline");
-      w.Bool(healthy && r.items > 0 && counts.baseline);
-      w.Key("warning");
-      w.String(r.warning.c_str());
-      w.EndObject();
-      out << buffer.GetString() << "\n";
+      JsonOut json;
+      json.w().StartObject();
+      StateJson(json, s);
+      json.Int("items", static_cast<int64_t>(r.items));
+      json.Int("new_items", healthy && r.items > 0 ? counts.new_items : 0);
+      json.Int("alerts", healthy && r.items > 0 ? counts.alerts : 0);
+      json.Bool("baseline", healthy && r.items > 0 && counts.baseline);
+      json.Str("warning", r.warning);
+      json.w().EndObject();
+      out << json.Take() << "\n";
     } else {
       out << "feed=" << s.feed_id << " status=" << s.last_status;
       if (healthy) {
@@ -248,16 +219,15 @@ int RunFeedsCommand(const std::vector<std::string>& args, std::ostream& out, std
   }
 
   if (options.json) {
-    StringBuffer buffer;
-    Writer<StringBuffer> w(buffer);
-    w.StartArray();
+    JsonOut json;
+    json.w().StartArray();
     for (const FeedState& s : states) {
-      w.StartObject();
-      StateJson(w, s);
-      w.EndObject();
+      json.w().StartObject();
+      StateJson(json, s);
+      json.w().EndObject();
     }
-    w.EndArray();
-    out << buffer.GetString() << "\n";
+    json.w().EndArray();
+    out << json.Take() << "\n";
     return kExitOk;
   }
   size_t id_width = 4;

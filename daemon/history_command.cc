@@ -1,8 +1,5 @@
 #include "daemon/history_command.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -14,6 +11,7 @@
 #include "daemon/cli.h"
 #include "daemon/command_args.h"
 #include "daemon/pipeline.h"
+#include "model/json_out.h"
 #include "rules/rule_parser.h"
 #include "rules/tagger.h"
 
@@ -85,9 +83,6 @@ const char kBacktestHelp[] =
 
 namespace {
 
-using rapidjson::StringBuffer;
-using rapidjson::Writer;
-
 constexpr size_t kMaxRulesFileBytes = 16 * 1024 * 1024;
 
 struct Options {
@@ -149,73 +144,45 @@ std::unique_ptr<storage::Database> OpenForReading(const Pipeline& pipeline, std:
   return std::move(store).value();
 }
 
-void String(Writer<StringBuffer>& w, const std::string& s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+void ItemJson(JsonOut& json, const storage::StoredItem& s) {
+  json.Int("item", s.id);
+  json.Str("feed", s.feed_id);
+  json.Str("key", s.item.key);
+  json.Str("title", s.item.title);
+  json.Str("link", s.item.link);
+  json.Str("first_seen", FormatRfc3339(s.first_seen));
+  json.Int("revisions", s.revisions);
 }
 
-void Field(Writer<StringBuffer>& w, const char* key, const std::string& value) {
-  w.Key(key);
-  String(w, value);
-}
-
-void StringArray(Writer<StringBuffer>& w, const char* key, const std::vector<std::string>& values) {
-  w.Key(key);
-  w.StartArray();
-  for (const std::string& v : values) String(w, v);
-  w.EndArray();
-}
-
-void ItemJson(Writer<StringBuffer>& w, const storage::StoredItem& s) {
-  w.Key("item");
-  w.Int64(s.id);
-  Field(w, "feed", s.feed_id);
-  Field(w, "key", s.item.key);
-  Field(w, "title", s.item.title);
-  Field(w, "link", s.item.link);
-  Field(w, "first_seen", FormatRfc3339(s.first_seen));
-  w.Key("revisions");
-  w.Int(s.revisions);
-}
-
-void AlertJson(Writer<StringBuffer>& w, const storage::AlertRecord& a) {
-  w.StartObject();
-  w.Key("alert");
-  w.Int64(a.id);
-  Field(w, "rule", a.rule_id);
-  Field(w, "kind", a.kind);
-  w.Key("matches");
-  w.Bool(a.matches);
-  Field(w, "severity", a.severity);
-  StringArray(w, "labels", a.labels);
-  Field(w, "doc_number", a.doc_number);
-  Field(w, "created_at", FormatRfc3339(a.created_at));
-  w.Key("sources");
-  w.StartArray();
+void AlertJson(JsonOut& json, const storage::AlertRecord& a) {
+  json.w().StartObject();
+  json.Int("alert", a.id);
+  json.Str("rule", a.rule_id);
+  json.Str("kind", a.kind);
+  json.Bool("matches", a.matches);
+  json.Str("severity", a.severity);
+  json.Strings("labels", a.labels);
+  json.Str("doc_number", a.doc_number);
+  json.Str("created_at", FormatRfc3339(a.created_at));
+  json.StartArray("sources");
   for (const storage::StoredItem& s : a.sources) {
-    w.StartObject();
-    ItemJson(w, s);
-    w.EndObject();
+    json.w().StartObject();
+    ItemJson(json, s);
+    json.w().EndObject();
   }
-  w.EndArray();
-  w.Key("deliveries");
-  w.StartArray();
+  json.w().EndArray();
+  json.StartArray("deliveries");
   for (const storage::OutboxStatus& d : a.deliveries) {
-    w.StartObject();
-    Field(w, "receiver", d.receiver);
-    Field(w, "state", OutboxStateName(d.state));
-    w.Key("attempts");
-    w.Int(d.attempts);
-    w.Key("next_attempt_at");
-    if (d.next_attempt_at) {
-      String(w, FormatRfc3339(*d.next_attempt_at));
-    } else {
-      w.Null();
-    }
-    Field(w, "last_error", d.last_error);
-    w.EndObject();
+    json.w().StartObject();
+    json.Str("receiver", d.receiver);
+    json.Str("state", OutboxStateName(d.state));
+    json.Int("attempts", d.attempts);
+    json.Time("next_attempt_at", d.next_attempt_at);
+    json.Str("last_error", d.last_error);
+    json.w().EndObject();
   }
-  w.EndArray();
-  w.EndObject();
+  json.w().EndArray();
+  json.w().EndObject();
 }
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
@@ -343,12 +310,11 @@ int RunAlertsCommand(const std::vector<std::string>& args, UtcTime now, std::ost
     return kExitFailure;
   }
   if (options.json) {
-    StringBuffer buffer;
-    Writer<StringBuffer> w(buffer);
-    w.StartArray();
-    for (const storage::AlertRecord& a : *alerts) AlertJson(w, a);
-    w.EndArray();
-    out << buffer.GetString() << "\n";
+    JsonOut json;
+    json.w().StartArray();
+    for (const storage::AlertRecord& a : *alerts) AlertJson(json, a);
+    json.w().EndArray();
+    out << json.Take() << "\n";
     return kExitOk;
   }
   for (const storage::AlertRecord& a : *alerts) PrintAlert(out, a);
@@ -400,18 +366,17 @@ int RunHistoryCommand(const std::vector<std::string>& args, std::ostream& out, s
     return kExitFailure;
   }
   if (options.json) {
-    StringBuffer buffer;
-    Writer<StringBuffer> w(buffer);
-    w.StartArray();
+    JsonOut json;
+    json.w().StartArray();
     for (const storage::HistoryEvent& e : *events) {
-      w.StartObject();
-      Field(w, "at", FormatRfc3339(e.at));
-      Field(w, "event", e.event);
-      Field(w, "detail", e.detail);
-      w.EndObject();
+      json.w().StartObject();
+      json.Str("at", FormatRfc3339(e.at));
+      json.Str("event", e.event);
+      json.Str("detail", e.detail);
+      json.w().EndObject();
     }
-    w.EndArray();
-    out << buffer.GetString() << "\n";
+    json.w().EndArray();
+    out << json.Take() << "\n";
     return kExitOk;
   }
   for (const storage::HistoryEvent& e : *events) {
@@ -462,37 +427,31 @@ int RunBacktestCommand(const std::vector<std::string>& args, UtcTime now, std::o
 
   const std::vector<rules::Rule>& rule_list = engine->rules().rules;
   if (options.json) {
-    StringBuffer buffer;
-    Writer<StringBuffer> w(buffer);
-    w.StartObject();
-    Field(w, "since", FormatRfc3339(since));
-    w.Key("items");
-    w.Int64(items);
-    w.Key("rules");
-    w.StartArray();
+    JsonOut json;
+    json.w().StartObject();
+    json.Str("since", FormatRfc3339(since));
+    json.Int("items", items);
+    json.StartArray("rules");
     for (size_t r = 0; r < rule_list.size(); ++r) {
       const std::vector<Hit>& fired = hits[static_cast<int>(r)];
-      w.StartObject();
-      Field(w, "rule", rule_list[r].id);
-      Field(w, "severity", rules::SeverityName(rule_list[r].severity));
-      w.Key("enabled");
-      w.Bool(rule_list[r].enabled);
-      w.Key("count");
-      w.Uint64(fired.size());
-      w.Key("items");
-      w.StartArray();
+      json.w().StartObject();
+      json.Str("rule", rule_list[r].id);
+      json.Str("severity", rules::SeverityName(rule_list[r].severity));
+      json.Bool("enabled", rule_list[r].enabled);
+      json.Int("count", static_cast<int64_t>(fired.size()));
+      json.StartArray("items");
       for (const Hit& h : fired) {
-        w.StartObject();
-        ItemJson(w, h.item);
-        StringArray(w, "terms", h.terms);
-        w.EndObject();
+        json.w().StartObject();
+        ItemJson(json, h.item);
+        json.Strings("terms", h.terms);
+        json.w().EndObject();
       }
-      w.EndArray();
-      w.EndObject();
+      json.w().EndArray();
+      json.w().EndObject();
     }
-    w.EndArray();
-    w.EndObject();
-    out << buffer.GetString() << "\n";
+    json.w().EndArray();
+    json.w().EndObject();
+    out << json.Take() << "\n";
     return kExitOk;
   }
   size_t total = 0;

@@ -142,8 +142,9 @@ class Fixture {
   int64_t item_id() const { return item_id_; }
 
  private:
-  fs::path dir_ = fs::temp_directory_path() / ("mineral-history-" + std::to_string(::getpid()) +
-                                               "-" + std::to_string(reinterpret_cast<uintptr_t>(this)));
+  fs::path dir_ =
+      fs::temp_directory_path() / ("mineral-history-" + std::to_string(::getpid()) + "-" +
+                                   std::to_string(reinterpret_cast<uintptr_t>(this)));
   int64_t alert_id_ = 0;
   int64_t item_id_ = 0;
 };
@@ -156,10 +157,10 @@ TEST_CASE("alerts lists each alert with its sources and per-receiver delivery", 
   const std::string id = std::to_string(fx.alert_id());
   CHECK_THAT(r.out, Catch::Contains("alert " + id + "  "));
   CHECK_THAT(r.out, Catch::Contains("rule=gallium-export  severity=critical  kind=new"));
-  CHECK_THAT(r.out, Catch::Contains(
-                        "  source    item:" + std::to_string(fx.item_id()) +
-                        "  wire:k1  \"China bans gallium and germanium exports to the United "
-                        "States\"  https://wire.example/k1\n"));
+  CHECK_THAT(r.out,
+             Catch::Contains("  source    item:" + std::to_string(fx.item_id()) +
+                             "  wire:k1  \"China bans gallium and germanium exports to the United "
+                             "States\"  https://wire.example/k1\n"));
   CHECK_THAT(r.out, Catch::Contains("  agency:a1  \"UPDATE 1-China bans gallium"));
   CHECK_THAT(r.out, Catch::Contains("  delivery  hook  delivered  attempts=1\n"));
   CHECK_THAT(r.out, Catch::Contains("  delivery  mail  pending  attempts=1  next="));

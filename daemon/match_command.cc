@@ -1,8 +1,5 @@
 #include "daemon/match_command.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <istream>
@@ -13,6 +10,7 @@
 #include "daemon/cli.h"
 #include "daemon/input.h"
 #include "feeds/parser.h"
+#include "model/json_out.h"
 #include "rules/engine.h"
 #include "rules/rule_parser.h"
 #include "rules/tagger.h"
@@ -43,42 +41,26 @@ namespace {
 
 constexpr size_t kMaxRulesFileBytes = 16 * 1024 * 1024;
 
-using rapidjson::StringBuffer;
-using rapidjson::Writer;
-
-void String(Writer<StringBuffer>& w, const std::string& s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
 std::string RenderMatch(const Item& item, const rules::RuleMatch& match, bool explain) {
-  StringBuffer buffer;
-  Writer<StringBuffer> w(buffer);
-  w.StartObject();
-  w.Key("item");
-  String(w, item.guid.empty() ? item.key : item.guid);
-  w.Key("rule");
-  String(w, match.rule_id);
-  w.Key("severity");
-  w.String(rules::SeverityName(match.severity));
+  JsonOut json;
+  json.w().StartObject();
+  json.Str("item", item.guid.empty() ? item.key : item.guid);
+  json.Str("rule", match.rule_id);
+  json.Str("severity", rules::SeverityName(match.severity));
   if (explain) {
-    w.Key("explain");
-    w.StartArray();
+    json.StartArray("explain");
     for (const rules::MatchedTerm& t : match.explain) {
-      w.StartObject();
-      w.Key("term");
-      String(w, t.term);
-      w.Key("field");
-      String(w, t.field);
-      w.Key("offset");
-      w.Uint64(t.offset);
-      w.Key("length");
-      w.Uint64(t.length);
-      w.EndObject();
+      json.w().StartObject();
+      json.Str("term", t.term);
+      json.Str("field", t.field);
+      json.Int("offset", static_cast<int64_t>(t.offset));
+      json.Int("length", static_cast<int64_t>(t.length));
+      json.w().EndObject();
     }
-    w.EndArray();
+    json.w().EndArray();
   }
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  json.w().EndObject();
+  return json.Take();
 }
 
 // The built-in vocabulary, its tagger, and the rules of `path` compiled

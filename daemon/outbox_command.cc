@@ -1,8 +1,5 @@
 #include "daemon/outbox_command.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
@@ -14,6 +11,7 @@
 #include "daemon/cli.h"
 #include "daemon/command_args.h"
 #include "daemon/receivers.h"
+#include "model/json_out.h"
 #include "net/curl_http_client.h"
 #include "notify/sample.h"
 #include "storage/database.h"
@@ -51,9 +49,6 @@ const char kTestReceiverHelp[] =
     "configuration error (unknown receiver, unreadable secret)\n";
 
 namespace {
-
-using rapidjson::StringBuffer;
-using rapidjson::Writer;
 
 struct Args {
   std::string config;
@@ -133,35 +128,21 @@ int ListOutbox(const Args& args, std::ostream& out, std::ostream& err) {
       ++rows;
       std::string title = a.sources.empty() ? "" : a.sources.front().item.title;
       if (args.json) {
-        StringBuffer buffer;
-        Writer<StringBuffer> w(buffer);
-        auto str = [&w](const char* key, const std::string& value) {
-          w.Key(key);
-          w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-        };
-        w.StartObject();
-        w.Key("outbox_id");
-        w.Int64(d.outbox_id);
-        str("receiver", d.receiver);
-        str("state", OutboxStateName(d.state));
-        w.Key("attempts");
-        w.Int(d.attempts);
-        w.Key("next_attempt_at");
-        if (d.next_attempt_at) {
-          std::string t = FormatRfc3339(*d.next_attempt_at);
-          w.String(t.c_str());
-        } else {
-          w.Null();
-        }
-        str("last_error", d.last_error);
-        w.Key("alert_id");
-        w.Int64(a.id);
-        str("rule", a.rule_id);
-        str("severity", a.severity);
-        str("created_at", FormatRfc3339(a.created_at));
-        str("title", title);
-        w.EndObject();
-        out << buffer.GetString() << "\n";
+        JsonOut json;
+        json.w().StartObject();
+        json.Int("outbox_id", d.outbox_id);
+        json.Str("receiver", d.receiver);
+        json.Str("state", OutboxStateName(d.state));
+        json.Int("attempts", d.attempts);
+        json.Time("next_attempt_at", d.next_attempt_at);
+        json.Str("last_error", d.last_error);
+        json.Int("alert_id", a.id);
+        json.Str("rule", a.rule_id);
+        json.Str("severity", a.severity);
+        json.Str("created_at", FormatRfc3339(a.created_at));
+        json.Str("title", title);
+        json.w().EndObject();
+        out << json.Take() << "\n";
       } else {
         out << d.outbox_id << "  " << d.receiver << "  " << OutboxStateName(d.state)
             << "  attempts=" << d.attempts;

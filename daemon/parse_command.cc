@@ -1,8 +1,5 @@
 #include "daemon/parse_command.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +12,7 @@
 #include "daemon/input.h"
 #include "feeds/json_mapping.h"
 #include "feeds/parser.h"
+#include "model/json_out.h"
 
 namespace mineral::daemon {
 
@@ -45,94 +43,63 @@ const char kParseHelp[] =
     "\n"
     "exit status: 0 ok, 1 a document could not be read or parsed, 2 usage error\n";
 
-namespace {
-
-using rapidjson::StringBuffer;
-using rapidjson::Writer;
-
-void Field(Writer<StringBuffer>& w, const char* name, const std::string& value) {
-  if (value.empty()) return;
-  w.Key(name);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-void TimeField(Writer<StringBuffer>& w, const char* name, const std::optional<UtcTime>& t) {
-  if (t) Field(w, name, FormatRfc3339(*t));
-}
-
-void StringArray(Writer<StringBuffer>& w, const char* name, const std::vector<std::string>& v) {
-  if (v.empty()) return;
-  w.Key(name);
-  w.StartArray();
-  for (const auto& s : v) w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  w.EndArray();
-}
-
-}  // namespace
-
 std::string RenderParsedFeedJson(const feeds::ParsedFeed& parsed) {
-  StringBuffer buffer;
-  Writer<StringBuffer> w(buffer);
-  w.StartObject();
-  w.Key("feed");
-  w.StartObject();
+  JsonOut json;
+  json.w().StartObject();
+  json.StartObject("feed");
   const Feed& feed = parsed.feed;
-  Field(w, "title", feed.title);
-  Field(w, "link", feed.link);
-  Field(w, "format", FeedFormatName(feed.format));
-  Field(w, "version", feed.version);
-  Field(w, "language", feed.language);
-  Field(w, "description", feed.description);
-  TimeField(w, "updated", feed.updated);
+  json.StrIfSet("title", feed.title);
+  json.StrIfSet("link", feed.link);
+  json.StrIfSet("format", FeedFormatName(feed.format));
+  json.StrIfSet("version", feed.version);
+  json.StrIfSet("language", feed.language);
+  json.StrIfSet("description", feed.description);
+  json.TimeIfSet("updated", feed.updated);
   if (feed.ttl_minutes) {
-    w.Key("ttl");
-    w.Int(*feed.ttl_minutes);
+    json.Int("ttl", *feed.ttl_minutes);
   }
-  w.EndObject();
-  w.Key("items");
-  w.StartArray();
+  json.w().EndObject();
+  json.StartArray("items");
   for (const Item& item : parsed.items) {
-    w.StartObject();
-    Field(w, "id", item.guid);
-    Field(w, "key", item.key);
-    Field(w, "title", item.title);
-    Field(w, "link", item.link);
-    TimeField(w, "published", item.published);
-    TimeField(w, "updated", item.updated);
-    if (!item.authors.empty()) Field(w, "author", item.authors.front());
-    Field(w, "summary", item.summary_text);
-    Field(w, "content", item.content_text);
-    StringArray(w, "categories", item.categories);
-    Field(w, "origin", item.origin);
-    Field(w, "language", item.language);
+    json.w().StartObject();
+    json.StrIfSet("id", item.guid);
+    json.StrIfSet("key", item.key);
+    json.StrIfSet("title", item.title);
+    json.StrIfSet("link", item.link);
+    json.TimeIfSet("published", item.published);
+    json.TimeIfSet("updated", item.updated);
+    if (!item.authors.empty()) json.StrIfSet("author", item.authors.front());
+    json.StrIfSet("summary", item.summary_text);
+    json.StrIfSet("content", item.content_text);
+    json.StringsIfAny("categories", item.categories);
+    json.StrIfSet("origin", item.origin);
+    json.StrIfSet("language", item.language);
     if (!item.enclosures.empty()) {
-      w.Key("enclosures");
-      w.StartArray();
+      json.StartArray("enclosures");
       for (const Enclosure& e : item.enclosures) {
-        w.StartObject();
-        Field(w, "url", e.url);
-        Field(w, "type", e.type);
+        json.w().StartObject();
+        json.StrIfSet("url", e.url);
+        json.StrIfSet("type", e.type);
         if (e.length > 0) {
-          w.Key("length");
-          w.Int64(e.length);
+          json.Int("length", e.length);
         }
-        w.EndObject();
+        json.w().EndObject();
       }
-      w.EndArray();
+      json.w().EndArray();
     }
-    w.EndObject();
+    json.w().EndObject();
   }
-  w.EndArray();
+  json.w().EndArray();
   if (!parsed.error.empty()) {
     std::string error = parsed.error;
     if (parsed.error_line > 0) {
       error = "line " + std::to_string(parsed.error_line) + ", column " +
               std::to_string(parsed.error_column) + ": " + error;
     }
-    Field(w, "error", error);
+    json.StrIfSet("error", error);
   }
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  json.w().EndObject();
+  return json.Take();
 }
 
 int RunParseCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
@@ -215,13 +182,11 @@ int RunParseCommand(const std::vector<std::string>& args, std::istream& in, std:
       files, options, in, err,
       [&](const feeds::ParsedFeed& parsed) { out << RenderParsedFeedJson(parsed) << "\n"; },
       [&](const std::string& message) {
-        StringBuffer b;
-        Writer<StringBuffer> w(b);
-        w.StartObject();
-        w.Key("error");
-        w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
-        w.EndObject();
-        out << b.GetString() << "\n";
+        JsonOut json;
+        json.w().StartObject();
+        json.Str("error", message);
+        json.w().EndObject();
+        out << json.Take() << "\n";
       });
 }
 

@@ -1,8 +1,5 @@
 #include "daemon/tag_command.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <fstream>
 #include <istream>
 #include <memory>
@@ -12,6 +9,7 @@
 #include "daemon/cli.h"
 #include "daemon/input.h"
 #include "feeds/parser.h"
+#include "model/json_out.h"
 #include "rules/tagger.h"
 #include "rules/vocabulary.h"
 
@@ -42,56 +40,33 @@ const char kTagHelp[] =
 
 namespace {
 
-using rapidjson::StringBuffer;
-using rapidjson::Writer;
-
-void String(Writer<StringBuffer>& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-void Ids(Writer<StringBuffer>& w, const char* key, const std::vector<std::string>& ids) {
-  w.Key(key);
-  w.StartArray();
-  for (const std::string& id : ids) String(w, id);
-  w.EndArray();
-}
-
 std::string RenderItem(const Item& item, const rules::Tagger& tagger, bool explain) {
   const std::vector<rules::Hit> hits = tagger.FindHits(item);
   const rules::Tags tags = tagger.Tag(item, hits);
-  StringBuffer buffer;
-  Writer<StringBuffer> w(buffer);
-  w.StartObject();
-  w.Key("id");
-  String(w, item.guid.empty() ? item.key : item.guid);
-  Ids(w, "minerals", tags.minerals);
-  Ids(w, "countries", tags.countries);
-  Ids(w, "clauses", tags.clauses);
+  JsonOut json;
+  json.w().StartObject();
+  json.Str("id", item.guid.empty() ? item.key : item.guid);
+  json.Strings("minerals", tags.minerals);
+  json.Strings("countries", tags.countries);
+  json.Strings("clauses", tags.clauses);
   if (explain) {
     const rules::Vocabulary& vocabulary = tagger.vocabulary();
-    w.Key("hits");
-    w.StartArray();
+    json.StartArray("hits");
     for (const rules::Hit& h : hits) {
       const rules::Concept& c = vocabulary.concepts[h.concept_index];
-      w.StartObject();
-      w.Key("term");
-      String(w, c.terms[h.term_index].text);
-      w.Key("concept");
-      String(w, c.id);
-      w.Key("category");
-      w.String(rules::CategoryName(c.category));
-      w.Key("field");
-      w.String(rules::FieldName(h.field));
-      w.Key("offset");
-      w.Uint64(h.offset);
-      w.Key("length");
-      w.Uint64(h.length);
-      w.EndObject();
+      json.w().StartObject();
+      json.Str("term", c.terms[h.term_index].text);
+      json.Str("concept", c.id);
+      json.Str("category", rules::CategoryName(c.category));
+      json.Str("field", rules::FieldName(h.field));
+      json.Int("offset", static_cast<int64_t>(h.offset));
+      json.Int("length", static_cast<int64_t>(h.length));
+      json.w().EndObject();
     }
-    w.EndArray();
+    json.w().EndArray();
   }
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  json.w().EndObject();
+  return json.Take();
 }
 
 }  // namespace

@@ -1,10 +1,8 @@
 #include "notify/template.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 
+#include "model/json_out.h"
 #include "notify/format.h"
 
 namespace mineral::notify {
@@ -304,11 +302,8 @@ class Parser {
 };
 
 std::string JsonEscape(std::string_view text) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-  // Without the quotes the writer put around it.
-  return std::string(buffer.GetString() + 1, buffer.GetSize() - 2);
+  const std::string quoted = JsonQuote(text);
+  return quoted.substr(1, quoted.size() - 2);  // without the quotes
 }
 
 std::string ValueText(const TemplateValue& v) {

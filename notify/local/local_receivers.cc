@@ -9,7 +9,7 @@
 #include <ostream>
 
 #include "notify/format.h"
-#include "notify/json_out.h"
+#include "model/json_out.h"
 #include "notify/webhook/payload.h"
 
 namespace mineral::notify {

@@ -1,7 +1,7 @@
 #include "notify/slack/payload.h"
 
 #include "notify/format.h"
-#include "notify/json_out.h"
+#include "model/json_out.h"
 
 namespace mineral::notify::slack {
 namespace {

@@ -1,7 +1,7 @@
 #include "notify/webhook/payload.h"
 
 #include "notify/format.h"
-#include "notify/json_out.h"
+#include "model/json_out.h"
 
 namespace mineral::notify::webhook {
 namespace {

@@ -1,13 +1,12 @@
 #include "tests/reliability/scenario_report.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <utility>
+
+#include "model/json_out.h"
 
 namespace mineral::reliability {
 
@@ -17,27 +16,20 @@ bool LongMode() {
 }
 
 std::string ToJsonLine(const ScenarioRow& row) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.StartObject();
-  w.Key("scenario");
-  w.String(row.scenario.c_str(), static_cast<rapidjson::SizeType>(row.scenario.size()));
-  w.Key("mode");
-  w.String(LongMode() ? "long" : "short");
+  JsonOut out;
+  out.w().StartObject();
+  out.Str("scenario", row.scenario);
+  out.Str("mode", LongMode() ? "long" : "short");
   const std::pair<const char*, long> counts[] = {{"faults_injected", row.faults_injected},
                                                  {"alerts_expected", row.alerts_expected},
                                                  {"alerts_delivered", row.alerts_delivered},
                                                  {"duplicates", row.duplicates},
                                                  {"lost", row.lost},
                                                  {"peak_rss_kib", row.peak_rss_kib}};
-  for (const auto& [key, value] : counts) {
-    w.Key(key);
-    w.Int64(value);
-  }
-  w.Key("notes");
-  w.String(row.notes.c_str(), static_cast<rapidjson::SizeType>(row.notes.size()));
-  w.EndObject();
-  return buf.GetString();
+  for (const auto& [key, value] : counts) out.Int(key, value);
+  out.Str("notes", row.notes);
+  out.w().EndObject();
+  return out.Take();
 }
 
 void Report(const ScenarioRow& row) {

@@ -1,8 +1,5 @@
 #include "tests/testkit/faults.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <atomic>
 #include <cstdio>
 #include <map>
@@ -10,20 +7,13 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "model/json_out.h"
 #include "text/text.h"
 
 namespace mineral::testkit {
 namespace {
 
 std::string XmlEscape(const std::string& text) { return text::EscapeHtml(text); }
-
-// A JSON string literal of `text` (bytes that are not UTF-8 passed as they are).
-std::string JsonString(const std::string& text) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  writer.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
-  return buffer.GetString();
-}
 
 TestReply Feed(std::string body, std::string content_type) {
   TestReply reply;
@@ -113,9 +103,8 @@ std::string JsonFeedDocument(const std::vector<TestEntry>& entries) {
   for (size_t i = 0; i < entries.size(); ++i) {
     const TestEntry& e = entries[i];
     if (i > 0) json += ",";
-    json += "\n{\"id\": " + JsonString(e.id) + ", \"title\": " + JsonString(e.title) +
-            ", \"url\": " + JsonString(e.link) + ", \"content_text\": " + JsonString(e.summary) +
-            "}";
+    json += "\n{\"id\": " + JsonQuote(e.id) + ", \"title\": " + JsonQuote(e.title) +
+            ", \"url\": " + JsonQuote(e.link) + ", \"content_text\": " + JsonQuote(e.summary) + "}";
   }
   return json + "]}\n";
 }

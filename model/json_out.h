@@ -1,5 +1,7 @@
-// JsonOut: RapidJSON's writer with the few shorthands every renderer uses.
-// Private to notify/ (RapidJSON never appears in a public header).
+// JsonOut: RapidJSON's writer with the few shorthands every JSON writer in
+// the project uses (webhook payloads, the CLI's --json output, the alert
+// feed, test reports).  Header-only; include it from .cc files only, so
+// RapidJSON stays out of every library's interface.
 #pragma once
 
 #include <rapidjson/stringbuffer.h>
@@ -12,7 +14,7 @@
 
 #include "model/time.h"
 
-namespace mineral::notify {
+namespace mineral {
 
 class JsonOut {
  public:
@@ -45,6 +47,16 @@ class JsonOut {
       writer_.Null();
     }
   }
+  // Omitted when empty / unset: for output where absence is the norm.
+  void StrIfSet(std::string_view key, std::string_view value) {
+    if (!value.empty()) Str(key, value);
+  }
+  void TimeIfSet(std::string_view key, const std::optional<UtcTime>& t) {
+    if (t) Str(key, FormatRfc3339(*t));
+  }
+  void StringsIfAny(std::string_view key, const std::vector<std::string>& values) {
+    if (!values.empty()) Strings(key, values);
+  }
   void Int(std::string_view key, int64_t value) {
     Key(key);
     writer_.Int64(value);
@@ -68,6 +80,11 @@ class JsonOut {
     writer_.StartArray();
   }
 
+  void Null(std::string_view key) {
+    Key(key);
+    writer_.Null();
+  }
+
   std::string Take() { return std::string(buffer_.GetString(), buffer_.GetSize()); }
 
  private:
@@ -75,4 +92,12 @@ class JsonOut {
   rapidjson::Writer<rapidjson::StringBuffer> writer_{buffer_};
 };
 
-}  // namespace mineral::notify
+// `text` as a JSON string literal, quotes included (bytes that are not UTF-8
+// pass as they are).
+inline std::string JsonQuote(std::string_view text) {
+  JsonOut out;
+  out.String(text);
+  return out.Take();
+}
+
+}  // namespace mineral
