@@ -58,8 +58,38 @@ std::string Rss(const std::vector<std::string>& titles) {
   return xml + "</channel></rss>";
 }
 
-TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTERM", "[run]") {
+const char kGalliumBanRule[] =
+    "[[rule]]\nid = \"gallium-ban\"\nwhen = 'mineral:gallium AND clause:export-ban'\n";
+
+// What every test here starts from: a feed server whose /wire a test fills,
+// a scratch directory, and writers for its rules and config files.
+struct RunFixture {
   HttpTestServer server;
+  testkit::TempDir temp{"mineral-run"};
+  const fs::path& dir = temp.path;
+
+  void ServeWire(const std::vector<std::string>& titles) {
+    TestReply feed;
+    feed.body = Rss(titles);
+    server.Route("/wire", feed);
+  }
+  void WriteRules(const std::string& text) const { WriteFile(dir / "rules.toml", text); }
+  // config.toml: rules.toml, a state directory, `daemon` (more [daemon]
+  // lines), then `rest` (feeds, receivers, routes).
+  void WriteConfig(const std::string& daemon, const std::string& rest) const {
+    WriteFile(config(),
+              "rules = [\"rules.toml\"]\n[daemon]\nstate_dir = \"state\"\n" + daemon + rest);
+  }
+  // The [[feed]] of /wire, with `extra` lines.
+  std::string WireFeed(const std::string& extra = "") const {
+    return "[[feed]]\nid = \"wire\"\n" + extra + "url = \"" + server.Url("/wire") + "\"\n";
+  }
+  fs::path config() const { return dir / "config.toml"; }
+};
+
+TEST_CASE_METHOD(RunFixture,
+                 "run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTERM",
+                 "[run]") {
   std::atomic<int> version = 1;
   server.Route("/wire", [&version](const TestRequest&) {
     std::vector<std::string> titles = {"Copper market quiet"};
@@ -70,8 +100,6 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
     return r;
   });
 
-  testkit::TempDir temp("mineral-run");
-  const fs::path& dir = temp.path;
   const uint16_t port = FreePort();
   const std::string gallium_rule =
       "[[rule]]\nid = \"gallium-ban\"\nseverity = \"critical\"\n"
@@ -79,7 +107,7 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   const std::string lithium_rule =
       "[[rule]]\nid = \"lithium-ban\"\nseverity = \"warning\"\n"
       "when = 'mineral:lithium AND clause:export-ban'\n";
-  WriteFile(dir / "rules.toml", gallium_rule);
+  WriteRules(gallium_rule);
   // The alerts' receivers: a webhook and a mail server, both on loopback.
   HttpTestServer hooks;
   TestReply accepted;
@@ -92,26 +120,21 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   WriteFile(dir / "body.json",
             "{\"text\": \"{{headline}}\", \"alerts\": [{{#alerts}}{{{alert_json}}}"
             "{{^@last}},{{/@last}}{{/alerts}}]}\n");
-  const std::string config =
-      "rules = [\"rules.toml\"]\n"
-      "[daemon]\nstate_dir = \"state\"\nstatus_listen = \"127.0.0.1:" +
-      std::to_string(port) +
-      "\"\nmin_interval = \"1s\"\ndefault_interval = \"1s\"\nmax_interval = \"1s\"\n"
-      "[[feed]]\nid = \"wire\"\nurl = \"" +
-      server.Url("/wire") +
-      "\"\n"
-      "[[receiver]]\nid = \"hook\"\nkind = \"webhook\"\nbody_template = \"body.json\"\nurl = \"" +
-      hooks.Url("/hook") +
-      "\"\n"
-      "[[receiver]]\nid = \"mail\"\nkind = \"email\"\nurl = \"" +
-      smtp.Url() +
-      "\"\n"
-      "starttls = false\nfrom = \"alerts@example.org\"\nto = [\"desk@example.org\"]\n"
-      "subject_template = \"subject.txt\"\n"
-      "[[route]]\nreceivers = [\"hook\", \"mail\"]\n";
-  WriteFile(dir / "config.toml", config);
+  WriteConfig("status_listen = \"127.0.0.1:" + std::to_string(port) +
+                  "\"\nmin_interval = \"1s\"\ndefault_interval = \"1s\"\nmax_interval = \"1s\"\n",
+              WireFeed() +
+                  "[[receiver]]\nid = \"hook\"\nkind = \"webhook\"\nbody_template = "
+                  "\"body.json\"\nurl = \"" +
+                  hooks.Url("/hook") +
+                  "\"\n"
+                  "[[receiver]]\nid = \"mail\"\nkind = \"email\"\nurl = \"" +
+                  smtp.Url() +
+                  "\"\n"
+                  "starttls = false\nfrom = \"alerts@example.org\"\nto = [\"desk@example.org\"]\n"
+                  "subject_template = \"subject.txt\"\n"
+                  "[[route]]\nreceivers = [\"hook\", \"mail\"]\n");
 
-  Daemon daemon(dir / "config.toml", dir / "daemon.log");
+  Daemon daemon(config(), dir / "daemon.log");
   StatusClient status(port);
   REQUIRE(status.WaitFor("/readyz", [](const auto& r) { return r.status == 200; }));
   INFO(daemon.Log());
@@ -149,7 +172,7 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   }));
 
   // SIGHUP with a broken rules file: refused, the old rules keep running.
-  WriteFile(dir / "rules.toml", "[[rule]]\nid = \"broken\"\nwhen = 'mineral:galium'\n");
+  WriteRules("[[rule]]\nid = \"broken\"\nwhen = 'mineral:galium'\n");
   daemon.Signal(SIGHUP);
   REQUIRE(status.WaitFor("/metrics", [](const auto& r) {
     return Has(r, "mineral_config_reloads_total{result=\"error\"} 1\n");
@@ -159,7 +182,7 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   CHECK(status.Get("/readyz").status == 200);
 
   // SIGHUP with a template that does not load: refused, with its position.
-  WriteFile(dir / "rules.toml", gallium_rule);
+  WriteRules(gallium_rule);
   WriteFile(dir / "subject.txt", "Mineral alert: {{titel}}\n");
   daemon.Signal(SIGHUP);
   REQUIRE(status.WaitFor("/metrics", [](const auto& r) {
@@ -169,7 +192,7 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   WriteFile(dir / "subject.txt", subject_template);
 
   // SIGHUP with a changed rule set: the lithium rule now fires.
-  WriteFile(dir / "rules.toml", gallium_rule + lithium_rule);
+  WriteRules(gallium_rule + lithium_rule);
   daemon.Signal(SIGHUP);
   REQUIRE(status.WaitFor("/metrics", [](const auto& r) {
     return Has(r, "mineral_config_reloads_total{result=\"ok\"} 1\n");
@@ -192,12 +215,11 @@ TEST_CASE("run: polls, alerts, serves status, reloads on SIGHUP, drains on SIGTE
   CHECK_THAT(log, Catch::EndsWith("<6>stopped\n"));
 }
 
-TEST_CASE("run: SIGTERM drains deliveries within drain_timeout; a hung one goes at next start",
-          "[run]") {
-  HttpTestServer server;
-  TestReply feed;
-  feed.body = Rss({"China bans gallium exports to the US"});
-  server.Route("/wire", feed);
+TEST_CASE_METHOD(RunFixture,
+                 "run: SIGTERM drains deliveries within drain_timeout; a hung one goes at next "
+                 "start",
+                 "[run]") {
+  ServeWire({"China bans gallium exports to the US"});
   HttpTestServer hooks;
   std::atomic<int> posts = 0;
   hooks.Route("/hook", [&posts](const TestRequest&) {
@@ -210,20 +232,13 @@ TEST_CASE("run: SIGTERM drains deliveries within drain_timeout; a hung one goes 
     }
     return r;
   });
-  testkit::TempDir temp("mineral-run");
-  const fs::path& dir = temp.path;
-  WriteFile(dir / "rules.toml",
-            "[[rule]]\nid = \"gallium-ban\"\nwhen = 'mineral:gallium AND clause:export-ban'\n");
-  WriteFile(dir / "config.toml",
-            "rules = [\"rules.toml\"]\n[daemon]\nstate_dir = \"state\"\nstatus_listen = \"\"\n"
-            "drain_timeout = \"1s\"\n"
-            "[[feed]]\nid = \"wire\"\nalert_backlog = true\nurl = \"" +
-                server.Url("/wire") +
-                "\"\n"
-                "[[receiver]]\nid = \"hook\"\nkind = \"webhook\"\ntimeout = \"60s\"\nurl = \"" +
-                hooks.Url("/hook") + "\"\n[[route]]\nreceivers = [\"hook\"]\n");
+  WriteRules(kGalliumBanRule);
+  WriteConfig("status_listen = \"\"\ndrain_timeout = \"1s\"\n",
+              WireFeed("alert_backlog = true\n") +
+                  "[[receiver]]\nid = \"hook\"\nkind = \"webhook\"\ntimeout = \"60s\"\nurl = \"" +
+                  hooks.Url("/hook") + "\"\n[[route]]\nreceivers = [\"hook\"]\n");
   {
-    Daemon daemon(dir / "config.toml", dir / "daemon.log");
+    Daemon daemon(config(), dir / "daemon.log");
     // Wait until the send is in flight (the hook has the request), then stop.
     Eventually([&] { return !hooks.Requests("/hook").empty(); });
     REQUIRE(hooks.Requests("/hook").size() == 1);
@@ -238,7 +253,7 @@ TEST_CASE("run: SIGTERM drains deliveries within drain_timeout; a hung one goes 
   // The abandoned send was not counted as an attempt; the next start sends
   // it at once, under the same idempotency key.
   {
-    Daemon daemon(dir / "config.toml", dir / "daemon2.log");
+    Daemon daemon(config(), dir / "daemon2.log");
     REQUIRE(Eventually([&] { return hooks.Requests("/hook").size() == 2; }));
     daemon.Signal(SIGTERM);
     CHECK(daemon.Wait(10s) == 0);
@@ -248,36 +263,28 @@ TEST_CASE("run: SIGTERM drains deliveries within drain_timeout; a hung one goes 
   CHECK(requests[1].Header("webhook-id") == requests[0].Header("webhook-id"));
   std::istringstream in;
   std::ostringstream out, err;
-  REQUIRE(RunCli({"alerts", "--config", (dir / "config.toml").string()}, in, out, err) == 0);
+  REQUIRE(RunCli({"alerts", "--config", config().string()}, in, out, err) == 0);
   CHECK_THAT(out.str(), Catch::Contains("rule=gallium-ban") &&
                             Catch::Contains("delivery  hook  delivered  attempts=1"));
 }
 
-TEST_CASE("run: SIGHUP moves the status server; an address that cannot be bound is refused",
-          "[run]") {
-  HttpTestServer server;
-  TestReply feed;
-  feed.body = Rss({"Copper market quiet"});
-  server.Route("/wire", feed);
-  testkit::TempDir temp("mineral-run");
-  const fs::path& dir = temp.path;
-  WriteFile(dir / "rules.toml",
-            "[[rule]]\nid = \"gallium-ban\"\nwhen = 'mineral:gallium AND clause:export-ban'\n");
-  auto config = [&](uint16_t port) {
-    return "rules = [\"rules.toml\"]\n[daemon]\nstate_dir = \"state\"\nstatus_listen = "
-           "\"127.0.0.1:" +
-           std::to_string(port) + "\"\n[[feed]]\nid = \"wire\"\nurl = \"" + server.Url("/wire") +
-           "\"\n";
+TEST_CASE_METHOD(RunFixture,
+                 "run: SIGHUP moves the status server; an address that cannot be bound is refused",
+                 "[run]") {
+  ServeWire({"Copper market quiet"});
+  WriteRules(kGalliumBanRule);
+  auto listen_on = [&](uint16_t port) {
+    WriteConfig("status_listen = \"127.0.0.1:" + std::to_string(port) + "\"\n", WireFeed());
   };
   const uint16_t first = FreePort();
-  WriteFile(dir / "config.toml", config(first));
-  Daemon daemon(dir / "config.toml", dir / "daemon.log");
+  listen_on(first);
+  Daemon daemon(config(), dir / "daemon.log");
   StatusClient old_status(first);
   REQUIRE(old_status.WaitFor("/readyz", [](const auto& r) { return r.status == 200; }));
 
   // Moved: the new address answers, the old one is closed.
   const uint16_t second = FreePort();
-  WriteFile(dir / "config.toml", config(second));
+  listen_on(second);
   daemon.Signal(SIGHUP);
   StatusClient new_status(second);
   REQUIRE(new_status.WaitFor("/readyz", [](const auto& r) { return r.status == 200; }));
@@ -287,7 +294,7 @@ TEST_CASE("run: SIGHUP moves the status server; an address that cannot be bound 
   // An address someone else holds: refused, the running server stays.
   boost::asio::io_context io;
   boost::asio::ip::tcp::acceptor taken(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  WriteFile(dir / "config.toml", config(taken.local_endpoint().port()));
+  listen_on(taken.local_endpoint().port());
   daemon.Signal(SIGHUP);
   REQUIRE(new_status.WaitFor("/metrics", [](const auto& r) {
     return Has(r, "mineral_config_reloads_total{result=\"error\"} 1\n");
@@ -299,21 +306,11 @@ TEST_CASE("run: SIGHUP moves the status server; an address that cannot be bound 
   CHECK(daemon.Wait(10s) == 0);
 }
 
-TEST_CASE("run --once: one cycle, recorded, then a clean exit", "[run]") {
-  HttpTestServer server;
-  TestReply feed;
-  feed.body = Rss({"China bans gallium exports to the US"});
-  server.Route("/wire", feed);
-  testkit::TempDir temp("mineral-run");
-  const fs::path& dir = temp.path;
-  WriteFile(dir / "rules.toml",
-            "[[rule]]\nid = \"gallium-ban\"\nwhen = 'mineral:gallium AND clause:export-ban'\n");
-  WriteFile(dir / "config.toml",
-            "rules = [\"rules.toml\"]\n[daemon]\nstate_dir = \"state\"\n"
-            "status_listen = \"\"\n[[feed]]\nid = \"wire\"\nalert_backlog = true\n"
-            "url = \"" +
-                server.Url("/wire") + "\"\n");
-  Daemon daemon(dir / "config.toml", dir / "daemon.log", /*once=*/true);
+TEST_CASE_METHOD(RunFixture, "run --once: one cycle, recorded, then a clean exit", "[run]") {
+  ServeWire({"China bans gallium exports to the US"});
+  WriteRules(kGalliumBanRule);
+  WriteConfig("status_listen = \"\"\n", WireFeed("alert_backlog = true\n"));
+  Daemon daemon(config(), dir / "daemon.log", /*once=*/true);
   CHECK(daemon.Wait(15s) == 0);
   const std::string log = daemon.Log();
   CHECK_THAT(log,
@@ -322,19 +319,12 @@ TEST_CASE("run --once: one cycle, recorded, then a clean exit", "[run]") {
   CHECK(server.Requests("/wire").size() == 1);
 }
 
-TEST_CASE("run prunes what [daemon] retention lets go, leaving tombstones", "[run]") {
-  HttpTestServer server;
-  TestReply feed;
-  feed.body = Rss({"Copper prices steady"});
-  server.Route("/wire", feed);
-  testkit::TempDir temp("mineral-run");
-  const fs::path& dir = temp.path;
+TEST_CASE_METHOD(RunFixture, "run prunes what [daemon] retention lets go, leaving tombstones",
+                 "[run]") {
+  ServeWire({"Copper prices steady"});
   fs::create_directories(dir / "state");
-  WriteFile(dir / "rules.toml", "[[rule]]\nid = \"gallium\"\nwhen = 'mineral:gallium'\n");
-  WriteFile(dir / "config.toml",
-            "rules = [\"rules.toml\"]\n[daemon]\nstate_dir = \"state\"\nretention = \"30d\"\n"
-            "status_listen = \"\"\n[[feed]]\nid = \"wire\"\nurl = \"" +
-                server.Url("/wire") + "\"\n");
+  WriteRules("[[rule]]\nid = \"gallium\"\nwhen = 'mineral:gallium'\n");
+  WriteConfig("retention = \"30d\"\nstatus_listen = \"\"\n", WireFeed());
   const std::string db_path = (dir / "state" / "mineral-alertd.db").string();
   {
     auto db = storage::Database::Open(db_path, {});
@@ -356,7 +346,7 @@ TEST_CASE("run prunes what [daemon] retention lets go, leaving tombstones", "[ru
                               [](const Item&) { return std::vector<AlertCandidate>{}; })
                 .ok());
   }
-  Daemon daemon(dir / "config.toml", dir / "daemon.log", /*once=*/true);
+  Daemon daemon(config(), dir / "daemon.log", /*once=*/true);
   CHECK(daemon.Wait(15s) == 0);
   CHECK_THAT(daemon.Log(),
              Catch::Contains("<6>pruned items=1 alerts=0 tombstones_added=1 tombstones_dropped=0"));
