@@ -1,7 +1,5 @@
 #include "config/diagnostic.h"
 
-#include <algorithm>
-
 #include "rules/edit_distance.h"
 #include "text/text.h"
 
@@ -17,16 +15,7 @@ SourceLocation Locate(std::string_view file, std::string_view text, int line, in
   where.file = std::string(file);
   where.line = line;
   where.column = column;
-  size_t begin = 0;
-  for (int l = 1; l < line && begin != std::string_view::npos; ++l) {
-    begin = text.find('\n', begin);
-    if (begin != std::string_view::npos) ++begin;
-  }
-  if (begin == std::string_view::npos || begin > text.size()) return where;
-  size_t end = text.find('\n', begin);
-  if (end == std::string_view::npos) end = text.size();
-  if (end > begin && text[end - 1] == '\r') --end;
-  where.line_text = std::string(text.substr(begin, end - begin));
+  where.line_text = std::string(text::LineOf(text, line));
   return where;
 }
 
@@ -58,19 +47,7 @@ std::string FormatDiagnostic(const SourceLocation& where, std::string_view messa
   out += text::EscapeControls(message);
   if (where.line_text.empty()) return out;  // a line not to be shown (a credential)
   out += '\n';
-  out += where.line_text;
-  out += '\n';
-  // The caret sits under the column-th code point; tabs stay tabs so it
-  // lines up whatever the terminal's tab width.
-  int column = 1;
-  for (size_t i = 0; i < where.line_text.size() && column < where.column; ++i) {
-    const char c = where.line_text[i];
-    if (IsContinuationByte(c)) continue;
-    out += c == '\t' ? '\t' : ' ';
-    ++column;
-  }
-  out.append(static_cast<size_t>(std::max(0, where.column - column)), ' ');
-  out += '^';
+  out += text::PointAt(where.line_text, where.column);
   return out;
 }
 

@@ -70,20 +70,6 @@ std::string AsciiLower(std::string_view s) {
   return out;
 }
 
-// The line `line` (1-based) of `text`, without its line break.
-std::string_view SourceLine(std::string_view text, int line) {
-  size_t begin = 0;
-  for (int i = 1; i < line; ++i) {
-    const size_t nl = text.find('\n', begin);
-    if (nl == std::string_view::npos) return {};
-    begin = nl + 1;
-  }
-  size_t end = text.find('\n', begin);
-  if (end == std::string_view::npos) end = text.size();
-  if (end > begin && text[end - 1] == '\r') --end;
-  return text.substr(begin, end - begin);
-}
-
 // "file:line:col: message", the source line, and a caret under the column.
 Status PositionedError(std::string_view file_name, std::string_view text, SourcePos pos,
                        std::string_view message) {
@@ -91,18 +77,8 @@ Status PositionedError(std::string_view file_name, std::string_view text, Source
   out += ':' + std::to_string(pos.line) + ':' + std::to_string(pos.column) + ": ";
   // One line, whatever a quoted value or toml++'s description holds.
   out += text::EscapeControls(message);
-  const std::string_view line = SourceLine(text, pos.line);
   out += '\n';
-  out += line;
-  out += '\n';
-  int column = 1;
-  for (size_t i = 0; i < line.size() && column < pos.column; ++i) {
-    if (IsContinuationByte(line[i])) continue;
-    out += line[i] == '\t' ? '\t' : ' ';
-    ++column;
-  }
-  for (; column < pos.column; ++column) out += ' ';
-  out += '^';
+  out += text::PointAt(text::LineOf(text, pos.line), pos.column);
   return Status::ParseError(std::move(out));
 }
 

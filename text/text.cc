@@ -626,6 +626,34 @@ std::string ReplaceEncodedSurrogates(std::string_view text) {
   return s;
 }
 
+std::string_view LineOf(std::string_view text, int line) {
+  size_t begin = 0;
+  for (int i = 1; i < line; ++i) {
+    const size_t nl = text.find('\n', begin);
+    if (nl == std::string_view::npos) return {};
+    begin = nl + 1;
+  }
+  size_t end = text.find('\n', begin);
+  if (end == std::string_view::npos) end = text.size();
+  if (end > begin && text[end - 1] == '\r') --end;
+  return text.substr(begin, end - begin);
+}
+
+std::string PointAt(std::string_view line_text, int column) {
+  std::string out(line_text);
+  out += '\n';
+  int at = 1;
+  for (size_t i = 0; i < line_text.size() && at < column; ++i) {
+    const char c = line_text[i];
+    if ((static_cast<unsigned char>(c) & 0xC0) == 0x80) continue;  // inside a code point
+    out += c == '\t' ? '\t' : ' ';
+    ++at;
+  }
+  out.append(static_cast<size_t>(std::max(0, column - at)), ' ');
+  out += '^';
+  return out;
+}
+
 std::string EscapeControls(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

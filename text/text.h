@@ -56,6 +56,15 @@ std::string NormalizeForMatching(std::string_view text);
 // library quotes from its input, as toml++ does the character it stopped at.
 std::string EscapeControls(std::string_view text);
 
+// Line `line` (1-based) of `text` without its line break (\n or \r\n);
+// empty when `text` has fewer lines.
+std::string_view LineOf(std::string_view text, int line);
+
+// The two lines under a "file:line:col: message": `line_text`, a newline, and
+// a caret under its `column`-th code point (1-based).  Tabs before the caret
+// stay tabs, so it lines up whatever the terminal's tab width.
+std::string PointAt(std::string_view line_text, int column);
+
 // Valid UTF-8 with every invalid byte sequence replaced by U+FFFD, and NUL and
 // other C0 controls except tab, newline and carriage return removed.
 std::string SanitizeUtf8(std::string_view text);

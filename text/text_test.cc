@@ -519,5 +519,28 @@ TEST_CASE("EscapeControls: one line, no control character, for messages", "[text
   CHECK(EscapeControls("") == "");
 }
 
+TEST_CASE("LineOf: one line of a text, without its line break", "[text]") {
+  const std::string_view text = "first\r\nsecond\n\nfourth";
+  CHECK(LineOf(text, 1) == "first");
+  CHECK(LineOf(text, 2) == "second");
+  CHECK(LineOf(text, 3) == "");
+  CHECK(LineOf(text, 4) == "fourth");
+  CHECK(LineOf(text, 5) == "");  // past the end
+  CHECK(LineOf("", 1) == "");
+  CHECK(LineOf("ends\n", 2) == "");
+}
+
+TEST_CASE("PointAt: a caret under a code point, tabs kept", "[text]") {
+  CHECK(PointAt("when = 'mineral:galium'", 9) == "when = 'mineral:galium'\n        ^");
+  CHECK(PointAt("x", 1) == "x\n^");
+  // Columns count code points, not bytes: 镓 is three bytes, one column.
+  CHECK(PointAt("镓 galium", 3) == "镓 galium\n  ^");
+  // A tab stays a tab, so the caret lines up whatever the tab width.
+  CHECK(PointAt("\tid = 1", 3) == "\tid = 1\n\t ^");
+  // A column past the end of the line (an error at the line break).
+  CHECK(PointAt("ab", 4) == "ab\n   ^");
+  CHECK(PointAt("", 1) == "\n^");
+}
+
 }  // namespace
 }  // namespace mineral::text
