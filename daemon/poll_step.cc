@@ -16,6 +16,14 @@ net::HttpRequest BuildRequest(const FeedSettings& feed, const FeedState& state) 
 
 namespace {
 
+// A feed came back (2xx that parsed) or nothing changed (304).
+bool Succeeded(const net::HttpResponse& response, const ParseSummary* parsed) {
+  if (!response.ok()) return false;
+  const int status = response.status;
+  const bool got_feed = status >= 200 && status < 300 && (parsed == nullptr || parsed->status.ok());
+  return got_feed || status == 304;
+}
+
 std::string DescribeFailure(const net::HttpResponse& response, const ParseSummary* parsed) {
   if (!response.ok())
     return std::string(net::FetchErrorName(response.error)) + ": " + response.error_message;
@@ -44,9 +52,6 @@ FeedState NextFeedState(const FeedState& before, const net::HttpResponse& respon
 
   const bool answered = response.ok();
   const int status = response.status;
-  const bool got_feed =
-      answered && status >= 200 && status < 300 && (parsed == nullptr || parsed->status.ok());
-  const bool not_modified = answered && status == 304;
 
   feeds::PollResult result;
   result.cache_control = std::string(response.Header("cache-control"));
@@ -54,7 +59,7 @@ FeedState NextFeedState(const FeedState& before, const net::HttpResponse& respon
   result.retry_after = std::string(response.Header("retry-after"));
   result.date = std::string(response.Header("date"));
 
-  if (got_feed || not_modified) {
+  if (Succeeded(response, parsed)) {
     state.consecutive_failures = 0;
     state.last_error.clear();
     state.last_success = now;
@@ -91,6 +96,13 @@ FeedState NextFeedState(const FeedState& before, const net::HttpResponse& respon
     state.next_poll_at = feeds::NextPollAt(result, now, unit, policy);
   }
   return state;
+}
+
+const char* PollErrorKind(const net::HttpResponse& response, const ParseSummary* parsed) {
+  if (Succeeded(response, parsed)) return "";
+  if (!response.ok()) return net::FetchErrorName(response.error);
+  if (parsed != nullptr && !parsed->status.ok()) return "parse";
+  return response.status == 410 ? "gone" : "http";
 }
 
 }  // namespace mineral::daemon

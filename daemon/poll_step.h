@@ -59,6 +59,12 @@ FeedState NextFeedState(const FeedState& before, const net::HttpResponse& respon
                         const ParseSummary* parsed, UtcTime now, double unit,
                         const feeds::PollPolicy& policy);
 
+// The kind of a failed poll, for the mineral_poll_errors_total label: the
+// fetch error's name ("timeout", "connect", "tls", ...), "parse" (a 2xx that
+// was not a feed), "gone" (410) or "http" (another status); "" when the poll
+// succeeded.  Same arguments as NextFeedState.
+const char* PollErrorKind(const net::HttpResponse& response, const ParseSummary* parsed);
+
 // True when `state` says the last poll succeeded.
 inline bool Healthy(const FeedState& state) { return state.consecutive_failures == 0; }
 

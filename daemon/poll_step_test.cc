@@ -163,6 +163,27 @@ TEST_CASE("transport errors name the error kind", "[poll]") {
   CHECK(s.next_poll_at == kNow + policy.min_interval);
 }
 
+TEST_CASE("PollErrorKind: the metric label of a failed poll, from the response itself", "[poll]") {
+  // Not parsed back out of last_error: a message that happens to start
+  // with a word and a colon must not become a label.
+  CHECK(PollErrorKind(TransportError(net::FetchError::kConnect, "refused"), nullptr) ==
+        std::string("connect"));
+  CHECK(PollErrorKind(TransportError(net::FetchError::kTimeout, "x: y"), nullptr) ==
+        std::string("timeout"));
+  CHECK(PollErrorKind(TransportError(net::FetchError::kTooLarge, "big"), nullptr) ==
+        std::string("too-large"));
+  ParseSummary html;
+  html.status = Status::ParseError("store: looks like an HTML page");
+  CHECK(PollErrorKind(Answer(200), &html) == std::string("parse"));
+  CHECK(PollErrorKind(Answer(410), nullptr) == std::string("gone"));
+  CHECK(PollErrorKind(Answer(500), nullptr) == std::string("http"));
+  CHECK(PollErrorKind(Answer(429), nullptr) == std::string("http"));
+  // Not a failure: no kind.
+  ParseSummary feed;
+  CHECK(PollErrorKind(Answer(200), &feed) == std::string(""));
+  CHECK(PollErrorKind(Answer(304), nullptr) == std::string(""));
+}
+
 TEST_CASE("429 and 503 honour Retry-After in both forms", "[poll]") {
   feeds::PollPolicy policy;
   auto s = NextFeedState(Fresh(), Answer(429, {{"retry-after", "3600"}}), nullptr, kNow, kNoJitter,

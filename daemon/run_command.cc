@@ -73,15 +73,6 @@ UtcTime WallNow() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
-// "connect: ..." -> "connect"; "HTTP 404" -> "http"; "not a feed ..." -> "parse".
-std::string ErrorKind(const std::string& error) {
-  if (error.starts_with("HTTP ")) return "http";
-  if (error.starts_with("gone")) return "gone";
-  if (error.starts_with("not a feed")) return "parse";
-  const size_t colon = error.find(':');
-  return colon == std::string::npos ? "other" : error.substr(0, colon);
-}
-
 class Daemon {
  public:
   Daemon(asio::io_context& io, Logger& log, std::string config_path)
@@ -340,7 +331,7 @@ class Daemon {
                      static_cast<double>(r.elapsed.count()) / 1000.0);
     if (s.consecutive_failures != 0) {
       metrics_.Add("mineral_polls_total", {{"result", "error"}});
-      metrics_.Add("mineral_poll_errors_total", {{"kind", ErrorKind(s.last_error)}});
+      metrics_.Add("mineral_poll_errors_total", {{"kind", r.error_kind}});
       log_.Warn("poll failed", {{"feed", s.feed_id},
                                 {"url", net::RedactUrl(s.url)},
                                 {"status", s.last_status},

@@ -274,6 +274,7 @@ void Scheduler::OnResponse(const std::string& feed_id, net::HttpResponse respons
 
   FeedState state =
       NextFeedState(before, response, has_body ? &summary : nullptr, now, unit, feed.policy);
+  report.error_kind = PollErrorKind(response, has_body ? &summary : nullptr);
   const bool got_feed = has_body && summary.status.ok();
   report.record = got_feed ? sink_.RecordItems(feed, state, items) : sink_.SaveState(state);
   if (!report.record.ok()) {
@@ -285,6 +286,7 @@ void Scheduler::OnResponse(const std::string& feed_id, net::HttpResponse respons
     failed.last_status = state.last_status;
     failed.consecutive_failures = before.consecutive_failures + 1;
     failed.last_error = "store: " + report.record.message();
+    report.error_kind = "store";
     failed.next_poll_at =
         now +
         feeds::Jitter(feeds::Backoff(failed.consecutive_failures, feed.policy), unit, feed.policy);

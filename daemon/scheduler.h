@@ -53,6 +53,9 @@ struct PollReport {
   size_t items = 0;     // items in the document (0 unless a feed came back)
   std::string warning;  // the document was ill-formed but gave items: why
   Status record;        // the record step's status
+  // Why the poll failed (PollErrorKind, or "store" when recording failed);
+  // "" when it succeeded.
+  std::string error_kind;
   std::chrono::milliseconds elapsed{0};
 };
 

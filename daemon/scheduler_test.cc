@@ -266,6 +266,9 @@ TEST_CASE("transport failures: refused, reset, drip, too large, bomb, bad TLS", 
   CHECK(s.last_status == 0);
   CHECK(s.consecutive_failures == 1);
   CHECK_THAT(s.last_error, Catch::StartsWith(c.error_prefix));
+  // The metric label: the error's name, the part before the colon.
+  REQUIRE(h.reports.size() == 1);
+  CHECK_THAT(c.error_prefix, Catch::StartsWith(h.reports[0].error_kind + ": "));
   CHECK(s.next_poll_at == kNow + feeds::PollPolicy{}.min_interval);
   CHECK(h.sink.items.empty());
 }
@@ -291,11 +294,13 @@ TEST_CASE("a store failure keeps the old validators and backs off", "[scheduler]
   const FeedState& s = h.PollOne(server.Url("/feed"));
   CHECK(s.etag.empty());
   CHECK(s.last_error == "store: database or disk is full");
+  CHECK(h.reports.back().error_kind == "store");
   CHECK(s.consecutive_failures == 1);
   // Next time the whole document is fetched again and stored.
   h.PollOne(server.Url("/feed"));
   CHECK(server.Requests("/feed")[1].Header("if-none-match").empty());
   CHECK(h.sink.items["f"].size() == 3);
+  CHECK(h.reports.back().error_kind.empty());
 }
 
 TEST_CASE("a hung server delays only its own feed", "[scheduler]") {
