@@ -94,18 +94,10 @@ struct Options {
   std::vector<std::string> positional;
 };
 
-// Parses the options `allowed` lists ("--since", "--rule", "--rules",
-// "--json", "ARG" for one positional) beside --config; prints help and sets
-// `code` when the command should stop.  Options not given keep their
-// defaults.
-bool ParseOptions(const std::vector<std::string>& args, const char* help,
-                  const std::set<std::string>& allowed, Options& options, std::ostream& out,
-                  std::ostream& err, int& code) {
-  CommandSpec spec{help, {}, {}, allowed.contains("ARG") ? 1u : 0u};
-  if (allowed.contains("--json")) spec.flags.insert("--json");
-  for (const char* option : {"--since", "--rule", "--rules"}) {
-    if (allowed.contains(option)) spec.valued.insert(option);
-  }
+// Parses `args` as `spec` allows into `options`; prints help and sets `code`
+// when the command should stop.  Options not given keep their defaults.
+bool ParseOptions(const std::vector<std::string>& args, const CommandSpec& spec, Options& options,
+                  std::ostream& out, std::ostream& err, int& code) {
   CommandArgs parsed;
   if (auto stop = ParseCommandArgs(args, spec, parsed, out, err)) {
     code = *stop;
@@ -296,7 +288,8 @@ int RunAlertsCommand(const std::vector<std::string>& args, UtcTime now, std::ost
   Options options;
   options.since = "24h";
   int code = kExitOk;
-  if (!ParseOptions(args, kAlertsHelp, {"--since", "--rule", "--json"}, options, out, err, code))
+  if (!ParseOptions(args, {kAlertsHelp, {"--json"}, {"--since", "--rule"}, 0}, options, out, err,
+                    code))
     return code;
   UtcTime since{};
   if (!SinceTime(options.since, now, since, kAlertsHelp, err)) return kExitUsage;
@@ -328,7 +321,7 @@ int RunAlertsCommand(const std::vector<std::string>& args, UtcTime now, std::ost
 int RunHistoryCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   Options options;
   int code = kExitOk;
-  if (!ParseOptions(args, kHistoryHelp, {"--json", "ARG"}, options, out, err, code)) return code;
+  if (!ParseOptions(args, {kHistoryHelp, {"--json"}, {}, 1}, options, out, err, code)) return code;
   if (options.positional.empty()) {
     err << "mineral-alertd: which item or alert? (alert:N, item:N or FEED_ID:KEY)\n"
         << kHistoryHelp;
@@ -392,7 +385,8 @@ int RunBacktestCommand(const std::vector<std::string>& args, UtcTime now, std::o
   Options options;
   options.since = "30d";
   int code = kExitOk;
-  if (!ParseOptions(args, kBacktestHelp, {"--since", "--rules", "--json"}, options, out, err, code))
+  if (!ParseOptions(args, {kBacktestHelp, {"--json"}, {"--since", "--rules"}, 0}, options, out, err,
+                    code))
     return code;
   if (options.rules.empty()) {
     err << "mineral-alertd: --rules FILE is required\n" << kBacktestHelp;
