@@ -6,6 +6,7 @@
 #include <string>
 
 #include "model/time.h"
+#include "tests/testkit/mutator.h"
 
 namespace mineral::feeds {
 namespace {
@@ -277,35 +278,10 @@ TEST_CASE("JSON Feed: feedparser conformance example") {
 TEST_CASE("JSON Feed: mutated documents never crash") {
   const std::string original =
       ReadFile(MINERAL_SHARED_DIR "/conformance/feedparser/cases/json/example.json");
-  uint64_t state = 0x2545F4914F6CDD1Du;
-  auto next = [&state]() {  // xorshift64: deterministic, so failures repeat
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return state;
-  };
-  const char kTokens[] = "{}[]\",:0123456789.-+eE ntfu\\\x00\xff";
+  testkit::Mutator mutator(0x2545F4914F6CDD1Du);
   size_t parsed_ok = 0;
   for (int round = 0; round < 2000; ++round) {
-    std::string doc = original;
-    const int edits = 1 + static_cast<int>(next() % 4);
-    for (int e = 0; e < edits && !doc.empty(); ++e) {
-      const size_t at = next() % doc.size();
-      switch (next() % 4) {
-        case 0:
-          doc[at] = kTokens[next() % (sizeof(kTokens) - 1)];
-          break;
-        case 1:
-          doc.resize(at);
-          break;
-        case 2:
-          doc.erase(at, 1 + next() % 16);
-          break;
-        case 3:
-          doc.insert(at, doc.substr(next() % doc.size(), next() % 64));
-          break;
-      }
-    }
+    const std::string doc = mutator.MutateJson(original);
     if (ParseJsonFeed(doc, ParseOptions{}).ok()) ++parsed_ok;
   }
   CHECK(parsed_ok > 0);

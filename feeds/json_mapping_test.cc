@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/time.h"
+#include "tests/testkit/mutator.h"
 
 namespace mineral::feeds {
 namespace {
@@ -706,37 +707,12 @@ TEST_CASE("Mutated fixtures never crash the mapped parser") {
   const char* fixtures[] = {
       "federal-register-documents.json", "asx-company-announcements-legacy.json",
       "asx-markitdigital-announcements.json", "govcn-policy-library-search.json"};
-  uint64_t state = 0x9E3779B97F4A7C15u;
-  auto next = [&state]() {  // xorshift64: deterministic, so failures repeat
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return state;
-  };
-  const char kTokens[] = "{}[]\",:0123456789.-+eE ntfu\\\x00\xff";
+  testkit::Mutator mutator(0x9E3779B97F4A7C15u);
   size_t parsed_ok = 0;
   for (const char* fixture : fixtures) {
     const std::string original = Fixture(fixture);
     for (int round = 0; round < 300; ++round) {
-      std::string doc = original;
-      const int edits = 1 + static_cast<int>(next() % 4);
-      for (int e = 0; e < edits && !doc.empty(); ++e) {
-        const size_t at = next() % doc.size();
-        switch (next() % 4) {
-          case 0:
-            doc[at] = kTokens[next() % (sizeof(kTokens) - 1)];
-            break;
-          case 1:
-            doc.resize(at);
-            break;
-          case 2:
-            doc.erase(at, 1 + next() % 16);
-            break;
-          case 3:
-            doc.insert(at, doc.substr(next() % doc.size(), next() % 64));
-            break;
-        }
-      }
+      const std::string doc = mutator.MutateJson(original);
       for (const JsonMapping& mapping : mappings) {
         Result<ParsedFeed> r = ParseMappedJson(doc, mapping, {});
         if (r.ok()) ++parsed_ok;
