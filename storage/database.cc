@@ -1171,13 +1171,23 @@ Result<PruneCounts> Database::Prune(UtcTime now, const PruneOptions& options) {
     PruneCounts counts;
     const int64_t cutoff = ToUnix(now) - options.max_age.count();
     // Alerts whose every delivery is done; dead letters keep theirs for the
-    // operator.  Sources, keys, outbox rows and deliveries cascade.
+    // operator.  Sources, outbox rows and deliveries cascade.
     {
       Stmt s = Prepare(
           "DELETE FROM alerts WHERE created_at < ? AND NOT EXISTS "
           "(SELECT 1 FROM outbox o WHERE o.alert = alerts.id AND o.state <> 'delivered')");
       s->bind(1, cutoff);
       counts.alerts = s->exec();
+    }
+    // Their story keys (alert_keys has no foreign key, see migrations.cc):
+    // a key is as old as its alert, so only keys before the cutoff can be
+    // orphans.
+    {
+      Stmt s = Prepare(
+          "DELETE FROM alert_keys WHERE created_at < ? AND NOT EXISTS "
+          "(SELECT 1 FROM alerts a WHERE a.id = alert_keys.alert)");
+      s->bind(1, cutoff);
+      s->exec();
     }
     // Old items no remaining alert refers to become tombstones, so their keys
     // never count as new (and never alert) again.

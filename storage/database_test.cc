@@ -2,7 +2,10 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <string>
+#include <vector>
 
 #include "storage/migrations.h"
 #include "storage/test_util.h"
@@ -76,19 +79,64 @@ TEST_CASE("Open migrates every earlier version") {
   }
 }
 
-// Version 1 kept alert_keys without the alert's time, and alerts without
-// `matches`.  A store written by version 1 (made here by writing one now and
-// turning those tables back into version 1's) migrates, its alerts still
-// match, and its stories still gather reprints.
-TEST_CASE("A version 1 store migrates with its story keys") {
-  TempDir dir;
-  const std::string path = dir.File("v1.db");
+// The rows of every table of `db`, one sorted line each: two stores holding
+// the same data dump the same, whatever their schema version.
+std::string DumpTables(const std::string& path) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  std::vector<std::string> lines;
+  SQLite::Statement tables(db, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY 1");
+  while (tables.executeStep()) {
+    const std::string table = tables.getColumn(0).getString();
+    SQLite::Statement rows(db, "SELECT * FROM " + table);
+    while (rows.executeStep()) {
+      std::string line = table;
+      for (int c = 0; c < rows.getColumnCount(); ++c) {
+        line += std::string(" ") + rows.getColumnName(c) + "=" + rows.getColumn(c).getString();
+      }
+      lines.push_back(std::move(line));
+    }
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const std::string& l : lines) out += l + "\n";
+  return out;
+}
+
+// Writes at `path` a store of schema `version`, its tables made by that
+// version's steps, holding the rows of the current-version store `from` in
+// the columns that version has (no step so far removed a column).
+void WriteStoreAtVersion(const std::string& from, const std::string& path, int version) {
+  SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  for (int step = 0; step < version; ++step) raw.exec(MigrationSteps()[step]);
+  raw.exec("PRAGMA user_version = " + std::to_string(version));
+  SQLite::Statement attach(raw, "ATTACH DATABASE ? AS src");
+  attach.bind(1, from);
+  attach.exec();
+  SQLite::Statement tables(raw, "SELECT name FROM main.sqlite_schema WHERE type = 'table'");
+  std::vector<std::string> names;
+  while (tables.executeStep()) names.push_back(tables.getColumn(0).getString());
+  for (const std::string& table : names) {
+    std::string columns;
+    SQLite::Statement info(raw, "SELECT name FROM pragma_table_info(?, 'main')");
+    info.bind(1, table);
+    while (info.executeStep())
+      columns += (columns.empty() ? "" : ", ") + info.getColumn(0).getString();
+    raw.exec("INSERT INTO main." + table + " (" + columns + ") SELECT " + columns + " FROM src." +
+             table);
+  }
+}
+
+// Every earlier version, holding alerts with their story keys, sources,
+// outbox rows and deliveries: migrating keeps every row, the stories still
+// gather reprints, and pruning still removes an alert with all that hangs
+// off it.
+TEST_CASE("A store of every earlier version migrates with all its rows") {
   const UtcTime t0{std::chrono::seconds{1'750'000'000}};
   auto matcher = [](const Item&) {
     AlertCandidate c;
     c.rule_id = "r";
     c.severity = "warning";
-    c.receivers = {"hook"};
+    c.receivers = {"hook", "mail"};
     c.evidence = {{"gallium", "title", 0, 7}};
     return std::vector<AlertCandidate>{c};
   };
@@ -103,38 +151,98 @@ TEST_CASE("A version 1 store migrates with its story keys") {
   a.feed_id = "a";
   FeedState b;
   b.feed_id = "b";
+  TempDir dir;
+  const std::string current = dir.File("current.db");
   {
-    auto db = OpenOk(path);
+    auto db = OpenOk(current);
     REQUIRE(
         db->SyncFeeds({Spec("a", "https://a.example/", true), Spec("b", "https://b/", true)}).ok());
-    auto first = db->RecordFetch(
-        a, {item("k1", "China suspends ban on gallium and germanium exports to US")}, t0, matcher);
+    auto first =
+        db->RecordFetch(a,
+                        {item("k1", "China suspends ban on gallium and germanium exports to US"),
+                         item("k3", "Cobalt quotas replace the Congo export ban")},
+                        t0, matcher);
     REQUIRE(first.ok());
-    REQUIRE(first->alerts == 1);
+    REQUIRE(first->alerts == 2);
+    auto claimed = db->ClaimDueOutbox(t0, 10);
+    REQUIRE(claimed.ok());
+    REQUIRE(claimed->size() == 4);
+    for (const OutboxEntry& e : *claimed) {
+      REQUIRE(
+          db->RecordDeliveryAttempt({e.id, t0, "delivered", std::chrono::milliseconds(5), 200, ""})
+              .ok());
+      REQUIRE(db->MarkDelivered(e.id, t0).ok());
+    }
   }
-  {
-    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
-    raw.exec(
-        "CREATE TABLE old_keys (key INTEGER NOT NULL, alert INTEGER NOT NULL REFERENCES alerts(id) "
-        "ON DELETE CASCADE, PRIMARY KEY (key, alert)) WITHOUT ROWID;"
-        "INSERT INTO old_keys SELECT key, alert FROM alert_keys;"
-        "DROP TABLE alert_keys; ALTER TABLE old_keys RENAME TO alert_keys;"
-        "CREATE INDEX alert_keys_alert ON alert_keys(alert);"
-        "ALTER TABLE alerts DROP COLUMN matches;"
-        "PRAGMA user_version = 1;");
+  const std::string want = DumpTables(current);
+  REQUIRE(want.find("alert_keys ") != std::string::npos);
+  REQUIRE(want.find("deliveries ") != std::string::npos);
+
+  for (int version = 1; version < CurrentSchemaVersion(); ++version) {
+    INFO("from version " << version);
+    const std::string path = dir.File("v" + std::to_string(version) + ".db");
+    WriteStoreAtVersion(current, path, version);
+    {
+      auto db = OpenOk(path);
+      CHECK(db->SchemaVersion() == CurrentSchemaVersion());
+    }
+    CHECK(DumpTables(path) == want);
+
+    auto db = OpenOk(path);
+    auto reprint = db->RecordFetch(
+        b, {item("k2", "UPDATE 1-China suspends ban on gallium and germanium exports to US")},
+        t0 + std::chrono::hours(1), matcher);
+    REQUIRE(reprint.ok());
+    CHECK(reprint->alerts == 0);
+    CHECK(reprint->clustered == 1);
+
+    PruneOptions prune;
+    prune.max_age = std::chrono::hours(24 * 30);
+    prune.tombstone_max_age = std::chrono::hours(24 * 60);
+    auto pruned = db->Prune(t0 + std::chrono::hours(24 * 40), prune);
+    REQUIRE(pruned.ok());
+    CHECK(pruned->alerts == 2);
+    SQLite::Database raw(path, SQLite::OPEN_READONLY);
+    for (const char* table : {"alerts", "alert_keys", "alert_sources", "outbox", "deliveries"}) {
+      INFO(table);
+      CHECK(raw.execAndGet(std::string("SELECT count(*) FROM ") + table).getInt() == 0);
+    }
   }
-  auto db = OpenOk(path);
-  CHECK(db->SchemaVersion() == CurrentSchemaVersion());
-  auto reprint = db->RecordFetch(
-      b, {item("k2", "UPDATE 1-China suspends ban on gallium and germanium exports to US")},
-      t0 + std::chrono::hours(1), matcher);
-  REQUIRE(reprint.ok());
-  CHECK(reprint->alerts == 0);
-  CHECK(reprint->clustered == 1);
+}
+
+// The lookups that need an index have one: each query here (the shape of
+// one in database.cc, or the lookup SQLite makes to enforce a foreign key
+// when a parent row is deleted) searches an index rather than scanning a
+// table.  Guards the schema against dropping an index someone still needs.
+TEST_CASE("Lookups by item and alert and story key search an index") {
+  TempDir dir;
+  const std::string path = dir.File("state.db");
+  OpenOk(path);
   SQLite::Database raw(path, SQLite::OPEN_READONLY);
-  CHECK(raw.execAndGet("SELECT count(*) FROM alerts WHERE matches = 1").getInt() == 1);
-  CHECK(raw.execAndGet("SELECT count(*) FROM alert_keys WHERE created_at = 1750000000").getInt() ==
-        raw.execAndGet("SELECT count(*) FROM alert_keys").getInt());
+  for (const char* sql : {
+           "SELECT id, content_hash, last_seen FROM items WHERE feed = 1 AND key = 'k'",
+           "SELECT id FROM alerts WHERE item = 1",  // history; items' foreign key
+           "SELECT id FROM alerts WHERE item = 1 AND rule_id = 'r' AND revision = 2",
+           "SELECT id FROM alerts WHERE created_at >= 5 ORDER BY created_at DESC",
+           "SELECT alert FROM alert_sources WHERE item = 1",  // items' foreign key
+           "SELECT item FROM alert_sources WHERE alert = 1",  // alerts' foreign key
+           "SELECT rule_id FROM item_matches WHERE item = 1",
+           "SELECT receiver FROM outbox WHERE alert = 1",  // alerts' foreign key
+           "SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= 5",
+           "SELECT at FROM deliveries WHERE outbox = 1",  // outbox's foreign key
+           "SELECT alert FROM alert_keys WHERE key = 1 AND created_at >= 5",
+       }) {
+    INFO(sql);
+    SQLite::Statement plan(raw, std::string("EXPLAIN QUERY PLAN ") + sql);
+    int steps = 0;
+    while (plan.executeStep()) {
+      const std::string detail = plan.getColumn(3).getString();
+      INFO(detail);
+      CHECK(detail.rfind("SEARCH", 0) == 0);
+      ++steps;
+    }
+    CHECK(steps > 0);
+  }
 }
 
 TEST_CASE("Open refuses a database from a newer version, naming both versions") {
@@ -148,7 +256,7 @@ TEST_CASE("Open refuses a database from a newer version, naming both versions") 
   REQUIRE_FALSE(db.ok());
   CHECK(db.status().code() == Status::Code::kUnsupported);
   CHECK(db.status().message() ==
-        path + ": database schema version 7 is newer than this mineral-alertd supports (2)");
+        path + ": database schema version 7 is newer than this mineral-alertd supports (3)");
   // The refusal left the file alone.
   SQLite::Database raw(path, SQLite::OPEN_READONLY);
   CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 7);
