@@ -631,6 +631,7 @@ void Database::RaiseOrJoin(RecordContext& ctx, int64_t item_id, const Item& item
                            const AlertCandidate& candidate) {
   const StoryText story = StoryOf(item);
   const std::vector<int64_t> keys = ClusterKeys(candidate.rule_id, story);
+  const StoryTitle title = TitleOf(story.title);  // compared with every candidate
   const ClusterOptions& co = options_.cluster;
   const int64_t now = ToUnix(ctx.now);
   std::set<int64_t> seen;
@@ -658,7 +659,7 @@ void Database::RaiseOrJoin(RecordContext& ctx, int64_t item_id, const Item& item
       StoryText existing{s->getColumn(1).getString(), s->getColumn(3).getString(),
                          s->getColumn(4).getString()};
       if (existing.text.empty()) existing.text = s->getColumn(5).getString();
-      if (!SameStory(existing, story, co)) continue;
+      if (!SameStory(existing, story, title, co)) continue;
       const bool by_number = !existing.doc_number.empty() && !story.doc_number.empty();
       const auto window = by_number ? co.doc_number_window : co.window;
       if (s->getColumn(2).getInt64() < now - window.count()) continue;

@@ -393,16 +393,25 @@ StoryText StoryOf(const Item& item) {
   return {DocumentNumber(item.title, item.link, text), item.title, text};
 }
 
+StoryTitle TitleOf(std::string_view title) {
+  const std::vector<std::string> words = StoryWords(title);
+  return {HashedSet(words, false), words.size()};
+}
+
 bool SameStory(const StoryText& existing, const StoryText& candidate,
                const ClusterOptions& options) {
+  return SameStory(existing, candidate, TitleOf(candidate.title), options);
+}
+
+bool SameStory(const StoryText& existing, const StoryText& candidate,
+               const StoryTitle& candidate_title, const ClusterOptions& options) {
   if (!existing.doc_number.empty() && !candidate.doc_number.empty()) {
     return existing.doc_number == candidate.doc_number;
   }
-  const std::vector<std::string> existing_words = StoryWords(existing.title);
-  const std::vector<std::string> candidate_words = StoryWords(candidate.title);
-  const double title = Jaccard(HashedSet(existing_words, false), HashedSet(candidate_words, false));
+  const StoryTitle existing_title = TitleOf(existing.title);
+  const double title = Jaccard(existing_title.words, candidate_title.words);
   const bool short_title =
-      std::min(existing_words.size(), candidate_words.size()) < options.min_title_words;
+      std::min(existing_title.count, candidate_title.count) < options.min_title_words;
   if (existing.text.empty() || candidate.text.empty()) {
     // Nothing else to compare: only long, near-identical titles.
     return !short_title && title >= options.min_title_similarity_alone;

@@ -97,6 +97,20 @@ StoryText StoryOf(const Item& item);
 bool SameStory(const StoryText& existing, const StoryText& candidate,
                const ClusterOptions& options);
 
+// A title's words for SameStory, hashed once: an item compared with many
+// stories (the candidates its story keys find) need not split and hash its
+// own title again for each.
+struct StoryTitle {
+  std::vector<uint64_t> words;  // sorted distinct word hashes
+  size_t count = 0;             // words, repeats included
+};
+StoryTitle TitleOf(std::string_view title);
+
+// SameStory with the candidate's title already made by TitleOf: the same
+// answer as SameStory(existing, candidate, options).
+bool SameStory(const StoryText& existing, const StoryText& candidate,
+               const StoryTitle& candidate_title, const ClusterOptions& options);
+
 // 64-bit FNV-1a over the fields a correction changes (title, link, summary
 // and content text): same key with another hash is an amended item.  Times
 // are left out: a feed that only bumps <updated> has not amended anything.
