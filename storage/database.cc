@@ -239,13 +239,17 @@ Database::Stmt Database::Prepare(const char* sql) {
   return Stmt(*slot);
 }
 
+// Both opens ask for SQLite's multi-thread mode (OPEN_NOMUTEX): one thread
+// owns a Database (see Store), so the connection's mutex, taken by every
+// bind, step and column call, guards nothing (in RecordFetch it cost ~6% of
+// the instructions).
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
                                                  const DatabaseOptions& options) {
   try {
     if (options.read_only) return OpenReadOnly(path, options);
-    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-                                                 static_cast<int>(options.busy_timeout.count()),
-                                                 options.vfs);
+    auto db = std::make_unique<SQLite::Database>(
+        path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
+        static_cast<int>(options.busy_timeout.count()), options.vfs);
     // WAL is persistent in the file; asking again is cheap.  An in-memory
     // database answers "memory", which is fine for tests.
     const std::string mode = db->execAndGet("PRAGMA journal_mode=WAL").getString();
@@ -291,8 +295,9 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
 
 Result<std::unique_ptr<Database>> Database::OpenReadOnly(const std::string& path,
                                                          const DatabaseOptions& options) {
-  auto db = std::make_unique<SQLite::Database>(
-      path, SQLite::OPEN_READONLY, static_cast<int>(options.busy_timeout.count()), options.vfs);
+  auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX,
+                                               static_cast<int>(options.busy_timeout.count()),
+                                               options.vfs);
   db->exec("PRAGMA cache_size=-" +
            std::to_string(std::max<int64_t>(options.cache_bytes / 1024, 1)));
   const int version = db->execAndGet("PRAGMA user_version").getInt();
