@@ -116,6 +116,9 @@ class Database final : public Store {
   Stmt Prepare(const char* sql);
 
   void RecordNewItem(RecordContext& ctx, const Item& item, uint64_t hash);
+  // Inserts `item` unless its key is already stored (then returns false and
+  // writes nothing); a new item is matched and alerted as RecordNewItem does.
+  bool InsertNewItem(RecordContext& ctx, const Item& item, uint64_t hash);
   void RecordAmendedItem(RecordContext& ctx, int64_t item_id, const Item& item, uint64_t hash);
   int64_t InsertMatch(int64_t item_id, const AlertCandidate& candidate, UtcTime now);
   void RaiseOrJoin(RecordContext& ctx, int64_t item_id, const Item& item, uint64_t hash,

@@ -151,6 +151,30 @@ TEST_CASE("Items are deduplicated by key within their feed") {
   CHECK(fx.Count("SELECT count(*) FROM items WHERE key = 'k1'") == 2);
 }
 
+// RecordFetch inserts first until a poll's first known key (feeds list new
+// items first), then looks up first: new items before, between and after
+// known ones, an amended one and a repeat are each recorded once, as they are.
+TEST_CASE("A poll records new items before, between and after known ones") {
+  Fixture fx;
+  fx.Baseline("a");
+  const Item k1 = MakeItem("k1", "Gallium curbs", "gallium export controls");
+  const Item k2 = MakeItem("k2", "Copper prices", "copper market");
+  CHECK(fx.Record("a", {k1, k2}, kT0 + hours(1)).new_items == 2);
+  Item k2_amended = k2;
+  k2_amended.summary_text = "copper market, corrected";
+  const Item n1 = MakeItem("n1", "Germanium quota", "germanium and gallium quota");
+  const Item n2 = MakeItem("n2", "Lithium price", "lithium");
+  const Item n3 = MakeItem("n3", "Cobalt ban", "cobalt");
+  const RecordCounts c = fx.Record("a", {n1, k1, n2, k2_amended, n3, n1}, kT0 + hours(2));
+  CHECK(c.new_items == 3);
+  CHECK(c.unchanged_items == 2);  // k1, and n1 again
+  CHECK(c.amended_items == 1);
+  CHECK(c.alerts == 1);  // n1
+  CHECK(fx.Count("SELECT count(*) FROM items") == 6);
+  CHECK(fx.Count("SELECT revisions FROM items WHERE key = 'k2'") == 2);
+  CHECK(fx.Count("SELECT count(*) FROM alerts") == 2);  // k1's and n1's
+}
+
 TEST_CASE("Amended items alert only when the verdict or terms change, or the rule asks") {
   Fixture fx;
   fx.Baseline("a");
