@@ -126,6 +126,41 @@ struct FieldText {
   size_t NormOffset(size_t orig) const { return nt->NormOffset(orig); }
 };
 
+// A Hyperscan database of rule patterns (ids: Impl::patterns indices) and a
+// pool of scratch spaces for it.
+struct PatternDatabase {
+  hs_database_t* database = nullptr;
+  mutable std::mutex scratch_mutex;
+  mutable std::vector<hs_scratch_t*> scratch_pool;
+
+  PatternDatabase() = default;
+  PatternDatabase(const PatternDatabase&) = delete;
+  PatternDatabase& operator=(const PatternDatabase&) = delete;
+  ~PatternDatabase() {
+    for (hs_scratch_t* s : scratch_pool) hs_free_scratch(s);
+    if (database != nullptr) hs_free_database(database);
+  }
+
+  hs_scratch_t* TakeScratch() const {
+    {
+      std::lock_guard<std::mutex> lock(scratch_mutex);
+      if (!scratch_pool.empty()) {
+        hs_scratch_t* s = scratch_pool.back();
+        scratch_pool.pop_back();
+        return s;
+      }
+    }
+    hs_scratch_t* s = nullptr;
+    if (hs_alloc_scratch(database, &s) != HS_SUCCESS) return nullptr;
+    return s;
+  }
+
+  void ReturnScratch(hs_scratch_t* s) const {
+    std::lock_guard<std::mutex> lock(scratch_mutex);
+    scratch_pool.push_back(s);
+  }
+};
+
 // A keyword or regular expression in the shared database.
 struct Pattern {
   std::string expression;  // Hyperscan syntax
@@ -135,6 +170,7 @@ struct Pattern {
   // Keywords match exactly this many bytes, so their start is known from the
   // end without Hyperscan's costly start-of-match tracking.  -1: a regex.
   int fixed_length = -1;
+  std::string keyword;  // a keyword's normalized text
 };
 
 struct PatternMatch {
@@ -202,34 +238,23 @@ struct RuleEngine::Impl {
   }
   std::vector<Pattern> patterns;
   std::vector<int> always_rules;  // enabled rules with no group: evaluated for every item
-  hs_database_t* database = nullptr;
 
-  mutable std::mutex scratch_mutex;
-  mutable std::vector<hs_scratch_t*> scratch_pool;
+  // The keywords go into the Tagger's scan (Tagger::CompileCombined) as
+  // literals, every space/hyphen spelling of each, so Match reads an item's
+  // text once for the vocabulary and the keywords; `rest` holds the patterns
+  // that are not literals (regular expressions, keywords with too many
+  // spellings), scanned on their own.  Without `combined` (a Tagger that
+  // cannot combine, or no keyword), `all` holds every pattern and is scanned
+  // after the Tagger's.  MatchEveryRule and Match(item, hits, tags) scan with
+  // `all`, built on first use when `combined` is there.
+  std::shared_ptr<const CombinedScan> combined;
+  std::vector<int> literal_pattern;  // combined's extra literal -> pattern
+  PatternDatabase rest;
+  mutable PatternDatabase all;
+  mutable std::once_flag all_once;
 
-  ~Impl() {
-    for (hs_scratch_t* s : scratch_pool) hs_free_scratch(s);
-    if (database != nullptr) hs_free_database(database);
-  }
-
-  hs_scratch_t* TakeScratch() const {
-    {
-      std::lock_guard<std::mutex> lock(scratch_mutex);
-      if (!scratch_pool.empty()) {
-        hs_scratch_t* s = scratch_pool.back();
-        scratch_pool.pop_back();
-        return s;
-      }
-    }
-    hs_scratch_t* s = nullptr;
-    if (hs_alloc_scratch(database, &s) != HS_SUCCESS) return nullptr;
-    return s;
-  }
-
-  void ReturnScratch(hs_scratch_t* s) const {
-    std::lock_guard<std::mutex> lock(scratch_mutex);
-    scratch_pool.push_back(s);
-  }
+  // `all`, compiling it now if needed; null when there is no pattern.
+  const PatternDatabase& All() const;
 };
 
 namespace {
@@ -554,6 +579,53 @@ std::string KeywordExpression(std::string_view norm) {
   return out;
 }
 
+// Every spelling of a normalized keyword, each space or hyphen in it either
+// one (what KeywordExpression's classes match); none when there would be
+// more than 32 (such a keyword stays a regular expression).
+std::vector<std::string> Spellings(const std::string& norm) {
+  std::vector<size_t> seps;
+  for (size_t i = 0; i < norm.size(); ++i) {
+    if (norm[i] == ' ' || norm[i] == '-') seps.push_back(i);
+  }
+  if (seps.size() > 5) return {};
+  std::vector<std::string> out;
+  for (unsigned mask = 0; mask < (1u << seps.size()); ++mask) {
+    std::string v = norm;
+    for (size_t k = 0; k < seps.size(); ++k) v[seps[k]] = (mask >> k) & 1 ? '-' : ' ';
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+// Compiles the patterns `which` (ids: their indices in `patterns`).
+Status CompilePatterns(const std::vector<Pattern>& patterns, const std::vector<int>& which,
+                       hs_database_t** database) {
+  std::vector<const char*> expressions;
+  std::vector<unsigned> flags;
+  std::vector<unsigned> ids;
+  for (int i : which) {
+    const Pattern& p = patterns[static_cast<size_t>(i)];
+    expressions.push_back(p.expression.c_str());
+    flags.push_back(p.flags);
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  hs_compile_error_t* error = nullptr;
+  if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
+                       static_cast<unsigned>(expressions.size()), HS_MODE_BLOCK, nullptr, database,
+                       &error) != HS_SUCCESS) {
+    std::string message = "cannot compile rule patterns: ";
+    message += error && error->message ? error->message : "unknown error";
+    if (error && error->expression >= 0) {
+      message +=
+          " (pattern '" + std::string(expressions[static_cast<size_t>(error->expression)]) + "')";
+    }
+    hs_free_compile_error(error);
+    *database = nullptr;
+    return Status::InvalidArgument(message);
+  }
+  return Status::Ok();
+}
+
 class Compiler {
  public:
   Compiler(const Vocabulary& vocabulary, RuleEngine::Impl& impl)
@@ -601,34 +673,43 @@ class Compiler {
     return Status::Ok();
   }
 
-  Status Build() {
+  Status Build(const Tagger& tagger) {
     impl_.trigger_rules.resize(std::max(
         impl_.trigger_rules.size(),
         static_cast<size_t>(impl_.PatternTrigger(static_cast<int>(impl_.patterns.size())))));
     if (impl_.patterns.empty()) return Status::Ok();
-    std::vector<const char*> expressions;
-    std::vector<unsigned> flags;
-    std::vector<unsigned> ids;
+    std::vector<std::string> literals;
+    std::vector<int> literal_pattern;
+    std::vector<int> rest;
     for (size_t i = 0; i < impl_.patterns.size(); ++i) {
-      expressions.push_back(impl_.patterns[i].expression.c_str());
-      flags.push_back(impl_.patterns[i].flags);
-      ids.push_back(static_cast<unsigned>(i));
-    }
-    hs_compile_error_t* error = nullptr;
-    if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
-                         static_cast<unsigned>(expressions.size()), HS_MODE_BLOCK, nullptr,
-                         &impl_.database, &error) != HS_SUCCESS) {
-      std::string message = "cannot compile rule patterns: ";
-      message += error && error->message ? error->message : "unknown error";
-      if (error && error->expression >= 0) {
-        message += " (pattern '" +
-                   impl_.patterns[static_cast<size_t>(error->expression)].expression + "')";
+      const Pattern& p = impl_.patterns[i];
+      std::vector<std::string> spellings;
+      if (p.fixed_length >= 0) spellings = Spellings(p.keyword);
+      if (spellings.empty()) {
+        rest.push_back(static_cast<int>(i));
+        continue;
       }
-      hs_free_compile_error(error);
-      impl_.database = nullptr;
-      return Status::InvalidArgument(message);
+      for (std::string& spelling : spellings) {
+        literals.push_back(std::move(spelling));
+        literal_pattern.push_back(static_cast<int>(i));
+      }
     }
-    return Status::Ok();
+    if (!literals.empty()) {
+      auto combined = tagger.CompileCombined(literals);
+      if (!combined.ok()) {
+        return Status::InvalidArgument("cannot compile rule patterns: " +
+                                       combined.status().message());
+      }
+      impl_.combined = std::move(*combined);
+    }
+    if (impl_.combined == nullptr) {
+      rest.resize(impl_.patterns.size());
+      for (size_t i = 0; i < rest.size(); ++i) rest[i] = static_cast<int>(i);
+      return CompilePatterns(impl_.patterns, rest, &impl_.all.database);
+    }
+    impl_.literal_pattern = std::move(literal_pattern);
+    if (rest.empty()) return Status::Ok();
+    return CompilePatterns(impl_.patterns, rest, &impl_.rest.database);
   }
 
  private:
@@ -666,6 +747,7 @@ class Compiler {
         p.expression = KeywordExpression(norm);
         p.flags = HS_FLAG_UTF8;
         p.fixed_length = static_cast<int>(norm.size());  // one byte or class per byte
+        p.keyword = norm;
         p.whole_word_start = IsWordChar(CodePointAt(norm, 0));
         p.whole_word_end = !prefix && IsWordChar(CodePointBefore(norm, norm.size()));
         out.pattern = AddPattern(std::move(p));
@@ -742,34 +824,94 @@ class Compiler {
   std::string rule_id_;
 };
 
-struct ScanContext {
+// Where an item's pattern matches go, whichever scan finds them.
+struct MatchCollector {
   const RuleEngine::Impl* impl;
+  std::vector<PatternMatch>* out;
+  std::vector<uint16_t>* counts;  // by pattern * kFieldCount + field; zero between items
+
+  // Pattern `id` matched [from, to) of field `field`'s normalized `text`
+  // (`from` unknown for a keyword: it has a fixed length).
+  void Add(unsigned id, int field, std::string_view text, size_t from, size_t to) {
+    const Pattern& p = impl->patterns[id];
+    if (p.fixed_length >= 0) {
+      if (to < static_cast<size_t>(p.fixed_length)) return;
+      from = to - static_cast<size_t>(p.fixed_length);
+    }
+    if (to <= from) return;
+    if (p.whole_word_start && IsWordChar(CodePointBefore(text, from))) return;
+    if (p.whole_word_end && IsWordChar(CodePointAt(text, to))) return;
+    uint16_t& count = (*counts)[id * kFieldCount + static_cast<size_t>(field)];
+    if (count >= kMaxMatchesPerPattern) return;
+    ++count;
+    out->push_back(PatternMatch{static_cast<int>(id), field, from, to});
+  }
+
+  // Zeroes `counts` again.
+  void Reset() {
+    for (const PatternMatch& m : *out) {
+      (*counts)[static_cast<size_t>(m.pattern) * kFieldCount + static_cast<size_t>(m.field)] = 0;
+    }
+  }
+};
+
+// The keywords' occurrences from the Tagger's combined scan.
+class KeywordSink final : public ExtraMatchSink {
+ public:
+  explicit KeywordSink(MatchCollector& collector) : collector_(collector) {}
+  void OnExtraMatch(unsigned id, Field field, std::string_view text, size_t from,
+                    size_t to) override {
+    const int pattern = collector_.impl->literal_pattern[id];
+    collector_.Add(static_cast<unsigned>(pattern), FieldIndex(field), text, from, to);
+  }
+
+ private:
+  MatchCollector& collector_;
+};
+
+struct ScanContext {
+  MatchCollector* collector;
   std::string_view text;
   int field;
-  std::vector<PatternMatch>* out;
-  std::vector<uint16_t>* counts;  // per pattern, this field
 };
 
 int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
             void* context) {
   auto* ctx = static_cast<ScanContext*>(context);
-  const Pattern& p = ctx->impl->patterns[id];
-  if (p.fixed_length >= 0) {
-    if (to < static_cast<unsigned long long>(p.fixed_length)) return 0;
-    from = to - static_cast<unsigned long long>(p.fixed_length);
-  }
-  if (to <= from) return 0;
-  if (p.whole_word_start && IsWordChar(CodePointBefore(ctx->text, from))) return 0;
-  if (p.whole_word_end && IsWordChar(CodePointAt(ctx->text, to))) return 0;
-  uint16_t& count = (*ctx->counts)[id];
-  if (count >= kMaxMatchesPerPattern) return 0;
-  ++count;
-  ctx->out->push_back(PatternMatch{static_cast<int>(id), ctx->field, static_cast<size_t>(from),
-                                   static_cast<size_t>(to)});
+  ctx->collector->Add(id, ctx->field, ctx->text, static_cast<size_t>(from),
+                      static_cast<size_t>(to));
   return 0;
 }
 
+// Scans every field but a content that is the summary with `db`.
+void ScanFields(const PatternDatabase& db, const NormalizedItem& norm, MatchCollector& collector) {
+  if (db.database == nullptr) return;
+  hs_scratch_t* scratch = db.TakeScratch();
+  if (scratch == nullptr) return;
+  for (int f = 0; f < kFieldCount; ++f) {
+    const std::string& text = norm.fields[f].text;
+    if (text.empty()) continue;
+    if (f == FieldIndex(Field::kContent) && norm.content_is_summary) continue;
+    ScanContext ctx{&collector, text, f};
+    hs_scan(db.database, text.data(), static_cast<unsigned>(text.size()), 0, scratch, OnMatch,
+            &ctx);
+  }
+  db.ReturnScratch(scratch);
+}
+
 }  // namespace
+
+const PatternDatabase& RuleEngine::Impl::All() const {
+  std::call_once(all_once, [this] {
+    if (all.database != nullptr || patterns.empty()) return;
+    std::vector<int> every(patterns.size());
+    for (size_t i = 0; i < every.size(); ++i) every[i] = static_cast<int>(i);
+    // The same patterns compiled when the engine was; a failure leaves `all`
+    // empty.
+    (void)CompilePatterns(patterns, every, &all.database);
+  });
+  return all;
+}
 
 RuleEngine::~RuleEngine() = default;
 
@@ -789,7 +931,7 @@ Result<std::shared_ptr<const RuleEngine>> RuleEngine::Compile(
       Status s = compiler.CompileRule(rules.rules[i], static_cast<int>(i));
       if (!s.ok()) return s;
     }
-    Status s = compiler.Build();
+    Status s = compiler.Build(*engine->tagger_);
     if (!s.ok()) return s;
     engine->rules_ = std::move(rules);
     return std::shared_ptr<const RuleEngine>(std::move(engine));
@@ -808,7 +950,7 @@ struct MatchScratch {
   std::vector<int> tagged_concepts;
   FieldText fields[kFieldCount];
   ItemState state;
-  std::vector<uint16_t> counts;  // per pattern, zero between fields
+  std::vector<uint16_t> counts;  // by pattern and field (MatchCollector), zero between items
   // The candidate filter's marks, valid when equal to `stamp`.
   std::vector<uint32_t> rule_stamp;  // the rule was looked at for this item
   std::vector<uint8_t> present;      // by trigger; zero between items
@@ -849,7 +991,7 @@ std::vector<RuleMatch> MatchWith(const RuleEngine::Impl& impl, const RuleSet& ru
                                  const Vocabulary& vocabulary, const Item& item,
                                  const NormalizedItem& norm, const std::vector<Hit>& hits,
                                  const std::vector<int>& tagged_concepts, bool every_rule,
-                                 MatchScratch& s) {
+                                 bool keywords_scanned, MatchScratch& s) {
   std::vector<RuleMatch> result;
   {
     ItemState& state = s.state;
@@ -858,40 +1000,25 @@ std::vector<RuleMatch> MatchWith(const RuleEngine::Impl& impl, const RuleSet& ru
     state.impl = &impl;
     state.fields = s.fields;
     state.hits = &hits;
-    state.matches.clear();
     for (int f = 0; f < kFieldCount; ++f) s.fields[f].Build(norm.fields[f]);
 
-    if (impl.database != nullptr) {
-      hs_scratch_t* scratch = impl.TakeScratch();
-      if (scratch != nullptr) {
-        s.counts.resize(impl.patterns.size());
-        size_t summary_first = 0;
-        size_t summary_end = 0;
-        for (int f = 0; f < kFieldCount; ++f) {
-          const std::string& text = norm.fields[f].text;
-          if (text.empty()) continue;
-          const size_t first = state.matches.size();
-          if (f == FieldIndex(Field::kContent) && norm.content_is_summary) {
-            // The same text as the summary: the same matches, not a second scan.
-            for (size_t k = summary_first; k < summary_end; ++k) {
-              PatternMatch m = state.matches[k];
-              m.field = f;
-              state.matches.push_back(m);
-            }
-            continue;
-          }
-          ScanContext ctx{&impl, text, f, &state.matches, &s.counts};
-          hs_scan(impl.database, text.data(), static_cast<unsigned>(text.size()), 0, scratch,
-                  OnMatch, &ctx);
-          for (size_t k = first; k < state.matches.size(); ++k) {
-            s.counts[static_cast<size_t>(state.matches[k].pattern)] = 0;
-          }
-          if (f == FieldIndex(Field::kSummary)) {
-            summary_first = first;
-            summary_end = state.matches.size();
-          }
+    {
+      // With `keywords_scanned` the keywords' matches are in state.matches
+      // already, from the Tagger's combined scan; the other patterns' now.
+      MatchCollector collector{&impl, &state.matches, &s.counts};
+      s.counts.resize(impl.patterns.size() * kFieldCount);
+      ScanFields(keywords_scanned ? impl.rest : impl.All(), norm, collector);
+      collector.Reset();
+      const int content = FieldIndex(Field::kContent);
+      if (norm.content_is_summary && !norm.fields[content].text.empty()) {
+        // The same text as the summary: the same matches, not a second scan.
+        const size_t n = state.matches.size();
+        for (size_t k = 0; k < n; ++k) {
+          if (state.matches[k].field != FieldIndex(Field::kSummary)) continue;
+          PatternMatch m = state.matches[k];
+          m.field = content;
+          state.matches.push_back(m);
         }
-        impl.ReturnScratch(scratch);
       }
     }
     // By pattern (MatchesOf); the rest of the key only makes the order total.
@@ -1023,10 +1150,20 @@ std::vector<RuleMatch> RuleEngine::Match(const Item& item) const {
     ScratchLease lease;
     MatchScratch& s = *lease;
     NormalizeItem(item, s.norm);
-    tagger_->FindHitsNormalized(item, s.norm, s.hits);
+    s.state.matches.clear();
+    if (impl_->combined != nullptr) {
+      // One scan for the vocabulary and the keywords.
+      s.counts.resize(impl_->patterns.size() * kFieldCount);
+      MatchCollector collector{impl_.get(), &s.state.matches, &s.counts};
+      KeywordSink sink(collector);
+      tagger_->FindHitsCombined(item, s.norm, *impl_->combined, sink, s.hits);
+      collector.Reset();
+    } else {
+      tagger_->FindHitsNormalized(item, s.norm, s.hits);
+    }
     tagger_->TagIndices(item, s.hits, s.tagged_concepts);
     result = MatchWith(*impl_, rules_, tagger_->vocabulary(), item, s.norm, s.hits,
-                       s.tagged_concepts, false, s);
+                       s.tagged_concepts, false, impl_->combined != nullptr, s);
   } catch (const std::exception&) {
     // Out of memory while matching one item: report no match rather than
     // take the daemon down.
@@ -1042,8 +1179,9 @@ std::vector<RuleMatch> RuleEngine::Match(const Item& item, const std::vector<Hit
     ScratchLease lease;
     MatchScratch& s = *lease;
     NormalizeItem(item, s.norm);
+    s.state.matches.clear();
     result = MatchWith(*impl_, rules_, tagger_->vocabulary(), item, s.norm, hits,
-                       TagsToIndices(tagger_->vocabulary(), tags), false, s);
+                       TagsToIndices(tagger_->vocabulary(), tags), false, false, s);
   } catch (const std::exception&) {
     result.clear();
   }
@@ -1066,7 +1204,7 @@ std::vector<RuleMatch> RuleEngine::MatchEveryRule(const Item& item) const {
     NormalizeWithOffsets(norm.categories, true, norm.fields[3]);
     MatchScratch s;
     result = MatchWith(*impl_, rules_, tagger_->vocabulary(), item, norm, hits,
-                       TagsToIndices(tagger_->vocabulary(), tags), true, s);
+                       TagsToIndices(tagger_->vocabulary(), tags), true, false, s);
   } catch (const std::exception&) {
     result.clear();
   }

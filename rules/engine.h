@@ -1,15 +1,16 @@
 // The compiled rule set: which rules fire on an item, and why.
 //
-// Compile turns a RuleSet into one Hyperscan database holding every keyword,
-// phrase and regular expression of every rule (the vocabulary's terms are the
-// Tagger's), plus an index from terms to rules: from each rule's tree come
-// groups of terms one of each of which it needs (AND of concepts, NEAR's two
-// sides, an OR's alternatives), and the rule is indexed under its rarest
-// group.  Match then costs one normalization of the item's fields (shared
-// with the Tagger), one Tagger pass, one scan of the normalized text, and an
-// evaluation of only those rules all of whose groups were hit (and of the
-// few rules that can fire with no text hit at all, such as `NOT source:asx`
-// alone).
+// Compile hands every keyword and phrase of every rule (each space/hyphen
+// spelling a literal) to Tagger::CompileCombined, which compiles them with
+// the vocabulary's literals into one Hyperscan database; regular expressions
+// (rare, opt-in) go into a database of their own.  From each rule's tree
+// come groups of terms one of each of which it needs (AND of concepts,
+// NEAR's two sides, an OR's alternatives), and the rule is indexed under its
+// rarest group.  Match then costs one normalization of the item's fields,
+// one scan of the normalized text that finds the vocabulary's terms and the
+// rules' keywords together (Tagger::FindHitsCombined), and an evaluation of
+// only those rules all of whose groups were hit (and of the few rules that
+// can fire with no text hit at all, such as `NOT source:asx` alone).
 //
 // Concept terms (mineral:, country:, clause:) mean "the item is about it":
 // they fire when Tagger::Tag lists the concept or a concept it expands to

@@ -201,6 +201,78 @@ TEST_CASE("differential: Match equals evaluating every rule, on the dev set and 
   }
 }
 
+// Match finds keywords in the Tagger's scan (every space/hyphen spelling a
+// literal of the combined database); MatchEveryRule in a database of the
+// rules' patterns alone.  Keywords at the edges of that: many spellings,
+// more than 64 occurrences in a field, a vocabulary term as a keyword, CJK,
+// a prefix, keywords only in the categories or the content, beside a
+// regular expression.
+TEST_CASE("differential: keywords found in the Tagger's scan, as in a scan of their own") {
+  auto vocabulary = LoadBuiltinVocabulary();
+  REQUIRE(vocabulary.ok());
+  auto tagger = Tagger::Compile(*vocabulary);
+  REQUIRE(tagger.ok());
+  const std::string toml = R"([[rule]]
+id = "spellings"
+when = '"a-b-c-d-e-f-g" OR "a b-c d"'
+[[rule]]
+id = "many"
+when = '"ore"'
+[[rule]]
+id = "term"
+when = '"gallium" OR "rare earth"'
+[[rule]]
+id = "cjk"
+when = '"出口管制"'
+[[rule]]
+id = "prefix"
+when = '"export*" AND NOT "exporting"'
+[[rule]]
+id = "fields"
+when = 'content:"lithium intercept" OR "gov notice"'
+[[rule]]
+id = "regex"
+when = 're:/gall?ium/ AND "gallium"'
+)";
+  auto rules = ParseRules(toml, "keywords.toml", *vocabulary);
+  INFO((rules.ok() ? std::string() : rules.status().ToString()));
+  REQUIRE(rules.ok());
+  auto engine = RuleEngine::Compile(std::move(*rules), *tagger);
+  REQUIRE(engine.ok());
+  std::vector<Item> items(5);
+  std::string ores;
+  for (int i = 0; i < 70; ++i) ores += "ore, ORE-ore; ";
+  items[0].title = "A-b c-d E-f-G and a-b-c d and A B C D";
+  items[0].summary_text = ores + " boreal ores";
+  items[1].title = "Gallium and rare-earth and RARE EARTHS and gallium's";
+  items[1].summary_text = "中国对镓实施出口管制。出口管制";
+  items[1].categories = {"gov notice", "Gov-Notice"};
+  items[2].title = "Exporters exporting exports";
+  items[2].summary_text = "Lithium intercept";
+  items[2].content_text = "Lithium intercept";
+  items[3].title = "export";
+  items[3].summary_text = "lithium intercepts";
+  items[3].content_text = "The lithium-intercept and lithium intercept.";
+  items[4].title = "galium, gallium";
+  for (Item& item : items) item.language = "en";
+  std::vector<std::string> fired;
+  for (const Item& item : items) {
+    const std::vector<RuleMatch> fast = (*engine)->Match(item);
+    INFO("title '" << item.title << "'");
+    REQUIRE(Describe(fast) == Describe((*engine)->MatchEveryRule(item)));
+    for (const RuleMatch& m : fast) fired.push_back(m.rule_id);
+    // The cap on matches kept per keyword and field holds in both.
+    for (const RuleMatch& m : fast) {
+      if (m.rule_id != "many") continue;
+      size_t in_summary = 0;
+      for (const MatchedTerm& t : m.explain) in_summary += t.field == "summary";
+      CHECK(in_summary == 64);
+    }
+  }
+  CHECK(fired == std::vector<std::string>{"spellings", "many", "term", "cjk", "fields", "regex",
+                                          "fields", "prefix", "fields", "term", "regex"});
+}
+
 TEST_CASE("NormalizeWithOffsets: the ASCII fast path gives NormalizeForMatching's text") {
   std::mt19937 rng(5);
   const std::string alphabet = "aZ q-X.\t\n\r\x01\x7f  ,'Mm09";

@@ -423,6 +423,17 @@ void Tagger::TagIndices(const Item& item, const std::vector<Hit>& hits,
   concepts = TagsToIndices(vocabulary(), Tag(item, hits));
 }
 
+Result<std::shared_ptr<const CombinedScan>> Tagger::CompileCombined(
+    const std::vector<std::string>& /*extra*/) const {
+  return std::shared_ptr<const CombinedScan>();
+}
+
+void Tagger::FindHitsCombined(const Item& item, const NormalizedItem& norm,
+                              const CombinedScan& /*combined*/, ExtraMatchSink& /*sink*/,
+                              std::vector<Hit>& hits) const {
+  FindHitsNormalized(item, norm, hits);
+}
+
 namespace {
 
 enum class EntryKind : uint8_t { kTerm, kVeto, kContextVeto, kNearA, kNearB };
@@ -560,21 +571,97 @@ struct ScanContext {
   const uint8_t* checks;    // by literal id
   const uint32_t* lengths;  // by literal id
   std::vector<RawMatch>* raw;
+  // A combined scan's: ids from extra_base on are the extra literals.
+  unsigned extra_base = 0;
+  const uint32_t* extra_lengths = nullptr;  // by extra id
+  ExtraMatchSink* sink = nullptr;
+  Field field = Field::kTitle;
 };
 
 // Literals match exactly their own bytes, so a match starts its literal's
 // length before its end: the database is compiled without Hyperscan's
 // start-of-match tracking, which would cost more than the scan itself.
-int OnMatch(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
-            void* context) {
-  auto* ctx = static_cast<ScanContext*>(context);
+inline void OnLiteral(ScanContext* ctx, unsigned id, unsigned long long to) {
   const unsigned long long from = to - ctx->lengths[id];
   // A match inside a word fails every entry of its literal: drop it here
   // ("us" in "industry"), before anything is looked up.
   const uint8_t checks = ctx->checks[id];
-  if (!AtWordBoundaries(ctx->text, from, to, checks & kCheckLeft, checks & kCheckRight)) return 0;
+  if (!AtWordBoundaries(ctx->text, from, to, checks & kCheckLeft, checks & kCheckRight)) return;
   ctx->raw->push_back({id, static_cast<uint32_t>(from), static_cast<uint32_t>(to)});
+}
+
+int OnMatch(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
+            void* context) {
+  OnLiteral(static_cast<ScanContext*>(context), id, to);
   return 0;
+}
+
+int OnCombinedMatch(unsigned id, unsigned long long /*from*/, unsigned long long to,
+                    unsigned /*flags*/, void* context) {
+  auto* ctx = static_cast<ScanContext*>(context);
+  if (id < ctx->extra_base) {
+    OnLiteral(ctx, id, to);
+    return 0;
+  }
+  const unsigned x = id - ctx->extra_base;
+  ctx->sink->OnExtraMatch(x, ctx->field, ctx->text, static_cast<size_t>(to - ctx->extra_lengths[x]),
+                          static_cast<size_t>(to));
+  return 0;
+}
+
+// The Tagger's literals followed by the extra ones, in one database.
+class HyperscanCombined final : public CombinedScan {
+ public:
+  explicit HyperscanCombined(uint64_t serial_number) : serial(serial_number) {}
+  ~HyperscanCombined() override {
+    if (database != nullptr) hs_free_database(database);
+  }
+  HyperscanCombined(const HyperscanCombined&) = delete;
+  HyperscanCombined& operator=(const HyperscanCombined&) = delete;
+
+  const uint64_t serial;        // for PerThread::fitted, from the Taggers' counter
+  const void* owner = nullptr;  // the Tagger that compiled it
+  hs_database_t* database = nullptr;
+  unsigned extra_base = 0;
+  std::vector<uint32_t> extra_lengths;
+};
+
+// Compiles literals (exact bytes, ids their indices) into a block-mode database.
+Status CompileLiterals(const std::vector<const std::string*>& literals, hs_database_t** database) {
+  std::vector<const char*> exprs;
+  std::vector<size_t> lens;
+  std::vector<unsigned> flags;
+  std::vector<unsigned> ids;
+  for (size_t i = 0; i < literals.size(); ++i) {
+    exprs.push_back(literals[i]->data());
+    lens.push_back(literals[i]->size());
+    flags.push_back(0);
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  hs_compile_error_t* error = nullptr;
+  if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(),
+                           static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, database,
+                           &error) != HS_SUCCESS) {
+    std::string message = "cannot compile the vocabulary";
+    if (error != nullptr) {
+      if (error->expression >= 0) {
+        message += " (term '" + *literals[static_cast<size_t>(error->expression)] + "')";
+      }
+      message += std::string(": ") + error->message;
+      hs_free_compile_error(error);
+    }
+    *database = nullptr;
+    return Status::InvalidArgument(message);
+  }
+  // Check a scratch can be made, so a scan cannot fail for that reason.
+  hs_scratch_t* probe = nullptr;
+  if (hs_alloc_scratch(*database, &probe) != HS_SUCCESS) {
+    hs_free_database(*database);
+    *database = nullptr;
+    return Status::InvalidArgument("cannot allocate Hyperscan scratch space");
+  }
+  hs_free_scratch(probe);
+  return Status::Ok();
 }
 
 class HyperscanTagger final : public Tagger {
@@ -593,11 +680,19 @@ class HyperscanTagger final : public Tagger {
   void TagIndices(const Item& item, const std::vector<Hit>& hits,
                   std::vector<int>& concepts) const override;
   const Vocabulary& vocabulary() const override { return vocabulary_; }
+  Result<std::shared_ptr<const CombinedScan>> CompileCombined(
+      const std::vector<std::string>& extra) const override;
+  void FindHitsCombined(const Item& item, const NormalizedItem& norm, const CombinedScan& combined,
+                        ExtraMatchSink& sink, std::vector<Hit>& hits) const override;
 
  private:
   void AddLiteral(const std::string& literal, Entry entry);
   void AddPhrase(std::string_view text, bool case_sensitive, bool variants, Entry entry);
+  // FindHitsNormalized, through `combined` when it is not null.
+  void FindHitsWith(const Item& item, const NormalizedItem& norm, const HyperscanCombined* combined,
+                    ExtraMatchSink* sink, std::vector<Hit>& hits) const;
   void ScanField(std::string_view field_text, const NormalizedText& norm, Field field, PerThread& t,
+                 const HyperscanCombined* combined, ExtraMatchSink* sink,
                  std::vector<Hit>& hits) const;
 
   Vocabulary vocabulary_;
@@ -748,37 +843,25 @@ Status HyperscanTagger::Build() {
   }
   entries_.clear();
   entries_.shrink_to_fit();
-  std::vector<const char*> exprs;
-  std::vector<size_t> lens;
-  std::vector<unsigned> flags;
-  std::vector<unsigned> ids;
-  for (size_t i = 0; i < literals_.size(); ++i) {
-    exprs.push_back(literals_[i].data());
-    lens.push_back(literals_[i].size());
-    flags.push_back(0);
-    ids.push_back(static_cast<unsigned>(i));
+  std::vector<const std::string*> literals;
+  for (const std::string& l : literals_) literals.push_back(&l);
+  return CompileLiterals(literals, &database_);
+}
+
+Result<std::shared_ptr<const CombinedScan>> HyperscanTagger::CompileCombined(
+    const std::vector<std::string>& extra) const {
+  auto combined = std::make_shared<HyperscanCombined>(next_serial_++);
+  combined->owner = this;
+  combined->extra_base = static_cast<unsigned>(literals_.size());
+  std::vector<const std::string*> literals;
+  for (const std::string& l : literals_) literals.push_back(&l);
+  for (const std::string& l : extra) {
+    if (l.empty()) return Status::InvalidArgument("an empty literal cannot be matched");
+    literals.push_back(&l);
+    combined->extra_lengths.push_back(static_cast<uint32_t>(l.size()));
   }
-  hs_compile_error_t* error = nullptr;
-  if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(),
-                           static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &database_,
-                           &error) != HS_SUCCESS) {
-    std::string message = "cannot compile the vocabulary";
-    if (error != nullptr) {
-      if (error->expression >= 0) {
-        message += " (term '" + literals_[error->expression] + "')";
-      }
-      message += std::string(": ") + error->message;
-      hs_free_compile_error(error);
-    }
-    return Status::InvalidArgument(message);
-  }
-  // Check a scratch can be made, so FindHits cannot fail for that reason.
-  hs_scratch_t* probe = nullptr;
-  if (hs_alloc_scratch(database_, &probe) != HS_SUCCESS) {
-    return Status::InvalidArgument("cannot allocate Hyperscan scratch space");
-  }
-  hs_free_scratch(probe);
-  return Status::Ok();
+  if (Status s = CompileLiterals(literals, &combined->database); !s.ok()) return s;
+  return std::shared_ptr<const CombinedScan>(std::move(combined));
 }
 
 PerThread& ThreadState() {
@@ -787,14 +870,24 @@ PerThread& ThreadState() {
 }
 
 void HyperscanTagger::ScanField(std::string_view field_text, const NormalizedText& norm,
-                                Field field, PerThread& t, std::vector<Hit>& hits) const {
+                                Field field, PerThread& t, const HyperscanCombined* combined,
+                                ExtraMatchSink* sink, std::vector<Hit>& hits) const {
   if (field_text.empty()) return;
   const std::string& s = norm.text;
   if (s.empty()) return;
   t.raw.clear();
   ScanContext ctx{s, literal_checks_.data(), literal_lengths_.data(), &t.raw};
-  if (hs_scan(database_, s.data(), static_cast<unsigned>(s.size()), 0, t.scratch.scratch, OnMatch,
-              &ctx) != HS_SUCCESS) {
+  if (combined != nullptr) {
+    ctx.extra_base = combined->extra_base;
+    ctx.extra_lengths = combined->extra_lengths.data();
+    ctx.sink = sink;
+    ctx.field = field;
+    if (hs_scan(combined->database, s.data(), static_cast<unsigned>(s.size()), 0, t.scratch.scratch,
+                OnCombinedMatch, &ctx) != HS_SUCCESS) {
+      return;
+    }
+  } else if (hs_scan(database_, s.data(), static_cast<unsigned>(s.size()), 0, t.scratch.scratch,
+                     OnMatch, &ctx) != HS_SUCCESS) {
     return;
   }
   t.cands.clear();
@@ -944,21 +1037,40 @@ std::vector<Hit> HyperscanTagger::FindHits(const Item& item) const {
 
 void HyperscanTagger::FindHitsNormalized(const Item& item, const NormalizedItem& norm,
                                          std::vector<Hit>& hits) const {
+  FindHitsWith(item, norm, nullptr, nullptr, hits);
+}
+
+void HyperscanTagger::FindHitsCombined(const Item& item, const NormalizedItem& norm,
+                                       const CombinedScan& combined, ExtraMatchSink& sink,
+                                       std::vector<Hit>& hits) const {
+  const auto* own = dynamic_cast<const HyperscanCombined*>(&combined);
+  if (own == nullptr || own->owner != this) {
+    FindHitsNormalized(item, norm, hits);
+    return;
+  }
+  FindHitsWith(item, norm, own, &sink, hits);
+}
+
+void HyperscanTagger::FindHitsWith(const Item& item, const NormalizedItem& norm,
+                                   const HyperscanCombined* combined, ExtraMatchSink* sink,
+                                   std::vector<Hit>& hits) const {
   PerThread& t = ThreadState();
   hits.clear();
-  if (std::find(t.fitted.begin(), t.fitted.end(), serial_) == t.fitted.end()) {
-    if (hs_alloc_scratch(database_, &t.scratch.scratch) != HS_SUCCESS) return;
+  const uint64_t serial = combined != nullptr ? combined->serial : serial_;
+  if (std::find(t.fitted.begin(), t.fitted.end(), serial) == t.fitted.end()) {
+    const hs_database_t* db = combined != nullptr ? combined->database : database_;
+    if (hs_alloc_scratch(db, &t.scratch.scratch) != HS_SUCCESS) return;
     if (t.fitted.size() >= 64) t.fitted.clear();
-    t.fitted.push_back(serial_);
+    t.fitted.push_back(serial);
   }
   t.context_vetoed.assign(vocabulary_.concepts.size(), false);
-  ScanField(item.title, norm.fields[0], Field::kTitle, t, hits);
-  ScanField(item.summary_text, norm.fields[1], Field::kSummary, t, hits);
+  ScanField(item.title, norm.fields[0], Field::kTitle, t, combined, sink, hits);
+  ScanField(item.summary_text, norm.fields[1], Field::kSummary, t, combined, sink, hits);
   if (!norm.content_is_summary) {
-    ScanField(item.content_text, norm.fields[2], Field::kContent, t, hits);
+    ScanField(item.content_text, norm.fields[2], Field::kContent, t, combined, sink, hits);
   }
   if (!item.categories.empty()) {
-    ScanField(norm.categories, norm.fields[3], Field::kCategories, t, hits);
+    ScanField(norm.categories, norm.fields[3], Field::kCategories, t, combined, sink, hits);
   }
   std::erase_if(
       hits, [&](const Hit& h) { return t.context_vetoed[static_cast<size_t>(h.concept_index)]; });

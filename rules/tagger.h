@@ -107,6 +107,22 @@ void NormalizeItem(const Item& item, NormalizedItem& out);
 // The concepts `tags` names, as indices into `vocabulary`, sorted.
 std::vector<int> TagsToIndices(const Vocabulary& vocabulary, const Tags& tags);
 
+// A database compiled by Tagger::CompileCombined; opaque to its users.
+class CombinedScan {
+ public:
+  virtual ~CombinedScan() = default;
+};
+
+// Receives the extra literals' occurrences of a combined scan.
+class ExtraMatchSink {
+ public:
+  virtual ~ExtraMatchSink() = default;
+  // Extra literal `id` (its index in CompileCombined's `extra`) occupies
+  // [from, to) of `text`, field `field`'s normalized text.
+  virtual void OnExtraMatch(unsigned id, Field field, std::string_view text, size_t from,
+                            size_t to) = 0;
+};
+
 // Compiled once per vocabulary; immutable and thread-safe after Compile.
 class Tagger {
  public:
@@ -134,6 +150,25 @@ class Tagger {
   // sorted, into `concepts` (cleared first).  The default calls Tag.
   virtual void TagIndices(const Item& item, const std::vector<Hit>& hits,
                           std::vector<int>& concepts) const;
+
+  // The Tagger's literals and another matcher's (`extra`, exact bytes of the
+  // normalized text, as NormalizeWithOffsets folds it) compiled into one
+  // database, so that FindHitsCombined reads an item's text once for both
+  // (the RuleEngine's keywords).  Null (and Ok) when this Tagger cannot
+  // combine; the default.
+  virtual Result<std::shared_ptr<const CombinedScan>> CompileCombined(
+      const std::vector<std::string>& extra) const;
+
+  // FindHitsNormalized scanning with `combined` (from this Tagger's
+  // CompileCombined): the same hits, and every occurrence of an extra
+  // literal handed to `sink` as the scan finds it (in order of end within a
+  // field; no word-edge test: that is the caller's).  Fields are scanned as
+  // FindHitsNormalized does: title, summary, content unless it is the
+  // summary, categories when there are any.  The default calls
+  // FindHitsNormalized and reports nothing.
+  virtual void FindHitsCombined(const Item& item, const NormalizedItem& norm,
+                                const CombinedScan& combined, ExtraMatchSink& sink,
+                                std::vector<Hit>& hits) const;
 };
 
 }  // namespace mineral::rules
