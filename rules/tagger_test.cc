@@ -246,6 +246,44 @@ TEST_CASE("a user vocabulary can add terms") {
   CHECK((*t)->Tag(item, (*t)->FindHits(item)).minerals == Ids{"helium"});
 }
 
+// Plural spellings ("s", "es") and their edges: what a change to how the
+// scan finds plurals (from their singular, say) must keep.
+TEST_CASE("plurals and their word edges") {
+  Result<Vocabulary> v = LoadBuiltinVocabulary();
+  REQUIRE(v.ok());
+  REQUIRE(ParseVocabularyToml(
+              "[[mineral]]\nid = \"widgetite\"\nterms = [\"widget\", \"box ore\", \"glass\"]\n",
+              "user.toml", *v)
+              .ok());
+  auto t = Tagger::Compile(*v);
+  REQUIRE(t.ok());
+  auto spans = [&](const std::string& title) {
+    std::vector<std::string> out;
+    for (const Hit& h : (*t)->FindHits(MakeItem(title))) {
+      if ((*t)->vocabulary().concepts[static_cast<size_t>(h.concept_index)].id != "widgetite") {
+        continue;
+      }
+      out.push_back(title.substr(h.offset, h.length));
+    }
+    return out;
+  };
+  CHECK(spans("Widgets, widget's WIDGETS") == Ids{"Widgets", "widget", "WIDGETS"});
+  CHECK(spans("widgetsx widgetss widgetes") == Ids{});
+  CHECK(spans("glasses glass glasss glassy") == Ids{"glasses", "glass"});
+  CHECK(spans("box ores, box-ores and box-ore") == Ids{"box ores", "box-ores", "box-ore"});
+  CHECK(spans("widgets widget widgets") == Ids{"widgets", "widget", "widgets"});
+  CHECK(spans("Rare earths") == Ids{});
+  CHECK(HitIds("rare earths, rare-earths", Category::kMineral) ==
+        Ids{"rare-earths", "rare-earths"});
+  const Tagger& shared = Shared();
+  const std::string title = "tariffs on rare-earths";
+  const std::vector<Hit> hits = shared.FindHits(MakeItem(title));
+  std::vector<std::string> found;
+  for (const Hit& h : hits) found.push_back(title.substr(h.offset, h.length));
+  CHECK(std::find(found.begin(), found.end(), "rare-earths") != found.end());
+  CHECK(std::find(found.begin(), found.end(), "tariffs") != found.end());
+}
+
 TEST_CASE("the tagger is thread-safe") {
   const Tagger& t = Shared();
   std::vector<std::thread> threads;
