@@ -386,7 +386,7 @@ bool MetaMatches(const CNode& node, const Item& item) {
 }
 
 // Decides `node`; when `explain` is given and the node holds, appends the
-// evidence of the parts that made it hold.
+// evidence of the parts that made it hold (and nothing when it does not).
 bool Evaluate(const CNode& node, ItemState& state, std::vector<MatchedTerm>* explain) {
   switch (node.kind) {
     case NodeKind::kAnd:
@@ -1107,12 +1107,14 @@ std::vector<RuleMatch> MatchWith(const RuleEngine::Impl& impl, const RuleSet& ru
 
     for (int index : candidates) {
       const CompiledRule& rule = impl.rules[static_cast<size_t>(index)];
-      if (!rule.enabled || !Evaluate(rule.root, state, nullptr)) continue;
+      if (!rule.enabled) continue;
+      // Decided and explained in one pass: a node adds evidence only when it
+      // holds, so a rule that does not hold leaves `explain` empty.
       RuleMatch match;
+      if (!Evaluate(rule.root, state, &match.explain)) continue;
       match.rule_index = index;
       match.rule_id = rules.rules[static_cast<size_t>(index)].id;
       match.severity = rules.rules[static_cast<size_t>(index)].severity;
-      Evaluate(rule.root, state, &match.explain);
       auto field_rank = [](const std::string& f) {
         return f == "title"        ? 0
                : f == "summary"    ? 1
