@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <unordered_map>
 
 #include "text/text.h"
@@ -699,7 +700,12 @@ class HyperscanTagger final : public Tagger {
   TaggerOptions options_;
   static inline std::atomic<uint64_t> next_serial_{1};
   const uint64_t serial_;
-  hs_database_t* database_ = nullptr;
+  // The Tagger's own database, compiled on first use: a RuleEngine with
+  // keywords scans with its combined database instead, so a daemon never
+  // holds this copy of the literals.  Build compiles it once to check it.
+  const hs_database_t* Database() const;
+  mutable std::once_flag database_once_;
+  mutable hs_database_t* database_ = nullptr;
   std::unordered_map<std::string, unsigned> literal_ids_;
   std::vector<std::string> literals_;
   std::vector<std::vector<Entry>> entries_;  // by literal id, while building
@@ -845,7 +851,20 @@ Status HyperscanTagger::Build() {
   entries_.shrink_to_fit();
   std::vector<const std::string*> literals;
   for (const std::string& l : literals_) literals.push_back(&l);
-  return CompileLiterals(literals, &database_);
+  hs_database_t* probe = nullptr;
+  Status status = CompileLiterals(literals, &probe);
+  if (probe != nullptr) hs_free_database(probe);
+  return status;
+}
+
+const hs_database_t* HyperscanTagger::Database() const {
+  std::call_once(database_once_, [this] {
+    std::vector<const std::string*> literals;
+    for (const std::string& l : literals_) literals.push_back(&l);
+    // Compiled in Build already, so it compiles again (or leaves no hits).
+    (void)CompileLiterals(literals, &database_);
+  });
+  return database_;
 }
 
 Result<std::shared_ptr<const CombinedScan>> HyperscanTagger::CompileCombined(
@@ -886,7 +905,7 @@ void HyperscanTagger::ScanField(std::string_view field_text, const NormalizedTex
                 OnCombinedMatch, &ctx) != HS_SUCCESS) {
       return;
     }
-  } else if (hs_scan(database_, s.data(), static_cast<unsigned>(s.size()), 0, t.scratch.scratch,
+  } else if (hs_scan(Database(), s.data(), static_cast<unsigned>(s.size()), 0, t.scratch.scratch,
                      OnMatch, &ctx) != HS_SUCCESS) {
     return;
   }
@@ -1058,7 +1077,8 @@ void HyperscanTagger::FindHitsWith(const Item& item, const NormalizedItem& norm,
   hits.clear();
   const uint64_t serial = combined != nullptr ? combined->serial : serial_;
   if (std::find(t.fitted.begin(), t.fitted.end(), serial) == t.fitted.end()) {
-    const hs_database_t* db = combined != nullptr ? combined->database : database_;
+    const hs_database_t* db = combined != nullptr ? combined->database : Database();
+    if (db == nullptr) return;
     if (hs_alloc_scratch(db, &t.scratch.scratch) != HS_SUCCESS) return;
     if (t.fitted.size() >= 64) t.fitted.clear();
     t.fitted.push_back(serial);
