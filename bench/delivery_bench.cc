@@ -2,6 +2,7 @@
 // sink, beside a floor measured in the same run against the same sink.
 //
 //   delivery_bench [--alerts N] [--conns C] [--dir DIR] [--paced-rate R]
+//                  [--only backlog|floor]
 //
 // ours     the real pieces: storage::Database (SQLite, WAL) records the
 //          alerts in polls of 100 (RecordFetch, one transaction each, one
@@ -19,6 +20,10 @@
 // cpu      the CPU time (user + system) of the thread that sends, backlog
 //          and floor, per 1000 alerts: steadier than alerts/s when other
 //          processes share the cores.
+//
+// --only backlog runs that phase alone, and --only floor the backlog (for
+// its bodies) then the floor, each printing its line and CPU: for perf
+// record and strace -c (the floor's share is the difference).
 //
 // The sink is testkit::HttpTestServer (its own thread), answering 204 and
 // stamping each receipt; it is the same server for every phase.
@@ -318,6 +323,7 @@ int main(int argc, char** argv) {
   int n = 10'000;
   int conns = 16;
   int paced_rate = 200;
+  std::string only;
   std::string dir = (std::filesystem::temp_directory_path() / "mineral-delivery-bench").string();
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -329,10 +335,13 @@ int main(int argc, char** argv) {
       dir = argv[++i];
     } else if (a == "--paced-rate" && i + 1 < argc) {
       paced_rate = std::atoi(argv[++i]);
+    } else if (a == "--only" && i + 1 < argc &&
+               (argv[i + 1] == std::string("backlog") || argv[i + 1] == std::string("floor"))) {
+      only = argv[++i];
     } else {
       std::fprintf(stderr,
                    "usage: delivery_bench [--alerts N] [--conns C] [--dir DIR] "
-                   "[--paced-rate R]\n");
+                   "[--paced-rate R] [--only backlog|floor]\n");
       return 2;
     }
   }
@@ -348,6 +357,23 @@ int main(int argc, char** argv) {
   std::printf("delivery_bench: %d alerts, %d connections, sink %s\n", n, conns, url.c_str());
 
   Figures backlog = RunOurs(dir, url, sink, n, 100, std::chrono::microseconds(0), conns, true);
+  auto print_cpu = [n](const char* name, const Figures& f) {
+    std::printf("%-7s %8.0f alerts/s  %7.2f s   cpu %.0f ms per 1000 alerts\n", name, f.per_second,
+                f.seconds, 1e6 * f.cpu_seconds / n);
+  };
+  if (!only.empty()) {
+    print_cpu("backlog", backlog);
+    if (only == "floor") {
+      std::vector<std::string> bodies;
+      {
+        std::lock_guard lock(sink.mutex);
+        bodies = sink.bodies;
+      }
+      print_cpu("floor", RunFloor(url, sink, bodies, conns));
+    }
+    std::filesystem::remove_all(dir);
+    return 0;
+  }
   Figures ours = RunOurs(dir, url, sink, n, 100, std::chrono::microseconds(0), conns);
   int duplicates = sink.duplicates;
   std::vector<std::string> bodies;
