@@ -1,7 +1,8 @@
 #include "net/curl_http_client.h"
 
 #include <curl/curl.h>
-#include <poll.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -208,23 +209,27 @@ struct Transfer {
   }
 };
 
-// What Asio knows of one socket curl asked us to watch.  Shared with pending
-// waits so a wait that completes after curl dropped the socket finds
-// `closed` instead of a dangling pointer.
+// One socket curl uses.  Curl's sockets sit in a level-triggered epoll set
+// of our own (Impl::poller), which Asio watches as one descriptor: one wake
+// serves every socket that is ready, a socket's interest changes only when
+// curl's does, and a connection that goes back to curl's cache stays in the
+// set (curl reuses it for the next request) until it is closed.
 struct SocketWatch {
-  SocketWatch(boost::asio::io_context& io, curl_socket_t socket)
-      : descriptor(io, socket), fd(socket) {}
-  boost::asio::posix::stream_descriptor descriptor;
-  curl_socket_t fd = CURL_SOCKET_BAD;
-  int what = 0;  // CURL_POLL_IN / OUT / INOUT
-  bool waiting_read = false;
-  bool waiting_write = false;
-  bool closed = false;
+  uint32_t want = 0;        // EPOLLIN/EPOLLOUT curl asked for; 0 while idle
+  uint32_t registered = 0;  // the events it has in the set
+  bool in_set = false;
+  // A connection socket (seen by OnCurlSockopt): its close comes through
+  // OnCurlClose, so it may stay in the set while idle.  Other sockets (the
+  // resolver's) leave the set when curl stops watching them.
+  bool tracked = false;
 };
 
 struct CurlHttpClient::Impl {
   Impl(boost::asio::io_context& io_context, ClientOptions opts)
-      : io(io_context), options(std::move(opts)), timer(io_context) {
+      : io(io_context),
+        options(std::move(opts)),
+        timer(io_context),
+        poller(io_context, epoll_create1(EPOLL_CLOEXEC)) {
     if (options.user_agent.empty()) options.user_agent = kDefaultUserAgent;
     EnsureCurlGlobalInit();
     multi = curl_multi_init();
@@ -240,11 +245,10 @@ struct CurlHttpClient::Impl {
 
   ~Impl() {
     CancelAll();
-    // Cleanup may call OnCurlSocket(REMOVE) for cached connections; the
-    // watches are still here to receive it.
+    // Cleanup closes the cached connections through OnCurlSocket(REMOVE)
+    // and OnCurlClose; the watches are still here to receive them.
     curl_multi_cleanup(multi);
     for (CURL* easy : idle_easy) curl_easy_cleanup(easy);
-    for (auto& [fd, watch] : sockets) Forget(*watch);
     *alive = false;
   }
 
@@ -253,22 +257,61 @@ struct CurlHttpClient::Impl {
   static int OnCurlSocket(CURL* /*easy*/, curl_socket_t fd, int what, void* userp,
                           void* /*socketp*/) {
     auto* self = static_cast<Impl*>(userp);
-    auto it = self->sockets.find(fd);
+    SocketWatch& watch = self->sockets[fd];
     if (what == CURL_POLL_REMOVE) {
-      if (it != self->sockets.end()) {
-        self->Forget(*it->second);
-        self->sockets.erase(it);
+      if (watch.tracked) {
+        // Idle (in curl's connection cache): it stays in the set, and
+        // leaves it when it is closed, or if it wakes while idle.
+        self->SetWant(watch, 0);
+      } else {
+        if (watch.in_set) epoll_ctl(self->poller.native_handle(), EPOLL_CTL_DEL, fd, nullptr);
+        self->SetWant(watch, 0);
+        self->sockets.erase(fd);
       }
+      self->UpdatePollerWait();
       return 0;
     }
-    if (it == self->sockets.end()) {
-      auto watch = std::make_shared<SocketWatch>(self->io, fd);
-      watch->fd = fd;
-      it = self->sockets.emplace(fd, std::move(watch)).first;
+    self->SetWant(watch, ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) |
+                             ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u));
+    if (!watch.in_set || watch.registered != watch.want) {
+      epoll_event ev{};
+      ev.events = watch.want;
+      ev.data.fd = fd;
+      const int poll_fd = self->poller.native_handle();
+      if (watch.in_set) {
+        epoll_ctl(poll_fd, EPOLL_CTL_MOD, fd, &ev);
+      } else if (epoll_ctl(poll_fd, EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EEXIST) {
+        epoll_ctl(poll_fd, EPOLL_CTL_MOD, fd, &ev);
+      }
+      watch.in_set = true;
+      watch.registered = watch.want;
     }
-    it->second->what = what;
-    self->Arm(it->second);
+    self->UpdatePollerWait();
     return 0;
+  }
+
+  // A new connection socket: from now on its close is ours (OnCurlClose).
+  // A socket of the same number still known here was closed without us
+  // (which left it out of the set): forget it.
+  static int OnCurlSockopt(void* userp, curl_socket_t fd, curlsocktype /*purpose*/) {
+    auto* self = static_cast<Impl*>(userp);
+    SocketWatch& watch = self->sockets[fd];
+    self->SetWant(watch, 0);
+    watch = SocketWatch{};
+    watch.tracked = true;
+    return CURL_SOCKOPT_OK;
+  }
+
+  // Curl closes a connection socket; closing takes it out of the set.
+  static int OnCurlClose(void* userp, curl_socket_t fd) {
+    auto* self = static_cast<Impl*>(userp);
+    auto it = self->sockets.find(fd);
+    if (it != self->sockets.end()) {
+      self->SetWant(it->second, 0);
+      self->sockets.erase(it);
+      self->UpdatePollerWait();
+    }
+    return ::close(fd);
   }
 
   // Under load curl asks for a new timeout after nearly every socket event
@@ -354,54 +397,67 @@ struct CurlHttpClient::Impl {
 
   // --- Asio side ---
 
-  void Arm(const std::shared_ptr<SocketWatch>& watch) {
-    if ((watch->what & CURL_POLL_IN) && !watch->waiting_read) {
-      watch->waiting_read = true;
-      watch->descriptor.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                                   [this, watch](const boost::system::error_code& ec) {
-                                     watch->waiting_read = false;
-                                     if (ec || watch->closed) return;
-                                     OnReady(watch, CURL_CSELECT_IN);
-                                   });
-    }
-    if ((watch->what & CURL_POLL_OUT) && !watch->waiting_write) {
-      watch->waiting_write = true;
-      watch->descriptor.async_wait(boost::asio::posix::stream_descriptor::wait_write,
-                                   [this, watch](const boost::system::error_code& ec) {
-                                     watch->waiting_write = false;
-                                     if (ec || watch->closed) return;
-                                     OnReady(watch, CURL_CSELECT_OUT);
-                                   });
+  // Keeps `wanted` (sockets curl watches) in step with the watches.
+  void SetWant(SocketWatch& watch, uint32_t want) {
+    wanted += (want != 0 ? 1 : 0) - (watch.want != 0 ? 1 : 0);
+    watch.want = want;
+  }
+
+  // The set is waited on while curl watches a socket, and not otherwise: a
+  // pending wait would keep the io_context's run() from returning.
+  void UpdatePollerWait() {
+    if (wanted > 0 && !poller_waiting) {
+      poller_waiting = true;
+      poller.async_wait(
+          boost::asio::posix::stream_descriptor::wait_read,
+          [this, alive = std::weak_ptr<bool>(alive)](const boost::system::error_code& ec) {
+            // Cancelled: poller_waiting was cleared then, and a new wait may
+            // be pending already.
+            if (ec || alive.expired()) return;
+            poller_waiting = false;
+            OnPollerReady();
+          });
+    } else if (wanted == 0 && poller_waiting) {
+      poller_waiting = false;
+      boost::system::error_code ignored;
+      poller.cancel(ignored);
     }
   }
 
-  void OnReady(const std::shared_ptr<SocketWatch>& watch, int event) {
-    Drive(watch->fd, event);
-    if (watch->closed) return;
-    // Asio's epoll reactor is edge-triggered: if curl left bytes unread in
-    // the kernel buffer no new edge comes, and a plain re-arm would wait
-    // forever.  Ask the kernel directly and go again at once if so.
-    if ((event & CURL_CSELECT_IN) && (watch->what & CURL_POLL_IN) && !watch->waiting_read) {
-      pollfd p{watch->fd, POLLIN, 0};
-      if (::poll(&p, 1, 0) > 0) {
-        watch->waiting_read = true;
-        boost::asio::post(io, [this, watch, alive = std::weak_ptr<bool>(alive)] {
-          watch->waiting_read = false;
-          if (alive.expired() || watch->closed) return;
-          OnReady(watch, CURL_CSELECT_IN);
-        });
-        return;
+  // Every ready socket to curl, then the wait again.  The set is
+  // level-triggered: a socket curl left bytes unread on is ready again at
+  // once, and so is the set.
+  void OnPollerReady() {
+    epoll_event events[64];
+    const int n = epoll_wait(poller.native_handle(), events, 64, 0);
+    for (int i = 0; i < n; ++i) {
+      const curl_socket_t fd = events[i].data.fd;
+      auto it = sockets.find(fd);
+      if (it == sockets.end()) continue;
+      SocketWatch& watch = it->second;
+      if (watch.want == 0) {
+        // An idle connection woke (the server closed it, most likely):
+        // out of the set until curl asks for it again, or closes it.
+        epoll_ctl(poller.native_handle(), EPOLL_CTL_DEL, fd, nullptr);
+        watch.in_set = false;
+        watch.registered = 0;
+        continue;
       }
+      const uint32_t got = events[i].events;
+      int select = 0;
+      if ((got & EPOLLIN) != 0) select |= CURL_CSELECT_IN;
+      if ((got & EPOLLOUT) != 0) select |= CURL_CSELECT_OUT;
+      if ((got & (EPOLLERR | EPOLLHUP)) != 0) {
+        // Let curl find out what happened by the way it is waiting.
+        if ((watch.want & EPOLLIN) != 0) select |= CURL_CSELECT_IN;
+        if ((watch.want & EPOLLOUT) != 0) select |= CURL_CSELECT_OUT;
+        if ((got & EPOLLERR) != 0) select |= CURL_CSELECT_ERR;
+      }
+      int running = 0;
+      curl_multi_socket_action(multi, fd, select, &running);
     }
-    Arm(watch);
-  }
-
-  // Lets go of a socket without closing it: curl owns and closes it.
-  void Forget(SocketWatch& watch) {
-    watch.closed = true;
-    boost::system::error_code ignored;
-    watch.descriptor.cancel(ignored);
-    watch.descriptor.release();
+    CollectDone();
+    UpdatePollerWait();
   }
 
   void Drive(curl_socket_t fd, int events) {
@@ -498,6 +554,15 @@ struct CurlHttpClient::Impl {
     if (!options.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_file.c_str());
   }
 
+  // Every transfer's: the sockets its connections open and close are
+  // reported to us (see SocketWatch).
+  void ConfigureSockets(CURL* easy) {
+    curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, &Impl::OnCurlSockopt);
+    curl_easy_setopt(easy, CURLOPT_SOCKOPTDATA, this);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &Impl::OnCurlClose);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, this);
+  }
+
   // Sets every option for the transfer's current hop.
   bool Configure(Transfer& t) {
     CURL* easy = t.easy;
@@ -514,6 +579,7 @@ struct CurlHttpClient::Impl {
     curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
     curl_easy_setopt(easy, CURLOPT_USERAGENT,
                      r.user_agent.empty() ? options.user_agent.c_str() : r.user_agent.c_str());
+    ConfigureSockets(easy);
     ConfigureTls(easy, r.verify_tls);
     if (!r.proxy.empty()) curl_easy_setopt(easy, CURLOPT_PROXY, r.proxy.c_str());
 
@@ -700,6 +766,7 @@ struct CurlHttpClient::Impl {
     // with CURLE_USE_SSL_FAILED when the server does not offer it).
     curl_easy_setopt(easy, CURLOPT_USE_SSL,
                      static_cast<long>(r.require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+    ConfigureSockets(easy);
     ConfigureTls(easy, r.verify_tls);
     std::string from = "<" + r.mail_from + ">";
     curl_easy_setopt(easy, CURLOPT_MAIL_FROM, from.c_str());  // curl copies it
@@ -799,7 +866,12 @@ struct CurlHttpClient::Impl {
   Clock::time_point timer_due;
   bool drive_posted = false;     // a Drive(CURL_SOCKET_TIMEOUT) is posted
   std::vector<CURL*> idle_easy;  // finished handles, reset, for the next transfers
-  std::unordered_map<curl_socket_t, std::shared_ptr<SocketWatch>> sockets;
+  // Curl's sockets, in a level-triggered epoll set of our own (see
+  // SocketWatch), which is waited on while `wanted` > 0.
+  boost::asio::posix::stream_descriptor poller;
+  bool poller_waiting = false;
+  int wanted = 0;  // sockets curl watches now
+  std::unordered_map<curl_socket_t, SocketWatch> sockets;
   std::map<CURL*, std::unique_ptr<Transfer>> transfers;
   // Handlers posted to the loop check this before touching the client.
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);

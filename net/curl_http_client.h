@@ -1,8 +1,9 @@
 // CurlHttpClient: HttpClient (and SmtpClient) over libcurl's multi interface, driven by one
 // boost::asio::io_context (the socket-action pattern: curl tells us which
-// sockets to watch and when its next timeout is; Asio watches them and calls
-// curl back).  No thread per request and no blocking call on the loop: a slow
-// server costs one socket and one timer entry.
+// sockets to watch and when its next timeout is; they go into an epoll set
+// of our own, which Asio watches, and we call curl back for each one ready).
+// No thread per request and no blocking call on the loop: a slow server
+// costs one socket and one timer entry.
 //
 // Thread-safety: not thread-safe.  Create, call and destroy it on the thread
 // that runs the io_context; callbacks run there too.

@@ -3,17 +3,22 @@
 #include "net/curl_http_client.h"
 
 #include <sys/inotify.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
+#include <thread>
+#include <vector>
 
 #include "tests/testkit/http_test_server.h"
 
@@ -536,6 +541,128 @@ TEST_CASE("a feed that changes between polls", "[net]") {
   CHECK(f.Get(server.Url("/feed")).body == "<rss>v1</rss>");
   version = 2;
   CHECK(f.Get(server.Url("/feed")).body == "<rss>v2</rss>");
+}
+
+}  // namespace
+}  // namespace mineral::net
+
+namespace mineral::net {
+namespace {
+
+// A server of idle connections: answers each connection's one request with
+// a kept-alive 200, then closes the connection when told to (as servers do
+// with idle keep-alive connections), on its own thread.
+class ClosingServer {
+ public:
+  ClosingServer() : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~ClosingServer() {
+    CloseIdle();
+    // Wakes the blocked accept (closing the acceptor would not).
+    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
+    thread_.join();
+  }
+  std::string Url() const {
+    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/x";
+  }
+  // Closes every connection that has been answered.
+  void CloseIdle() {
+    std::lock_guard lock(mutex_);
+    for (auto& socket : answered_) {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+    }
+    answered_.clear();
+  }
+  int connections() const { return connections_; }
+
+ private:
+  void Serve() {
+    while (true) {
+      boost::asio::ip::tcp::socket socket(io_);
+      boost::system::error_code ec;
+      acceptor_.accept(socket, ec);
+      if (ec) return;
+      ++connections_;
+      std::string request;
+      char buffer[1024];
+      while (request.find("\r\n\r\n") == std::string::npos) {
+        size_t n = socket.read_some(boost::asio::buffer(buffer), ec);
+        if (ec) break;
+        request.append(buffer, n);
+      }
+      const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+      boost::asio::write(socket, boost::asio::buffer(reply), ec);
+      std::lock_guard lock(mutex_);
+      answered_.push_back(std::move(socket));
+    }
+  }
+
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<boost::asio::ip::tcp::socket> answered_;
+  std::atomic<int> connections_{0};
+};
+
+TEST_CASE(
+    "an idle connection the server closes is dropped quietly, and the next request reconnects",
+    "[net]") {
+  // Idle connections stay in the client's level-triggered socket set; one
+  // that the server closes turns readable for good.  It must leave the set
+  // at once, not wake the loop again and again while other transfers run.
+  ClosingServer closing;
+  HttpTestServer server;
+  TestReply stall = Ok("x");
+  stall.mode = TestReply::Mode::kStallAfterHeaders;
+  server.Route("/stall", stall);
+  Fixture f;
+  CHECK(f.Get(closing.Url()).status == 200);
+
+  // A transfer in flight keeps the client waiting on its sockets.
+  std::optional<HttpResponse> stalled;
+  HttpRequest request;
+  request.url = server.Url("/stall");
+  request.total_timeout = 5s;
+  f.client.Fetch(request, [&](HttpResponse r) { stalled = std::move(r); });
+  f.io.restart();
+  f.io.run_for(200ms);
+  closing.CloseIdle();
+  // The close wakes the loop once or twice; a socket left in the set would
+  // wake it without end (tens of thousands of handlers in this time).
+  const size_t handlers = f.io.run_for(300ms);
+  CHECK(handlers < 50);
+  CHECK_FALSE(stalled.has_value());
+
+  HttpResponse again = f.Get(closing.Url());
+  CHECK(again.status == 200);
+  CHECK(again.body == "ok");
+  CHECK(closing.connections() == 2);
+  f.client.CancelAll();
+  f.io.restart();
+  f.io.run_for(100ms);
+  REQUIRE(stalled.has_value());
+  CHECK(stalled->error == FetchError::kCancelled);
+}
+
+TEST_CASE("connections closed after every answer: each socket is let go, numbers reused", "[net]") {
+  // "Connection: close": curl closes the socket after each answer, and the
+  // next connection often gets the same descriptor number.
+  HttpTestServer server;
+  server.Route("/close", Ok("bye", {{"Connection", "close"}}));
+  Fixture f;
+  for (int i = 0; i < 20; ++i) {
+    HttpResponse r = f.Get(server.Url("/close"));
+    CHECK(r.status == 200);
+    CHECK(r.body == "bye");
+  }
+  CHECK(server.Connections() == 20);
+  // Nothing in flight and no socket watched: the loop runs out of work.
+  f.io.restart();
+  f.io.run_for(1s);
+  CHECK(f.io.stopped());
 }
 
 }  // namespace
