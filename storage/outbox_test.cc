@@ -1,6 +1,7 @@
 // The outbox verbs the delivery loop uses: claim, delivered, retry, dead,
 // the deliveries log, and recovery of rows a crash left in flight.
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "storage/database.h"
 #include "storage/test_util.h"
@@ -24,7 +25,8 @@ std::vector<AlertCandidate> AlwaysMatch(const Item&) {
   return {c};
 }
 
-std::unique_ptr<Database> OpenWithOneAlert(const std::string& path) {
+// A database whose feed "f" recorded `items` at kT0, matched by AlwaysMatch.
+std::unique_ptr<Database> OpenWithItems(const std::string& path, const std::vector<Item>& items) {
   auto opened = Database::Open(path, DatabaseOptions{});
   REQUIRE(opened.ok());
   std::unique_ptr<Database> db = std::move(opened).value();
@@ -35,15 +37,19 @@ std::unique_ptr<Database> OpenWithOneAlert(const std::string& path) {
   REQUIRE(db->SyncFeeds({spec}).ok());
   FeedState state;
   state.feed_id = "f";
+  auto counts = db->RecordFetch(state, items, kT0, AlwaysMatch);
+  REQUIRE(counts.ok());
+  REQUIRE(counts->outbox_rows == 2 * static_cast<int>(items.size()));
+  return db;
+}
+
+std::unique_ptr<Database> OpenWithOneAlert(const std::string& path) {
   Item item;
   item.key = "i1";
   item.title = "Gallium notice";
   item.link = "https://f.example/i1";
   item.summary_text = "gallium";
-  auto counts = db->RecordFetch(state, {item}, kT0, AlwaysMatch);
-  REQUIRE(counts.ok());
-  REQUIRE(counts->outbox_rows == 2);
-  return db;
+  return OpenWithItems(path, {item});
 }
 
 TEST_CASE("Claimed rows carry what rendering needs and leave the pending set") {
@@ -340,6 +346,138 @@ TEST_CASE("ShiftPendingOutbox: after a jump back, retries keep the wait they had
   REQUIRE(again.ok());
   CHECK(*again == 1);
   CHECK(db->ClaimDueOutbox(back + minutes(4) - std::chrono::hours(1), 10)->size() == 1);
+}
+
+}  // namespace
+}  // namespace mineral::storage
+
+namespace mineral::storage {
+namespace {
+
+// Items of unrelated stories (no shared title words: none joins another).
+std::vector<Item> UnrelatedItems(int n) {
+  std::vector<Item> items;
+  for (int i = 0; i < n; ++i) {
+    Item item;
+    item.key = "i" + std::to_string(i);
+    for (int w = 0; w < 6; ++w) {
+      item.title += std::string(6, static_cast<char>('a' + i)) + std::to_string(w) + " ";
+    }
+    item.link = "https://f.example/" + std::to_string(i);
+    item.summary_text = "gallium";
+    items.push_back(item);
+  }
+  return items;
+}
+
+TEST_CASE("A turn of many rows: claimed in due order with their alerts, outcomes stored in order") {
+  TempDir dir;
+  auto db = OpenWithItems(dir.File("state.db"), UnrelatedItems(20));
+  auto claimed = db->ClaimDueOutbox(kT0, 40);
+  REQUIRE((claimed.ok() && claimed->size() == 40));
+  std::map<int64_t, std::string> link_of_alert;
+  for (size_t i = 0; i < claimed->size(); ++i) {
+    const OutboxEntry& e = (*claimed)[i];
+    if (i > 0) CHECK(e.id > (*claimed)[i - 1].id);  // all due at once: by id
+    CHECK(e.alert.id != 0);
+    CHECK(e.alert.rule_id == "any");
+    CHECK(e.alert.evidence.size() == 1);
+    REQUIRE(e.alert.sources.size() == 1);
+    // Both receivers' rows of an alert carry the same alert.
+    auto [it, fresh] = link_of_alert.emplace(e.alert.id, e.alert.sources[0].item.link);
+    if (!fresh) CHECK(it->second == e.alert.sources[0].item.link);
+  }
+  CHECK(link_of_alert.size() == 20);
+  CHECK(db->ClaimDueOutbox(kT0, 40)->empty());
+
+  // Runs of delivered outcomes (at two different times) around a retry and
+  // a dead letter, then a delivered outcome for the dead row (too late: it
+  // is no longer in flight), then five rows given back: more outcomes than
+  // one multi-row INSERT holds.
+  const int64_t retry_id = (*claimed)[30].id;
+  const int64_t dead_id = (*claimed)[5].id;
+  std::vector<Store::CompletedAttempt> outcomes;
+  std::vector<int64_t> released;
+  for (size_t i = 0; i < claimed->size(); ++i) {
+    const int64_t id = (*claimed)[i].id;
+    Store::CompletedAttempt c;
+    if (i >= 35) {
+      released.push_back(id);
+      continue;
+    }
+    if (id == retry_id) {
+      c.attempt = {id, kT0, "retry", std::chrono::milliseconds(40), 503, "HTTP 503"};
+      c.next_attempt = kT0 + minutes(1);
+    } else if (id == dead_id) {
+      c.attempt = {id, kT0, "dead", std::chrono::milliseconds(7), 404, "HTTP 404"};
+    } else {
+      c.attempt = {id,          i < 20 ? kT0 : kT0 + std::chrono::seconds(1),
+                   "delivered", std::chrono::milliseconds(10 + static_cast<int>(i)),
+                   204,         ""};
+    }
+    outcomes.push_back(c);
+  }
+  Store::CompletedAttempt late;
+  late.attempt = {dead_id, kT0, "delivered", std::chrono::milliseconds(1), 204, ""};
+  outcomes.push_back(late);
+  auto turn = db->CompleteAndClaim(outcomes, released, {}, kT0 + std::chrono::seconds(2));
+  REQUIRE(turn.ok());
+  CHECK(turn->moved == 35);
+  CHECK(turn->released == 5);
+
+  auto alerts = db->ListAlerts(UtcTime{}, "");
+  REQUIRE(alerts.ok());
+  int delivered = 0;
+  int pending = 0;
+  int attempts_logged = 0;
+  for (const AlertRecord& a : *alerts) {
+    for (const OutboxStatus& d : a.deliveries) {
+      INFO(d.outbox_id);
+      if (d.outbox_id == retry_id) {
+        CHECK(d.state == OutboxState::kPending);
+        CHECK(d.attempts == 1);
+        CHECK(d.last_error == "HTTP 503");
+        CHECK(d.next_attempt_at == kT0 + minutes(1));
+      } else if (d.outbox_id == dead_id) {
+        CHECK(d.state == OutboxState::kDead);
+        CHECK(d.last_error == "HTTP 404");
+      } else if (d.state == OutboxState::kDelivered) {
+        CHECK(d.attempts == 1);
+        ++delivered;
+      } else {
+        CHECK(d.state == OutboxState::kPending);  // given back: no attempt counted
+        CHECK(d.attempts == 0);
+        ++pending;
+      }
+    }
+    auto history = db->AlertHistory(a.id);
+    REQUIRE(history.ok());
+    for (const HistoryEvent& h : *history) {
+      if (h.event != "attempt") continue;
+      ++attempts_logged;
+      if (h.detail.find("status=retry") != std::string::npos) {
+        CHECK(h.detail.find("code=503 latency_ms=40 error=HTTP 503") != std::string::npos);
+      }
+    }
+  }
+  CHECK(delivered == 33);
+  CHECK(pending == 5);
+  CHECK(attempts_logged == 36);  // the late one is logged too, as CompleteAttempts does
+
+  // Claims take the due rows by due time, then id: the retry (due at +1 min,
+  // a high id) before the dead letter put back at +2 min (a low id), and
+  // both after the rows given back (due at kT0).
+  REQUIRE(db->RequeueDead(dead_id, kT0 + minutes(2)).ok());
+  auto next = db->ClaimDueOutbox(kT0 + minutes(2), 6);
+  REQUIRE(next.ok());
+  REQUIRE(next->size() == 6);
+  for (size_t i = 0; i < 5; ++i) CHECK((*next)[i].id == released[i]);
+  CHECK((*next)[5].id == retry_id);
+  CHECK((*next)[5].attempts == 1);
+  auto last = db->ClaimDueOutbox(kT0 + minutes(2), 6);
+  REQUIRE(last.ok());
+  REQUIRE(last->size() == 1);
+  CHECK((*last)[0].id == dead_id);
 }
 
 }  // namespace
