@@ -13,6 +13,29 @@ TEST_CASE("Sign reproduces the Standard Webhooks test vector", "[signature]") {
         "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
 }
 
+TEST_CASE("every signature with a key is that message's alone, whatever was signed before",
+          "[signature]") {
+  // Sign keeps a keyed context per key and copies it per message: nothing of
+  // one message may carry into the next, nor one key into another.
+  auto key = SigningKey("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+  REQUIRE(key.ok());
+  const std::string vector_sig = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+  for (int i = 0; i < 3; ++i) {
+    CHECK(Sign(*key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, R"({"test": 2432232314})") ==
+          vector_sig);
+    CHECK(Sign(*key, "msg_other", 1614265330, "{}") != vector_sig);
+    CHECK(Sign("another key", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+               R"({"test": 2432232314})") != vector_sig);
+  }
+  // An empty key is a key too (HMAC pads it with zeros); values from
+  // Python's hmac module.
+  for (int i = 0; i < 2; ++i) {
+    CHECK(Sign("", "msg_1", 1700000000, "{}") == "v1,LzeNxZHo3O8fwpFJpLh/0B99ugILNFJw+/9lTgx0APs=");
+    CHECK(Sign("x", "msg_1", 1700000000, "{}") ==
+          "v1,RB2ICwSE78uwVDrjMSci3RKLbS9AfiuNvISBF2XftPI=");
+  }
+}
+
 TEST_CASE("a secret without whsec_ is raw bytes; a bad whsec_ is an error", "[signature]") {
   CHECK(*SigningKey("plain secret") == "plain secret");
   CHECK_FALSE(SigningKey("whsec_***").ok());
