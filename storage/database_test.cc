@@ -245,6 +245,75 @@ TEST_CASE("Lookups by item and alert and story key search an index") {
   }
 }
 
+// Version 3's outbox checked its state with `IN`: a store written by it (its
+// CHECK put back) migrates with every row, state and logged attempt, and
+// the new CHECK still refuses a state that is none of the four.
+TEST_CASE("A version 3 store migrates with its outbox") {
+  AlertCandidate candidate;
+  candidate.rule_id = "r";
+  candidate.severity = "warning";
+  candidate.receivers = {"hook", "mail"};
+  auto matcher = [candidate](const Item&) { return std::vector<AlertCandidate>{candidate}; };
+  TempDir dir;
+  const std::string path = dir.File("v3.db");
+  const UtcTime t0{std::chrono::seconds{1'750'000'000}};
+  Item item;
+  item.key = "k1";
+  item.title = "Gallium export licences";
+  FeedState a;
+  a.feed_id = "a";
+  int64_t delivered_id = 0;
+  {
+    auto db = OpenOk(path);
+    REQUIRE(db->SyncFeeds({Spec("a", "https://a.example/", true)}).ok());
+    REQUIRE(db->RecordFetch(a, {item}, t0, matcher).ok());
+    auto claimed = db->ClaimDueOutboxFor("hook", t0, 10, false);
+    REQUIRE(claimed->size() == 1);
+    delivered_id = (*claimed)[0].id;
+    REQUIRE(
+        db->CompleteAttempts(
+              {{{delivered_id, t0, "delivered", std::chrono::milliseconds(9), 204, ""}, UtcTime{}}})
+            .ok());
+  }
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+    raw.exec(
+        "PRAGMA writable_schema = ON;"
+        "UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (state = ''pending'' OR state = "
+        "''in-flight'' OR state = ''delivered'' OR state = ''dead'')', "
+        "'CHECK (state IN (''pending'', ''in-flight'', ''delivered'', ''dead''))') "
+        "WHERE name = 'outbox';"
+        "PRAGMA writable_schema = OFF;"
+        "PRAGMA user_version = 3;");
+    REQUIRE(raw.execAndGet("SELECT sql FROM sqlite_schema WHERE name = 'outbox'")
+                .getString()
+                .find("state IN (") != std::string::npos);
+  }
+  auto db = OpenOk(path);
+  CHECK(db->SchemaVersion() == CurrentSchemaVersion());
+  auto alerts = db->ListAlerts(UtcTime{}, "");
+  REQUIRE(alerts.ok());
+  REQUIRE(alerts->size() == 1);
+  const auto& d = alerts->front().deliveries;
+  REQUIRE(d.size() == 2);
+  CHECK(d[0].outbox_id == delivered_id);
+  CHECK(d[0].state == OutboxState::kDelivered);
+  CHECK(d[1].state == OutboxState::kPending);
+  auto history = db->AlertHistory(alerts->front().id);
+  REQUIRE(history.ok());
+  int attempts = 0;
+  for (const HistoryEvent& h : *history) attempts += h.event == "attempt";
+  CHECK(attempts == 1);
+  CHECK(db->ClaimDueOutboxFor("mail", t0, 10, false)->size() == 1);
+  SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+  CHECK(raw.execAndGet("SELECT sql FROM sqlite_schema WHERE name = 'outbox'")
+            .getString()
+            .find("state IN (") == std::string::npos);
+  CHECK_THROWS(raw.exec("UPDATE outbox SET state = 'lost'"));
+  SQLite::Statement broken(raw, "PRAGMA foreign_key_check");
+  CHECK_FALSE(broken.executeStep());
+}
+
 TEST_CASE("Open refuses a database from a newer version, naming both versions") {
   TempDir dir;
   const std::string path = dir.File("new.db");
@@ -256,7 +325,8 @@ TEST_CASE("Open refuses a database from a newer version, naming both versions") 
   REQUIRE_FALSE(db.ok());
   CHECK(db.status().code() == Status::Code::kUnsupported);
   CHECK(db.status().message() ==
-        path + ": database schema version 7 is newer than this mineral-alertd supports (3)");
+        path + ": database schema version 7 is newer than this mineral-alertd supports (" +
+            std::to_string(CurrentSchemaVersion()) + ")");
   // The refusal left the file alone.
   SQLite::Database raw(path, SQLite::OPEN_READONLY);
   CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 7);
