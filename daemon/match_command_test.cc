@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "daemon/cli.h"
+#include "tests/testkit/temp_dir.h"
 
 namespace mineral::daemon {
 namespace {
@@ -68,7 +69,10 @@ TEST_CASE("match --explain prints the evidence with offsets") {
     "items": [{"id": "a", "title": "Congo cobalt export ban"},
               {"id": "b", "title": "Cobalt blue glazes"}]})";
   // Rules from a file, feed from standard input.
-  const std::string path = "/tmp/match_command_test_rules.toml";
+  // A directory of this run's own: a fixed /tmp path was shared with every
+  // other checkout's run of this test (one removed it while another read it).
+  testkit::TempDir dir;
+  const std::string path = (dir.path / "rules.toml").string();
   {
     std::ofstream f(path);
     f << rules;
@@ -82,7 +86,6 @@ TEST_CASE("match --explain prints the evidence with offsets") {
         "{\"term\":\"ban\",\"field\":\"title\",\"offset\":20,\"length\":3}]}\n");
   const Run plain = Match({"--rules", path, "-"}, feed);
   CHECK(plain.out == "{\"item\":\"a\",\"rule\":\"cobalt\",\"severity\":\"critical\"}\n");
-  std::remove(path.c_str());
 }
 
 TEST_CASE("match and check: usage and rule errors") {

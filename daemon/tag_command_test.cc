@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "daemon/cli.h"
+#include "tests/testkit/temp_dir.h"
 
 namespace mineral::daemon {
 namespace {
@@ -96,7 +97,8 @@ TEST_CASE("tag --capitals reads capitals as countries") {
 }
 
 TEST_CASE("tag --vocabulary adds concepts and reports errors with file:line:col") {
-  const std::string path = "/tmp/mineral_tag_command_test_vocab.toml";
+  testkit::TempDir dir;  // not a fixed /tmp path other runs share
+  const std::string path = (dir.path / "vocab.toml").string();
   {
     std::ofstream f(path);
     f << "[[mineral]]\nid = \"helium\"\nterms = [\"helium\"]\n";
@@ -113,7 +115,6 @@ TEST_CASE("tag --vocabulary adds concepts and reports errors with file:line:col"
   CHECK(bad.code == kExitUsage);
   CHECK(bad.err == "mineral-alertd tag: " + path +
                        ":2:4: Error while parsing key-value pair: expected '=', saw '\"'\n");
-  std::remove(path.c_str());
 }
 
 TEST_CASE("tag usage and input errors") {
