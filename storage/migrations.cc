@@ -33,6 +33,21 @@ constexpr const char* kOutboxRest = R"sql(
 );)sql";
 const std::string kOutboxColumns = std::string(kOutboxState) + kOutboxRest;
 
+// Fills `table` (the outbox's next shape) from the outbox, and puts it in
+// the outbox's place with its index.
+std::string ReplaceOutboxWith(const std::string& table) {
+  return "INSERT INTO " + table +
+         " (id, alert, receiver, idempotency_key, state, attempts, next_attempt_at,\n"
+         "  last_error, created_at, updated_at)\n"
+         "  SELECT id, alert, receiver, idempotency_key, state, attempts, next_attempt_at,\n"
+         "         last_error, created_at, updated_at FROM outbox;\n"
+         "DROP TABLE outbox;\n"
+         "ALTER TABLE " +
+         table +
+         " RENAME TO outbox;\n"
+         "CREATE INDEX outbox_due ON outbox(state, next_attempt_at);\n";
+}
+
 // Times are INTEGER seconds since the Unix epoch (UTC); booleans 0/1; lists
 // (categories, authors, labels) are joined with U+001F, which feeds cannot
 // carry in text.
@@ -207,15 +222,8 @@ CREATE TABLE outbox_v3 (
   alert INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
   receiver TEXT NOT NULL,
   idempotency_key TEXT NOT NULL,)sql" +
-                              std::string(kOutboxColumns) + R"sql(
-INSERT INTO outbox_v3 (id, alert, receiver, idempotency_key, state, attempts, next_attempt_at,
-                       last_error, created_at, updated_at)
-  SELECT id, alert, receiver, idempotency_key, state, attempts, next_attempt_at, last_error,
-         created_at, updated_at FROM outbox;
-DROP TABLE outbox;
-ALTER TABLE outbox_v3 RENAME TO outbox;
-CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
-
+                              std::string(kOutboxColumns) + "\n" + ReplaceOutboxWith("outbox_v3") +
+                              R"sql(
 CREATE TABLE alert_keys_v3 (
   key INTEGER NOT NULL,
   created_at INTEGER NOT NULL,   -- the alert's
@@ -241,15 +249,7 @@ CREATE TABLE outbox_v4 (
   idempotency_key TEXT NOT NULL,
   state TEXT NOT NULL
     CHECK (state = 'pending' OR state = 'in-flight' OR state = 'delivered' OR state = 'dead'),)sql" +
-                              std::string(kOutboxRest) + R"sql(
-INSERT INTO outbox_v4 (id, alert, receiver, idempotency_key, state, attempts, next_attempt_at,
-                       last_error, created_at, updated_at)
-  SELECT id, alert, receiver, idempotency_key, state, attempts, next_attempt_at, last_error,
-         created_at, updated_at FROM outbox;
-DROP TABLE outbox;
-ALTER TABLE outbox_v4 RENAME TO outbox;
-CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
-)sql";
+                              std::string(kOutboxRest) + "\n" + ReplaceOutboxWith("outbox_v4");
 
 const std::array<const char*, 4> kSteps = {kVersion1.c_str(), kVersion2, kVersion3.c_str(),
                                            kVersion4.c_str()};
