@@ -708,6 +708,13 @@ class HyperscanTagger final : public Tagger {
   mutable hs_database_t* database_ = nullptr;
   std::unordered_map<std::string, unsigned> literal_ids_;
   std::vector<std::string> literals_;
+  // literals_ as CompileLiterals takes them (ids: their indices).
+  std::vector<const std::string*> LiteralPointers() const {
+    std::vector<const std::string*> out;
+    out.reserve(literals_.size());
+    for (const std::string& l : literals_) out.push_back(&l);
+    return out;
+  }
   std::vector<std::vector<Entry>> entries_;  // by literal id, while building
   std::vector<FlatEntry> flat_;              // literal i's: [flat_begin_[i], flat_begin_[i + 1])
   std::vector<uint32_t> flat_begin_;
@@ -849,20 +856,16 @@ Status HyperscanTagger::Build() {
   }
   entries_.clear();
   entries_.shrink_to_fit();
-  std::vector<const std::string*> literals;
-  for (const std::string& l : literals_) literals.push_back(&l);
   hs_database_t* probe = nullptr;
-  Status status = CompileLiterals(literals, &probe);
+  Status status = CompileLiterals(LiteralPointers(), &probe);
   if (probe != nullptr) hs_free_database(probe);
   return status;
 }
 
 const hs_database_t* HyperscanTagger::Database() const {
   std::call_once(database_once_, [this] {
-    std::vector<const std::string*> literals;
-    for (const std::string& l : literals_) literals.push_back(&l);
     // Compiled in Build already, so it compiles again (or leaves no hits).
-    (void)CompileLiterals(literals, &database_);
+    (void)CompileLiterals(LiteralPointers(), &database_);
   });
   return database_;
 }
@@ -872,8 +875,7 @@ Result<std::shared_ptr<const CombinedScan>> HyperscanTagger::CompileCombined(
   auto combined = std::make_shared<HyperscanCombined>(next_serial_++);
   combined->owner = this;
   combined->extra_base = static_cast<unsigned>(literals_.size());
-  std::vector<const std::string*> literals;
-  for (const std::string& l : literals_) literals.push_back(&l);
+  std::vector<const std::string*> literals = LiteralPointers();
   for (const std::string& l : extra) {
     if (l.empty()) return Status::InvalidArgument("an empty literal cannot be matched");
     literals.push_back(&l);
