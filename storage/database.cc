@@ -11,6 +11,7 @@
 #include <set>
 #include <utility>
 
+#include "storage/checkpointer.h"
 #include "storage/migrations.h"
 
 namespace mineral::storage {
@@ -227,7 +228,14 @@ struct Database::RecordContext {
 Database::Database(std::unique_ptr<SQLite::Database> db, const DatabaseOptions& options)
     : db_(std::move(db)), options_(options) {}
 
-Database::~Database() = default;
+Database::~Database() {
+  // The hook points at the checkpointer, which goes first.
+  if (checkpointer_) sqlite3_wal_hook(db_->getHandle(), nullptr, nullptr);
+}
+
+CheckpointStats Database::CheckpointerStats() const {
+  return checkpointer_ ? checkpointer_->Stats() : CheckpointStats{};
+}
 
 Database::Stmt Database::Prepare(const char* sql) {
   std::unique_ptr<SQLite::Statement>& slot = statements_[sql];
@@ -276,6 +284,14 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
     db->exec("PRAGMA cache_size=-" +
              std::to_string(std::max<int64_t>(options.cache_bytes / 1024, 1)));
     db->exec("PRAGMA wal_autocheckpoint=" + std::to_string(options.wal_autocheckpoint_pages));
+    if (options.wal_autocheckpoint_pages > 0) {
+      // A log that grew past the checkpoint size (a long transaction, a
+      // checkpoint that fell behind) is cut back to it when it restarts,
+      // rather than keeping its largest size on disk.
+      const int64_t page_size = db->execAndGet("PRAGMA page_size").getInt64();
+      db->exec("PRAGMA journal_size_limit=" +
+               std::to_string(page_size * options.wal_autocheckpoint_pages));
+    }
 
     // Steps rebuild tables, which needs foreign keys off (a pragma that is a
     // no-op inside a transaction); each step checks them before committing.
@@ -303,7 +319,16 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
     // A crash between claim and outcome: deliver again (at-least-once; the
     // idempotency key lets the receiver drop the repeat).
     db->exec("UPDATE outbox SET state = 'pending' WHERE state = 'in-flight'");
-    return std::unique_ptr<Database>(new Database(std::move(db), options));
+    std::unique_ptr<Database> database(new Database(std::move(db), options));
+    if (options.background_checkpoints && options.wal_autocheckpoint_pages > 0 && mode == "wal") {
+      sqlite3* handle = database->db_->getHandle();
+      // The file's absolute name, as SQLite resolved it: the same file
+      // whatever the working directory is when the thread opens it.
+      database->checkpointer_ = std::make_unique<Checkpointer>(
+          sqlite3_db_filename(handle, "main"), options.vfs, options.wal_autocheckpoint_pages);
+      database->checkpointer_->Attach(handle);
+    }
+    return database;
   } catch (const std::exception& e) {
     return Status::IoError(path + ": " + e.what());
   }

@@ -37,10 +37,18 @@ struct DatabaseOptions {
   // million items (docs/storage.md, Benchmark), more than its extra hits
   // saved.
   int64_t cache_bytes = 8 << 20;
-  // WAL pages after which a commit checkpoints into the database file
+  // WAL pages after which the log is checkpointed into the database file
   // (default 10,000, about 40 MB): fewer, larger checkpoints and their fsyncs;
-  // the log is reset after each, so it stays bounded.
+  // the log is reset after each, so it stays bounded.  0: never (tests,
+  // benchmarks counting the log's frames).
   int wal_autocheckpoint_pages = 10000;
+  // Checkpoint on a thread of its own (storage/checkpointer.h), so that the
+  // writing thread never waits for one (default true).  Should that thread
+  // fall behind or fail, the writer checkpoints itself once the log holds
+  // twice wal_autocheckpoint_pages.  false: the writer checkpoints at
+  // the commit that reaches wal_autocheckpoint_pages (SQLite's own
+  // automatic checkpoints).
+  bool background_checkpoints = true;
   // Longest title, summary or content text stored per item, in bytes; longer
   // ones are cut at a UTF-8 boundary (default 64 KiB).  Matching and content
   // hashes use the full text; backtests see the stored one.
@@ -55,6 +63,16 @@ struct DatabaseOptions {
   // SQLite VFS name, "" for the default; tests register a fault-injecting one.
   std::string vfs;
 };
+
+// What a Database's background checkpointer has done so far.
+struct CheckpointStats {
+  int64_t checkpoints = 0;  // completed without an error
+  double cpu_seconds = 0;   // that thread's CPU time spent in checkpoints
+  int64_t failures = 0;     // checkpoints that returned an error
+  std::string last_error;   // of the last failure, "" when none
+};
+
+class Checkpointer;
 
 class Database final : public Store {
  public:
@@ -71,6 +89,9 @@ class Database final : public Store {
 
   // PRAGMA user_version of the open database.
   int SchemaVersion();
+
+  // What the background checkpointer has done (all zero without one).
+  CheckpointStats CheckpointerStats() const;
 
   Status SyncFeeds(const std::vector<FeedSpec>& feeds) override;
   Result<std::vector<FeedState>> LoadFeedStates() override;
@@ -146,6 +167,9 @@ class Database final : public Store {
 
   std::unique_ptr<SQLite::Database> db_;
   DatabaseOptions options_;
+  // Declared after db_: stopped (and its connection closed) before db_'s
+  // close, which then checkpoints what is left and removes the log.
+  std::unique_ptr<Checkpointer> checkpointer_;
   // Declared after db_: statements are finalized before the connection closes.
   std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
 };
