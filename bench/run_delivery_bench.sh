@@ -6,6 +6,13 @@
 #
 #   bench/run_delivery_bench.sh             # release build, then 3 runs
 #   RUNS=1 CONNS=32 ALERTS=20000 BUILD=0 bench/run_delivery_bench.sh
+#   RT=1 bench/run_delivery_bench.sh        # each run under chrt -r 1
+#
+# RT=1 (root or CAP_SYS_NICE): the benchmark's threads run round-robin
+# real-time, so on a machine shared with builds each gets a core when it
+# wakes instead of waiting behind other sessions' work: the figures are
+# those of a quiet machine (docs/delivery.md, fifth pass).  Runs last
+# seconds; the kernel keeps 5 % of every second for other tasks regardless.
 #
 # The sink is the testkit's loopback server; nothing else is started, and
 # the database lives in a temporary folder removed on exit.
@@ -25,7 +32,11 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mineral-delivery-bench.XXXXXX")
 trap 'rm -rf -- "$tmp"' EXIT
 
+prefix=()
+if [[ "${RT:-0}" != 0 ]]; then prefix=(chrt -r 1); fi
+
 for run in $(seq 1 "$RUNS"); do
   echo "== run $run of $RUNS"
-  "$root/build/release/bench/delivery_bench" --alerts "$ALERTS" --conns "$CONNS" --dir "$tmp/db"
+  ${prefix[@]+"${prefix[@]}"} "$root/build/release/bench/delivery_bench" \
+    --alerts "$ALERTS" --conns "$CONNS" --dir "$tmp/db"
 done
