@@ -34,10 +34,19 @@ std::optional<UtcTime> LatestTime(const Item& item) {
 // excerpt: it says nothing about the story and would make every item of a
 // site match the site's name.
 void DropWordPressFooter(std::string& text) {
-  const size_t at = text.rfind("The post ");
-  if (at == std::string::npos) return;
+  // Only a footer within the last 600 bytes counts, so only they are searched
+  // (std::string::rfind compares at every position of the whole text).
+  constexpr size_t kMaxFooter = 600;
+  const size_t window = text.size() > kMaxFooter ? text.size() - kMaxFooter : 0;
+  // The rarer phrase first: string_view::find skips ahead with memchr, rfind
+  // compares at every position.
+  const std::string_view last = std::string_view(text).substr(window);
+  if (last.find(" appeared first on ") == std::string_view::npos) return;
+  const size_t found = last.rfind("The post ");
+  if (found == std::string_view::npos) return;
+  const size_t at = window + found;
   const std::string_view tail = std::string_view(text).substr(at);
-  if (tail.find(" appeared first on ") == std::string_view::npos || tail.size() > 600) return;
+  if (tail.find(" appeared first on ") == std::string_view::npos) return;
   size_t end = at;
   while (end > 0 && text[end - 1] == ' ') --end;
   text.resize(end);

@@ -342,4 +342,30 @@ TEST_CASE("Parse reads RSS 1.0, Atom 0.3 and RSS 0.91") {
 }
 
 }  // namespace
+TEST_CASE("Parse drops a WordPress footer only within the last 600 bytes") {
+  const std::string story(700, 'x');
+  auto summary = [](const std::string& description) {
+    const ParsedFeed f = MustParse(
+        Rss("<item><title>t</title><description>" + description + "</description></item>"));
+    REQUIRE(f.items.size() == 1);
+    return f.items[0].summary_text;
+  };
+  // Footer of 41 bytes after a long story: dropped.
+  CHECK(summary(story + " The post Story appeared first on Site.") == story);
+  // Exactly 600 bytes from "The post " to the end: still a footer.
+  const std::string head = "The post ";
+  const std::string tail = " appeared first on Site.";
+  const std::string title_600(600 - head.size() - tail.size(), 't');
+  CHECK(summary(story + " " + head + title_600 + tail) == story);
+  // 601 bytes: too long for a footer, kept.
+  const std::string long_footer = head + title_600 + "t" + tail;
+  CHECK(summary(story + " " + long_footer) == story + " " + long_footer);
+  // "The post " only, or only " appeared first on ": kept.
+  CHECK(summary(story + " The post office closed.") == story + " The post office closed.");
+  CHECK(summary(story + " It appeared first on TV.") == story + " It appeared first on TV.");
+  // The last "The post " counts: the phrase must follow it.
+  CHECK(summary("The post A appeared first on B. The post office") ==
+        "The post A appeared first on B. The post office");
+}
+
 }  // namespace mineral::feeds

@@ -8,6 +8,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace mineral::text {
 namespace {
 
@@ -73,6 +77,53 @@ inline Utf8Char DecodeUtf8At(std::string_view text) {
   return {cp, length, true};
 }
 
+// Where a run of text that can be copied as it is ends.  From `i`, the run
+// holds no ASCII whitespace but single spaces each followed by a byte that
+// is kept as it is, and, when `kMarkup`, no '<' or '&'; the result is the
+// first byte that breaks this (or n).  A run so never ends in a space, and
+// what stops it is whitespace, or '<' or '&' when `kMarkup`.  Prose is
+// mostly such runs: this finds their ends 16 bytes at a time.
+template <bool kMarkup>
+size_t PlainRunEnd(const char* s, size_t i, size_t n) {
+  // A byte that stops a run wherever it is: \t \n \v \f \r, and '<' '&'.
+  const auto stops = [](char c) {
+    return (c >= '\t' && c <= '\r') || (kMarkup && (c == '<' || c == '&'));
+  };
+#if defined(__SSE2__)
+  const __m128i below_tab = _mm_set1_epi8('\t' - 1);
+  const __m128i above_cr = _mm_set1_epi8('\r' + 1);
+  const __m128i space = _mm_set1_epi8(' ');
+  const __m128i lt = _mm_set1_epi8('<');
+  const __m128i amp = _mm_set1_epi8('&');
+  // One bit per byte of `v` that stops a run (signed compares: bytes of 0x80
+  // and up are negative, so never in \t-\r).
+  const auto stop_mask = [&](__m128i v) {
+    __m128i m = _mm_and_si128(_mm_cmpgt_epi8(v, below_tab), _mm_cmplt_epi8(v, above_cr));
+    if constexpr (kMarkup) {
+      m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, amp)));
+    }
+    return m;
+  };
+  // The second load reads each byte's successor, so 17 bytes must remain.
+  for (; i + 17 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i + 1));
+    const __m128i next_breaks = _mm_or_si128(stop_mask(next), _mm_cmpeq_epi8(next, space));
+    const __m128i breaks =
+        _mm_or_si128(stop_mask(v), _mm_and_si128(_mm_cmpeq_epi8(v, space), next_breaks));
+    if (const int mask = _mm_movemask_epi8(breaks); mask != 0) {
+      return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    }
+  }
+#endif
+  for (; i < n; ++i) {
+    const char c = s[i];
+    if (stops(c)) return i;
+    if (c == ' ' && (i + 1 == n || s[i + 1] == ' ' || stops(s[i + 1]))) return i;
+  }
+  return n;
+}
+
 // Collects text, turning every run of ASCII whitespace into one space and
 // dropping it at both ends, so HtmlToText needs no second pass.
 class CollapsingWriter {
@@ -88,23 +139,18 @@ class CollapsingWriter {
         ++i;
         continue;
       }
-      if (pending_space_ && !out_.empty()) out_.push_back(' ');
-      pending_space_ = false;
-      // Prose is words separated by single spaces, already in its collapsed
-      // form: copy such a run in one piece rather than word by word.
-      size_t end = i + 1;
-      while (end < n) {
-        if (!IsAsciiSpace(s[end])) {
-          ++end;
-        } else if (s[end] == ' ' && end + 1 < n && !IsAsciiSpace(s[end + 1])) {
-          end += 2;
-        } else {
-          break;
-        }
-      }
-      out_.append(s.data() + i, end - i);
+      const size_t end = PlainRunEnd<false>(s.data(), i + 1, n);
+      AppendRun(s.substr(i, end - i));
       i = end;
     }
+  }
+
+  // Precondition: `run` is not empty and in its collapsed form: no ASCII
+  // whitespace at either end, none inside but single spaces.
+  void AppendRun(std::string_view run) {
+    if (pending_space_ && !out_.empty()) out_.push_back(' ');
+    pending_space_ = false;
+    out_.append(run);
   }
 
   void AppendCodePoint(char32_t cp) {
@@ -226,7 +272,7 @@ void DecodeInto(std::string_view text, Writer& out) {
 
 // ---- HtmlToText -----------------------------------------------------------
 
-// Elements whose start and end tags separate words.  Sorted for binary search.
+// Elements whose start and end tags separate words.
 constexpr std::string_view kBlockElements[] = {
     "address", "article",  "aside",      "blockquote", "body",     "br",    "caption",
     "center",  "dd",       "details",    "dialog",     "dir",      "div",   "dl",
@@ -245,32 +291,95 @@ constexpr std::string_view kDroppedElements[] = {
     "head", "iframe", "noembed", "noframes", "noscript", "script", "style", "template",
 };
 
-constexpr bool IsSorted(const std::string_view* begin, const std::string_view* end) {
-  for (const std::string_view* it = begin + 1; it < end; ++it) {
-    if (!(it[-1] < it[0])) return false;
-  }
-  return true;
-}
-static_assert(IsSorted(std::begin(kBlockElements), std::end(kBlockElements)));
-static_assert(IsSorted(std::begin(kDroppedElements), std::end(kDroppedElements)));
+// A lower-case tag name of up to 16 bytes as two words, zero-padded: a key
+// that hashes and compares without a loop.
+struct PackedName {
+  uint64_t lo = 0;
+  uint64_t hi = 0;
+  size_t size = 0;
+  constexpr bool operator==(const PackedName&) const = default;
+};
 
-template <size_t N>
-bool Contains(const std::string_view (&sorted)[N], std::string_view name) {
-  return std::binary_search(std::begin(sorted), std::end(sorted), name);
+constexpr PackedName Pack(std::string_view name) {
+  PackedName p;
+  p.size = name.size();
+  for (size_t k = 0; k < name.size(); ++k) {
+    const uint64_t byte = static_cast<unsigned char>(name[k]);
+    (k < 8 ? p.lo : p.hi) |= byte << (8 * (k % 8));
+  }
+  return p;
 }
+
+// What HtmlToText does with an element.
+struct ElementKind {
+  bool block = false;  // in kBlockElements
+  int dropped = -1;    // its index in kDroppedElements, or -1
+};
+
+// kBlockElements and kDroppedElements as an open-addressing hash table.
+class ElementTable {
+ public:
+  constexpr ElementTable() {
+    for (std::string_view name : kBlockElements) Insert(Pack(name), {true, -1});
+    for (size_t k = 0; k < std::size(kDroppedElements); ++k) {
+      Insert(Pack(kDroppedElements[k]), {false, static_cast<int>(k)});
+    }
+  }
+
+  constexpr ElementKind Find(const PackedName& name) const {
+    for (size_t h = Hash(name);; h = (h + 1) % kSlots) {
+      if (slots_[h].name.size == 0) return {};
+      if (slots_[h].name == name) return slots_[h].kind;
+    }
+  }
+
+ private:
+  static constexpr size_t kSlots = 256;  // a quarter full: probes are short
+  struct Slot {
+    PackedName name;
+    ElementKind kind;
+  };
+
+  static constexpr size_t Hash(const PackedName& name) {
+    const uint64_t h = (name.lo * 0x9E3779B97F4A7C15ULL) ^ (name.hi * 0xC2B2AE3D27D4EB4FULL);
+    return static_cast<size_t>((h ^ name.size) >> 56) % kSlots;
+  }
+
+  constexpr void Insert(const PackedName& name, ElementKind kind) {
+    size_t h = Hash(name);
+    while (slots_[h].name.size != 0) h = (h + 1) % kSlots;
+    slots_[h] = {name, kind};
+  }
+
+  Slot slots_[kSlots]{};
+};
+
+constexpr ElementTable kElementTable;
+static_assert(kElementTable.Find(Pack("p")).block && kElementTable.Find(Pack("figcaption")).block);
+static_assert(kElementTable.Find(Pack("template")).dropped == 7);
+static_assert(!kElementTable.Find(Pack("b")).block && kElementTable.Find(Pack("b")).dropped == -1);
 
 // A tag name, lower-cased into a small buffer; names longer than any element
 // we treat specially are left empty, which matches nothing.
 class TagName {
  public:
   TagName(std::string_view html, size_t begin, size_t end) {
-    if (end - begin > sizeof(buffer_)) return;
+    if (end - begin > kMaxSize) return;
     for (size_t i = begin; i < end; ++i) buffer_[size_++] = AsciiLower(html[i]);
   }
   std::string_view view() const { return std::string_view(buffer_, size_); }
 
+  ElementKind kind() const {
+    PackedName p;
+    std::memcpy(&p.lo, buffer_, 8);
+    std::memcpy(&p.hi, buffer_ + 8, 8);
+    p.size = size_;
+    return size_ == 0 ? ElementKind{} : kElementTable.Find(p);
+  }
+
  private:
-  char buffer_[12];
+  static constexpr size_t kMaxSize = 12;
+  char buffer_[16] = {};  // zero past size_, as Pack pads
   size_t size_ = 0;
 };
 
@@ -406,7 +515,7 @@ size_t ConsumeMarkup(std::string_view html, size_t lt, MarkupState& state, Colla
     if (html[i + 1] == '>') return i + 2;
     if (!IsAsciiAlpha(html[i + 1])) return PastNext(html, i, ">");
     const size_t name_end = ScanTagName(html, i + 1);
-    if (Contains(kBlockElements, TagName(html, i + 1, name_end).view())) out.Separate();
+    if (TagName(html, i + 1, name_end).kind().block) out.Separate();
     return SkipAttributes(html, name_end, nullptr);
   }
 
@@ -419,13 +528,12 @@ size_t ConsumeMarkup(std::string_view html, size_t lt, MarkupState& state, Colla
   const TagName tag(html, i, name_end);
   bool self_closing = false;
   const size_t after = SkipAttributes(html, name_end, &self_closing);
-  const std::string_view* dropped =
-      std::lower_bound(std::begin(kDroppedElements), std::end(kDroppedElements), tag.view());
-  if (dropped != std::end(kDroppedElements) && *dropped == tag.view()) {
+  const ElementKind kind = tag.kind();
+  if (kind.dropped >= 0) {
     // <script/> is not self-closing in HTML, but in XHTML feed content it is,
     // and swallowing the rest of the text would be the worse mistake.
     if (self_closing) return after;
-    size_t& missing_from = state.end_tag_missing_from[dropped - std::begin(kDroppedElements)];
+    size_t& missing_from = state.end_tag_missing_from[static_cast<size_t>(kind.dropped)];
     const size_t end_tag =
         after >= missing_from ? std::string_view::npos : FindEndTag(html, after, tag.view());
     if (end_tag == std::string_view::npos) {
@@ -436,7 +544,7 @@ size_t ConsumeMarkup(std::string_view html, size_t lt, MarkupState& state, Colla
     }
     return SkipAttributes(html, end_tag + 2 + tag.view().size(), nullptr);
   }
-  if (Contains(kBlockElements, tag.view())) out.Separate();
+  if (kind.block) out.Separate();
   return after;
 }
 
@@ -736,16 +844,20 @@ std::string HtmlToText(std::string_view html) {
   const size_t n = html.size();
   size_t i = 0;
   while (i < n) {
-    size_t special = i;
-    while (special < n && html[special] != '<' && html[special] != '&') ++special;
-    out.Append(html.substr(i, special - i));
-    if (special == n) break;
-    if (html[special] == '&') {
-      const size_t used = DecodeReferenceAt(html, special, out);
+    const char c = html[i];
+    if (c == '<') {
+      i = ConsumeMarkup(html, i, state, out);
+    } else if (c == '&') {
+      const size_t used = DecodeReferenceAt(html, i, out);
       if (used == 0) out.Append("&");
-      i = special + std::max<size_t>(used, 1);
+      i += std::max<size_t>(used, 1);
+    } else if (IsAsciiSpace(c)) {
+      out.Separate();
+      ++i;
     } else {
-      i = ConsumeMarkup(html, special, state, out);
+      const size_t end = PlainRunEnd<true>(html.data(), i + 1, n);
+      out.AppendRun(html.substr(i, end - i));
+      i = end;
     }
   }
   return out.Take();

@@ -2,6 +2,7 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <random>
@@ -262,6 +263,138 @@ TEST_CASE("HtmlToText is linear on hostile repetitions", "[text]") {
     INFO(unit);
     CHECK(HtmlToText(html).size() <= html.size());
   }
+}
+
+// CollapseWhitespace's definition, one byte at a time: what the fast paths
+// of CollapseWhitespace and HtmlToText (16 bytes at a time) must agree with.
+std::string ReferenceCollapse(std::string_view s) {
+  std::string out;
+  bool pending = false;
+  for (char c : s) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+      pending = true;
+      continue;
+    }
+    if (pending && !out.empty()) out += ' ';
+    pending = false;
+    out += c;
+  }
+  return out;
+}
+
+TEST_CASE("CollapseWhitespace and HtmlToText agree with the reference at every offset", "[text]") {
+  // Each piece lands at every offset of the 16-byte blocks the fast path
+  // reads, and at the end of the input, where it reads byte by byte; the
+  // fillers put single spaces and multi-byte UTF-8 next to it.
+  const std::string_view fillers[] = {
+      "abcdefghij klmnopqrst uvwxyz ABCDEFGHIJKLMN opq rstuvwxyz 0123456789",
+      "\u7a00\u571f \u51fa\u53e3\u7ba1\u5236 caf\u00e9 cr\u00e8me \u00e9\u00e9 x\u2003y z",
+  };
+  struct Piece {
+    std::string_view html;
+    std::string_view text;  // what HtmlToText makes of it, before collapsing
+  };
+  const Piece pieces[] = {
+      {"", ""},
+      {" ", " "},
+      {"  ", "  "},
+      {"\t", "\t"},
+      {"\n", "\n"},
+      {" \n ", " \n "},
+      {"\r\n", "\r\n"},
+      {"\f", "\f"},
+      {"\v", "\v"},
+      {"\u00e9", "\u00e9"},
+      {"\u7a00", "\u7a00"},
+      {"\u00a0", "\u00a0"},
+      {"<b>", ""},
+      {" <b> ", "  "},
+      {"<p>", " "},
+      {"</P>", " "},
+      {"<br/>", " "},
+      {"&amp;", "&"},
+      {" &amp; ", " & "},
+      {"&#32;", " "},
+      {"&#10;&#10;", "\n\n"},
+      {"&nbsp;", "\u00a0"},
+      {"&eacute;", "\u00e9"},
+      {"< ", "< "},
+      {" < ", " < "},
+      {"& ", "& "},
+      {"<!-- c -->", ""},
+      {"<![CDATA[ x  y ]]>", " x  y "},
+      {"<script>a  b</script>", ""},
+  };
+  for (const std::string_view filler : fillers) {
+    for (size_t before = 0; before <= 40 && before <= filler.size(); ++before) {
+      for (size_t after :
+           {size_t{0}, size_t{1}, size_t{2}, size_t{15}, size_t{16}, size_t{17}, size_t{33}}) {
+        for (const Piece& piece : pieces) {
+          // Cut the fillers at byte offsets: a cut through a UTF-8 sequence
+          // is fine, both sides pass invalid bytes through.
+          const std::string prefix(filler.substr(0, before));
+          const std::string suffix(filler.substr(0, std::min(after, filler.size())));
+          const std::string html = prefix + std::string(piece.html) + suffix;
+          const std::string text = prefix + std::string(piece.text) + suffix;
+          INFO("html: [" << html << "]");
+          REQUIRE(HtmlToText(html) == ReferenceCollapse(text));
+          if (piece.html == piece.text)
+            REQUIRE(CollapseWhitespace(html) == ReferenceCollapse(html));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("CollapseWhitespace agrees with the reference on random whitespace", "[text]") {
+  std::mt19937 rng(7);
+  constexpr std::string_view kAlphabet = "  \t\n\r\f\vab\xC3\xA9<&";
+  for (int i = 0; i < 20000; ++i) {
+    const std::string s = RandomBytes(rng, 80, kAlphabet);
+    INFO(s);
+    REQUIRE(CollapseWhitespace(s) == ReferenceCollapse(s));
+  }
+}
+
+// The words of `list`, separated by single spaces.
+std::vector<std::string> Words(std::string_view list) {
+  std::vector<std::string> words;
+  for (size_t at = 0; at < list.size();) {
+    const size_t space = std::min(list.find(' ', at), list.size());
+    words.emplace_back(list.substr(at, space - at));
+    at = space + 1;
+  }
+  return words;
+}
+
+TEST_CASE("HtmlToText knows each block and dropped element, in any case", "[text]") {
+  for (const std::string& name : Words(
+           "address article aside blockquote body br caption center dd details dialog dir div dl "
+           "dt fieldset figcaption figure footer form frameset h1 h2 h3 h4 h5 h6 header hgroup hr "
+           "html legend li main menu nav ol optgroup option p pre section summary table tbody td "
+           "textarea tfoot th thead title tr ul FIGCAPTION Br TD")) {
+    const std::string& n = name;
+    INFO(n);
+    CHECK(HtmlToText("a<" + n + ">b") == "a b");
+    CHECK(HtmlToText("a</" + n + ">b") == "a b");
+    CHECK(HtmlToText("a<" + n + " class=x>b") == "a b");
+  }
+  // Inline, unknown, and names that only begin or end like a block one.
+  for (std::string_view name : {"b", "i", "a", "span", "h", "h7", "h0", "pp", "bodyx", "tablex",
+                                "xdiv", "d", "t", "figcaptions", "blockquote2", "ulx", "abbr"}) {
+    const std::string n(name);
+    INFO(n);
+    CHECK(HtmlToText("a<" + n + ">b") == "ab");
+    CHECK(HtmlToText("a</" + n + ">b") == "ab");
+  }
+  for (std::string_view name : {"head", "iframe", "noembed", "noframes", "noscript", "script",
+                                "style", "template", "SCRIPT", "Style"}) {
+    const std::string n(name);
+    INFO(n);
+    CHECK(HtmlToText("a<" + n + ">x y</" + n + ">b") == "ab");
+  }
+  // A NUL inside a name makes another name, not a shorter one.
+  CHECK(HtmlToText(std::string("a<p\0>b", 6)) == "ab");
 }
 
 TEST_CASE("EscapeHtml", "[text]") {
