@@ -57,7 +57,7 @@ void NormalizeText(std::string& html, std::string& text) {
     text = text::HtmlToText(html);
     DropWordPressFooter(text);
   } else if (!text.empty()) {
-    text = text::CollapseWhitespace(text);
+    text::CollapseWhitespaceInPlace(text);
     if (html.empty()) html = text::EscapeHtml(text);
   }
 }
@@ -81,7 +81,7 @@ std::string BaseKey(const Item& item) {
 
 void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
   Feed& feed = parsed.feed;
-  feed.title = text::CollapseWhitespace(feed.title);
+  text::CollapseWhitespaceInPlace(feed.title);
   if (!feed.link.empty()) feed.link = ResolveUrl(options.fetch_url, feed.link);
   const std::string& link_base = feed.link.empty() ? options.fetch_url : feed.link;
 
@@ -94,8 +94,8 @@ void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
   }
 
   for (Item& item : parsed.items) {
-    item.title = text::CollapseWhitespace(item.title);
-    item.guid = text::CollapseWhitespace(item.guid);
+    text::CollapseWhitespaceInPlace(item.title);
+    text::CollapseWhitespaceInPlace(item.guid);
     // An empty reference would resolve to the base itself: keep it empty.
     if (!item.link.empty()) item.link = ResolveUrl(link_base, item.link);
     NormalizeText(item.summary_html, item.summary_text);
@@ -111,11 +111,11 @@ void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
     }
     NormalizeText(item.content_html, item.content_text);
     std::erase_if(item.authors, [](std::string& a) {
-      a = text::CollapseWhitespace(a);
+      text::CollapseWhitespaceInPlace(a);
       return a.empty();
     });
     std::erase_if(item.categories, [](std::string& c) {
-      c = text::CollapseWhitespace(c);
+      text::CollapseWhitespaceInPlace(c);
       return c.empty();
     });
     for (Enclosure& e : item.enclosures) e.url = ResolveUrl(link_base, e.url);

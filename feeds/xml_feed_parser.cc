@@ -180,7 +180,7 @@ struct Capture {
   size_t content_begin = 0;
   bool had_children = false;
   std::string text;
-  std::string base;
+  size_t base = 0;  // index of the xml:base in effect (FeedBuilder::bases_)
   bool base_active = false;
 };
 
@@ -244,6 +244,12 @@ std::string DecodeBase64(std::string_view in) {
   return out;
 }
 
+// text::CollapseWhitespace, without a copy when `s` is already collapsed.
+std::string Collapsed(std::string s) {
+  text::CollapseWhitespaceInPlace(s);
+  return s;
+}
+
 // "editor@example.com (Example editor)" -> "Example editor";
 // "Example editor <editor@example.com>" -> "Example editor"; else as is.
 std::string AuthorName(std::string_view s) {
@@ -289,11 +295,16 @@ class FeedBuilder {
   Result<ParsedFeed> Run();
 
  private:
+  // Elements without xml:base or xml:lang (nearly all) share their
+  // parent's strings: a frame holds indexes into bases_ and langs_, which
+  // grow only for elements that carry those attributes.
   struct Frame {
     Context context;
-    std::string base;           // xml:base in effect inside this element
+    size_t base = 0;            // bases_[base]: the xml:base in effect inside this element
     bool has_xml_base = false;  // else links stay relative for NormalizeFeed
-    std::string lang;           // xml:lang in effect
+    size_t lang = 0;            // langs_[lang]: the xml:lang in effect
+    bool owns_base = false;     // pushed bases_.back() / langs_.back()
+    bool owns_lang = false;
   };
 
   void OnStart();
@@ -314,19 +325,24 @@ class FeedBuilder {
   void AssignToItem(Field field, int rank, std::string value, bool is_html);
   void HandleAtomLink(bool in_item);
   void PushFrame(Context context);
+  void PopFrame();
+  const std::string& Base() const { return bases_[frames_.back().base]; }
+  const std::string& Lang() const { return langs_[frames_.back().lang]; }
   Ns NamespaceOf(std::string_view uri);
 
   // Resolves against xml:base when one is in effect; otherwise the link stays
   // as written, for NormalizeFeed to resolve against the feed's link and
   // then the fetch URL.
   std::string Resolve(std::string_view ref) const {
-    return frames_.back().has_xml_base ? ResolveUrl(frames_.back().base, ref) : std::string(ref);
+    return frames_.back().has_xml_base ? ResolveUrl(Base(), ref) : std::string(ref);
   }
 
   XmlReader reader_;
   const ParseOptions& options_;
   ParsedFeed out_;
   std::vector<Frame> frames_;
+  std::vector<std::string> bases_;
+  std::vector<std::string> langs_;
   bool capturing_ = false;
   Capture capture_;
   bool in_item_ = false;
@@ -364,23 +380,36 @@ Ns FeedBuilder::NamespaceOf(std::string_view uri) {
 }
 
 void FeedBuilder::PushFrame(Context context) {
-  Frame f{context, frames_.empty() ? options_.fetch_url : frames_.back().base,
-          !frames_.empty() && frames_.back().has_xml_base,
-          frames_.empty() ? std::string() : frames_.back().lang};
+  Frame f = frames_.back();
+  f.context = context;
+  f.owns_base = false;
+  f.owns_lang = false;
   if (const XmlAttribute* b =
           reader_.FindAttribute("http://www.w3.org/XML/1998/namespace", "base")) {
-    f.base = ResolveUrl(f.base, b->value);
+    bases_.push_back(ResolveUrl(bases_[f.base], b->value));
+    f.base = bases_.size() - 1;
     f.has_xml_base = true;
+    f.owns_base = true;
   }
   if (const XmlAttribute* l =
           reader_.FindAttribute("http://www.w3.org/XML/1998/namespace", "lang")) {
-    f.lang = std::string(l->value);
+    langs_.emplace_back(l->value);
+    f.lang = langs_.size() - 1;
+    f.owns_lang = true;
   }
-  frames_.push_back(std::move(f));
+  frames_.push_back(f);
+}
+
+void FeedBuilder::PopFrame() {
+  if (frames_.back().owns_base) bases_.pop_back();
+  if (frames_.back().owns_lang) langs_.pop_back();
+  frames_.pop_back();
 }
 
 Result<ParsedFeed> FeedBuilder::Run() {
-  frames_.push_back({Context::kDocument, options_.fetch_url, false, {}});
+  bases_.push_back(options_.fetch_url);
+  langs_.emplace_back();
+  frames_.push_back({Context::kDocument});
   for (;;) {
     const XmlReader::Token t = reader_.Next();
     if (t == XmlReader::Token::kEnd) break;
@@ -521,7 +550,7 @@ void FeedBuilder::StartRoot(Ns ns, const LowerName& name) {
   }
   root_seen_ = true;
   PushFrame(Context::kFeed);
-  if (!frames_.back().lang.empty()) feed_language_.Set(frames_.back().lang, 1);
+  if (!Lang().empty()) feed_language_.Set(Lang(), 1);
   if (feed.format == FeedFormat::kAtom) {
     // Atom's feed element is its own channel.
     frames_.back().context = Context::kChannel;
@@ -534,7 +563,7 @@ void FeedBuilder::StartInFeed(Ns ns, const LowerName& name) {
     if (const XmlAttribute* href = FindPlainAttribute(reader_, "href")) {
       feed_link_.Set(Resolve(href->value), 2);  // CDF
     }
-    if (!frames_.back().lang.empty()) feed_language_.Set(frames_.back().lang, 1);
+    if (!Lang().empty()) feed_language_.Set(Lang(), 1);
     return;
   }
   if ((name == "item" || name == "entry") && ns != Ns::kOther) {
@@ -559,7 +588,7 @@ void FeedBuilder::StartItem() {
     if (a.ns.empty() && text::EqualsIgnoreAsciiCase(a.local, "lastmod"))
       item_.updated.Set(a.value, 2);  // CDF
   }
-  if (!frames_.back().lang.empty()) item_.language.Set(frames_.back().lang, 2);
+  if (!Lang().empty()) item_.language.Set(Lang(), 2);
 }
 
 void FeedBuilder::StartInChannel(Ns ns, const LowerName& name) {
@@ -749,7 +778,7 @@ void FeedBuilder::BeginCapture(Field field, int rank, TextType type) {
   capture_.content_begin = reader_.token_end();
   capture_.had_children = false;
   capture_.text.clear();
-  capture_.base = frames_.back().base;
+  capture_.base = frames_.back().base;  // the frame outlives the capture
   capture_.base_active = frames_.back().has_xml_base;
 }
 
@@ -870,21 +899,21 @@ void FeedBuilder::AssignToFeed(Field field, int rank, std::string value, bool is
       break;
     case Field::kLink:
       feed_link_.Set(capture_.base_active
-                         ? ResolveUrl(capture_.base, text::CollapseWhitespace(value))
-                         : text::CollapseWhitespace(value),
+                         ? ResolveUrl(bases_[capture_.base], Collapsed(std::move(value)))
+                         : Collapsed(std::move(value)),
                      3);
       break;
     case Field::kDescription:
       feed_description_.Set(std::move(value), is_html, rank);
       break;
     case Field::kLanguage:
-      feed_language_.Set(text::CollapseWhitespace(value), rank);
+      feed_language_.Set(Collapsed(std::move(value)), rank);
       break;
     case Field::kUpdated:
       feed_updated_.Set(value, rank);
       break;
     case Field::kTtl: {
-      const std::string v = text::CollapseWhitespace(value);
+      const std::string v = Collapsed(std::move(value));
       char* end = nullptr;
       const long ttl = std::strtol(v.c_str(), &end, 10);
       if (end && *end == '\0' && ttl > 0 && ttl < 525600)
@@ -892,7 +921,7 @@ void FeedBuilder::AssignToFeed(Field field, int rank, std::string value, bool is
       break;
     }
     case Field::kUpdatePeriod:
-      update_period_ = text::CollapseWhitespace(value);
+      update_period_ = Collapsed(std::move(value));
       break;
     case Field::kUpdateFrequency: {
       const long f = std::strtol(value.c_str(), nullptr, 10);
@@ -900,7 +929,7 @@ void FeedBuilder::AssignToFeed(Field field, int rank, std::string value, bool is
       break;
     }
     case Field::kSkipHour: {
-      const std::string v = text::CollapseWhitespace(value);
+      const std::string v = Collapsed(std::move(value));
       char* end = nullptr;
       const long h = std::strtol(v.c_str(), &end, 10);
       if (!v.empty() && end && *end == '\0' && h >= 0 && h <= 24) {
@@ -909,7 +938,7 @@ void FeedBuilder::AssignToFeed(Field field, int rank, std::string value, bool is
       break;
     }
     case Field::kSkipDay: {
-      std::string v = text::CollapseWhitespace(value);
+      std::string v = Collapsed(std::move(value));
       if (!v.empty()) out_.feed.skip_days.push_back(std::move(v));
       break;
     }
@@ -929,12 +958,12 @@ void FeedBuilder::AssignToItem(Field field, int rank, std::string value, bool is
       break;
     case Field::kLink:
       item_.link.Set(capture_.base_active
-                         ? ResolveUrl(capture_.base, text::CollapseWhitespace(value))
-                         : text::CollapseWhitespace(value),
+                         ? ResolveUrl(bases_[capture_.base], Collapsed(std::move(value)))
+                         : Collapsed(std::move(value)),
                      rank);
       break;
     case Field::kGuid:
-      item_.guid.Set(text::CollapseWhitespace(value), rank);
+      item_.guid.Set(Collapsed(std::move(value)), rank);
       break;
     case Field::kPublished:
       item_.published.Set(value, rank);
@@ -953,21 +982,21 @@ void FeedBuilder::AssignToItem(Field field, int rank, std::string value, bool is
       item_.content.Set(std::move(value), is_html, rank);
       break;
     case Field::kCategory: {
-      std::string v = text::CollapseWhitespace(value);
+      std::string v = Collapsed(std::move(value));
       if (!v.empty()) item_.categories.push_back(std::move(v));
       break;
     }
     case Field::kOrigin:
-      item_.origin = text::CollapseWhitespace(value);
+      item_.origin = Collapsed(std::move(value));
       break;
     case Field::kLanguage:
-      item_.language.Set(text::CollapseWhitespace(value), rank);
+      item_.language.Set(Collapsed(std::move(value)), rank);
       break;
     case Field::kPersonName:
-      person_name_ = text::CollapseWhitespace(value);
+      person_name_ = Collapsed(std::move(value));
       break;
     case Field::kPersonEmail:
-      person_email_ = text::CollapseWhitespace(value);
+      person_email_ = Collapsed(std::move(value));
       break;
     default:
       break;
@@ -991,7 +1020,7 @@ void FeedBuilder::FinishItem() {
   if (b.title_rich.rank > 0 && b.title_rich.rank >= b.title_text.rank) {
     item.title = text::HtmlToText(b.title_rich.value);
   } else {
-    item.title = text::CollapseWhitespace(b.title_text.value);
+    item.title = Collapsed(std::move(b.title_text.value));
   }
   item.guid = std::move(b.guid.value);
   item.link = std::move(b.link.value);
@@ -1009,12 +1038,12 @@ void FeedBuilder::FinishItem() {
   if (b.summary.is_html) {
     item.summary_html = std::move(b.summary.value);
   } else {
-    item.summary_text = text::CollapseWhitespace(b.summary.value);
+    item.summary_text = Collapsed(std::move(b.summary.value));
   }
   if (b.content.is_html) {
     item.content_html = std::move(b.content.value);
   } else {
-    item.content_text = text::CollapseWhitespace(b.content.value);
+    item.content_text = Collapsed(std::move(b.content.value));
   }
   item.categories = std::move(b.categories);
   item.enclosures = std::move(b.enclosures);
@@ -1042,7 +1071,7 @@ void FeedBuilder::OnEnd() {
   }
   if (frames_.size() <= 1) return;
   const Context closing = frames_.back().context;
-  frames_.pop_back();
+  PopFrame();
   if (closing == Context::kItem) {
     FinishItem();
   } else if (closing == Context::kPerson) {

@@ -809,6 +809,17 @@ bool IsValidUtf8(std::string_view text) {
   size_t i = 0;
   const size_t n = text.size();
   while (i < n) {
+#if defined(__SSE2__)
+    // Runs of ASCII, 32 bytes at a time.
+    if (i + 32 <= n) {
+      const auto* p = reinterpret_cast<const __m128i*>(text.data() + i);
+      const __m128i both = _mm_or_si128(_mm_loadu_si128(p), _mm_loadu_si128(p + 1));
+      if (_mm_movemask_epi8(both) == 0) {
+        i += 32;
+        continue;
+      }
+    }
+#endif
     if (i + 8 <= n) {
       uint64_t chunk;
       std::memcpy(&chunk, text.data() + i, 8);
@@ -897,6 +908,15 @@ std::string CollapseWhitespace(std::string_view text) {
   CollapsingWriter out(text.size());
   out.Append(text);
   return out.Take();
+}
+
+void CollapseWhitespaceInPlace(std::string& text) {
+  const size_t n = text.size();
+  if (n == 0) return;
+  // Collapsed: no whitespace in front, and one plain run to the end (no
+  // whitespace at the end, none inside but single spaces).
+  if (!IsAsciiSpace(text[0]) && PlainRunEnd<false>(text.data(), 1, n) == n) return;
+  text = CollapseWhitespace(text);
 }
 
 std::string NormalizeForMatching(std::string_view text) {

@@ -44,6 +44,10 @@ std::string EscapeHtml(std::string_view text);
 // space, as feed readers show it.  NormalizeForMatching folds them.
 std::string CollapseWhitespace(std::string_view text);
 
+// CollapseWhitespace(text), in place; text already in that form (the common
+// case: a title, a name, a URL) is left as it is, without a copy.
+void CollapseWhitespaceInPlace(std::string& text);
+
 // The form the matcher reads: invalid UTF-8 replaced, NFKC, Unicode case
 // folding, look-alike punctuation lumped to ASCII (U+2019 -> ', U+2010 -> -),
 // default-ignorable characters (soft hyphen, zero-width space) and control

@@ -338,8 +338,12 @@ TEST_CASE("CollapseWhitespace and HtmlToText agree with the reference at every o
           const std::string text = prefix + std::string(piece.text) + suffix;
           INFO("html: [" << html << "]");
           REQUIRE(HtmlToText(html) == ReferenceCollapse(text));
-          if (piece.html == piece.text)
+          if (piece.html == piece.text) {
             REQUIRE(CollapseWhitespace(html) == ReferenceCollapse(html));
+            std::string in_place = html;
+            CollapseWhitespaceInPlace(in_place);
+            REQUIRE(in_place == ReferenceCollapse(html));
+          }
         }
       }
     }
@@ -353,6 +357,9 @@ TEST_CASE("CollapseWhitespace agrees with the reference on random whitespace", "
     const std::string s = RandomBytes(rng, 80, kAlphabet);
     INFO(s);
     REQUIRE(CollapseWhitespace(s) == ReferenceCollapse(s));
+    std::string in_place = s;
+    CollapseWhitespaceInPlace(in_place);
+    REQUIRE(in_place == ReferenceCollapse(s));
   }
 }
 
@@ -422,10 +429,19 @@ TEST_CASE("CollapseWhitespace folds ASCII whitespace only", "[text]") {
       {"testing \u00a0 entity", "testing \u00a0 entity"},
       {"\u00a0a\u00a0", "\u00a0a\u00a0"},
       {"a\u3000b", "a\u3000b"},
+      {"already collapsed", "already collapsed"},
+      {"a ", "a"},
+      {" a", "a"},
+      {"a  b", "a b"},
+      {"a \tb", "a b"},
+      {"a\tb", "a b"},
   };
   for (const Case& c : cases) {
     INFO(c.input);
     CHECK(CollapseWhitespace(c.input) == c.expected);
+    std::string in_place(c.input);
+    CollapseWhitespaceInPlace(in_place);
+    CHECK(in_place == c.expected);
   }
 }
 
