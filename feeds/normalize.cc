@@ -1,6 +1,7 @@
 #include "feeds/normalize.h"
 
 #include <cstdio>
+#include <cstring>
 #include <unordered_map>
 
 #include "feeds/url.h"
@@ -34,15 +35,24 @@ std::optional<UtcTime> LatestTime(const Item& item) {
 // excerpt: it says nothing about the story and would make every item of a
 // site match the site's name.
 void DropWordPressFooter(std::string& text) {
-  // Only a footer within the last 600 bytes counts, so only they are searched
-  // (std::string::rfind compares at every position of the whole text).
+  // Only a footer within the last 600 bytes counts, so only they are searched.
   constexpr size_t kMaxFooter = 600;
+  constexpr std::string_view kHead = "The post ";
   const size_t window = text.size() > kMaxFooter ? text.size() - kMaxFooter : 0;
-  // The rarer phrase first: string_view::find skips ahead with memchr, rfind
-  // compares at every position.
   const std::string_view last = std::string_view(text).substr(window);
-  if (last.find(" appeared first on ") == std::string_view::npos) return;
-  const size_t found = last.rfind("The post ");
+  // The last "The post ", found by its 'T' (rare in prose) from the end:
+  // std::string::rfind would compare at every position.
+  size_t found = std::string_view::npos;
+  for (size_t end = last.size(); end > 0;) {
+    const void* t = memrchr(last.data(), 'T', end);
+    if (t == nullptr) break;
+    const size_t pos = static_cast<size_t>(static_cast<const char*>(t) - last.data());
+    if (last.substr(pos, kHead.size()) == kHead) {
+      found = pos;
+      break;
+    }
+    end = pos;
+  }
   if (found == std::string_view::npos) return;
   const size_t at = window + found;
   const std::string_view tail = std::string_view(text).substr(at);

@@ -21,6 +21,9 @@ bool IsNameStart(char c) {
 // a browser would keep in a name is kept.
 bool EndsName(char c) { return IsSpace(c) || c == '>' || c == '/' || c == '=' || c == '<'; }
 
+// What an attribute value needs decoding (or normalizing) for.
+bool NeedsDecoding(char c) { return c == '&' || c == '\t' || c == '\n' || c == '\r'; }
+
 bool StartsWith(std::string_view s, size_t pos, std::string_view prefix) {
   return s.size() - pos >= prefix.size() && s.compare(pos, prefix.size(), prefix) == 0;
 }
@@ -390,7 +393,8 @@ XmlReader::Token XmlReader::ReadStartTag() {
   attributes_.clear();
   attribute_storage_used_ = 0;
   auto decoded = [&](std::string_view v) -> std::string_view {
-    if (v.find_first_of("&\t\n\r") == std::string_view::npos) return v;
+    // Values are short: one pass beats find_first_of's memchr per byte.
+    if (std::none_of(v.begin(), v.end(), NeedsDecoding)) return v;
     if (attribute_storage_used_ == attribute_storage_.size()) attribute_storage_.emplace_back();
     std::string& s = attribute_storage_[attribute_storage_used_++];
     s.clear();

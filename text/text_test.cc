@@ -55,6 +55,31 @@ TEST_CASE("LookupHtmlEntity returns empty for unknown names", "[text]") {
   }
 }
 
+TEST_CASE("LookupHtmlEntity finds every name of the table, and only those", "[text]") {
+  struct Entry {
+    std::string_view name;
+    std::string_view value;
+    bool legacy;
+  };
+  static constexpr Entry kTable[] = {
+#include "text/html_entities.inc"
+  };
+  for (const Entry& e : kTable) {
+    INFO(e.name);
+    REQUIRE(LookupHtmlEntity(e.name) == e.value);
+    REQUIRE(LookupLegacyHtmlEntity(e.name) == (e.legacy ? e.value : std::string_view()));
+    // One byte more, one byte less, or another case: another name or none.
+    const std::string longer = std::string(e.name) + "x";
+    const std::string_view shorter = e.name.substr(0, e.name.size() - 1);
+    for (const std::string_view other : {std::string_view(longer), shorter}) {
+      const auto same = [&](const Entry& x) { return x.name == other; };
+      if (std::none_of(std::begin(kTable), std::end(kTable), same)) {
+        REQUIRE(LookupHtmlEntity(other).empty());
+      }
+    }
+  }
+}
+
 TEST_CASE("LookupLegacyHtmlEntity knows which names work without ';'", "[text]") {
   CHECK(LookupLegacyHtmlEntity("amp") == "&");
   CHECK(LookupLegacyHtmlEntity("copy") == "\u00a9");
