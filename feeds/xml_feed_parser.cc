@@ -360,23 +360,32 @@ class FeedBuilder {
   bool root_seen_ = false;
   // Person being read (atom author/contributor).
   std::string person_name_, person_email_;
-  // One-entry cache: interned namespace URIs keep their address.
-  const char* last_ns_ptr_ = nullptr;
+  // A small cache of classified namespaces, by address: interned namespace
+  // URIs keep theirs.  Items mix a few namespaces (dc, content, media), so
+  // one entry would miss at every change.
+  struct CachedNs {
+    const char* data = nullptr;
+    size_t size = 0;
+    Ns ns = Ns::kNone;
+  };
+  std::array<CachedNs, 4> ns_cache_{};
+  size_t ns_cache_next_ = 0;
   std::string root_ns_;  // the root element's namespace when unknown
   Ns root_ns_class_ = Ns::kNone;
-  size_t last_ns_len_ = 0;
-  Ns last_ns_ = Ns::kNone;
 };
 
 Ns FeedBuilder::NamespaceOf(std::string_view uri) {
-  if (uri.data() == last_ns_ptr_ && uri.size() == last_ns_len_) return last_ns_;
-  last_ns_ptr_ = uri.data();
-  last_ns_len_ = uri.size();
-  last_ns_ = ClassifyNamespace(uri);
+  if (uri.empty()) return Ns::kNone;
+  for (const CachedNs& c : ns_cache_) {
+    if (c.data == uri.data() && c.size == uri.size()) return c.ns;
+  }
+  Ns ns = ClassifyNamespace(uri);
   // A feed in a namespace we do not know ("http://example.com/newformat#")
   // still means its own vocabulary by the root's elements.
-  if (last_ns_ == Ns::kOther && !root_ns_.empty() && uri == root_ns_) last_ns_ = root_ns_class_;
-  return last_ns_;
+  if (ns == Ns::kOther && !root_ns_.empty() && uri == root_ns_) ns = root_ns_class_;
+  ns_cache_[ns_cache_next_] = {uri.data(), uri.size(), ns};
+  ns_cache_next_ = (ns_cache_next_ + 1) % ns_cache_.size();
+  return ns;
 }
 
 void FeedBuilder::PushFrame(Context context) {
@@ -515,7 +524,7 @@ void FeedBuilder::StartRoot(Ns ns, const LowerName& name) {
   if (ns == Ns::kOther && name.view() != "rdf") {
     root_ns_ = std::string(reader_.ns());
     root_ns_class_ = name == "feed" ? Ns::kAtom : Ns::kNone;
-    last_ns_ptr_ = nullptr;
+    ns_cache_ = {};  // the root's namespace now means something else
     ns = root_ns_class_;
   }
   if (name == "rss") {

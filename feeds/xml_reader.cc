@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "text/text.h"
 
 namespace mineral::feeds {
@@ -21,8 +25,28 @@ bool IsNameStart(char c) {
 // a browser would keep in a name is kept.
 bool EndsName(char c) { return IsSpace(c) || c == '>' || c == '/' || c == '=' || c == '<'; }
 
-// What an attribute value needs decoding (or normalizing) for.
-bool NeedsDecoding(char c) { return c == '&' || c == '\t' || c == '\n' || c == '\r'; }
+// Whether an attribute value needs decoding (a reference) or normalizing
+// (\t, \n, \r become spaces); most are URLs and words that need neither.
+bool NeedsDecoding(std::string_view v) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i amp = _mm_set1_epi8('&');
+  const __m128i tab = _mm_set1_epi8('\t');
+  const __m128i lf = _mm_set1_epi8('\n');
+  const __m128i cr = _mm_set1_epi8('\r');
+  for (; i + 16 <= v.size(); i += 16) {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(v.data() + i));
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, amp), _mm_cmpeq_epi8(b, tab)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(b, lf), _mm_cmpeq_epi8(b, cr)));
+    if (_mm_movemask_epi8(hit) != 0) return true;
+  }
+#endif
+  for (; i < v.size(); ++i) {
+    const char c = v[i];
+    if (c == '&' || c == '\t' || c == '\n' || c == '\r') return true;
+  }
+  return false;
+}
 
 bool StartsWith(std::string_view s, size_t pos, std::string_view prefix) {
   return s.size() - pos >= prefix.size() && s.compare(pos, prefix.size(), prefix) == 0;
@@ -393,8 +417,7 @@ XmlReader::Token XmlReader::ReadStartTag() {
   attributes_.clear();
   attribute_storage_used_ = 0;
   auto decoded = [&](std::string_view v) -> std::string_view {
-    // Values are short: one pass beats find_first_of's memchr per byte.
-    if (std::none_of(v.begin(), v.end(), NeedsDecoding)) return v;
+    if (!NeedsDecoding(v)) return v;
     if (attribute_storage_used_ == attribute_storage_.size()) attribute_storage_.emplace_back();
     std::string& s = attribute_storage_[attribute_storage_used_++];
     s.clear();

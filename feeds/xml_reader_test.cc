@@ -58,6 +58,27 @@ TEST_CASE("XmlReader decodes XML, numeric and HTML entities") {
   CHECK(Trace("<a href='?a=1&b=2&amp;c=3'/>") == "<a href=?a=1&b=2&c=3></a>");
 }
 
+TEST_CASE("XmlReader decodes and normalizes attribute values wherever the byte is") {
+  // The check for '&', \t, \n and \r reads 16 bytes at a time: put each at
+  // every offset of a value of up to 40 bytes, next to multi-byte UTF-8.
+  const std::string filler = "https://example.com/\u00e9\u7a00/abcdefghijklmnopqrstuvwxyz";
+  const std::pair<std::string_view, std::string_view> pieces[] = {
+      {"&amp;", "&"}, {"&lt;", "<"}, {"&#233;", "\u00e9"},   {"\t", " "},
+      {"\n", " "},    {"\r", " "},   {"&eacute;", "\u00e9"}, {"x", "x"},
+  };
+  for (size_t before = 0; before <= 36; ++before) {
+    for (size_t after : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{17}}) {
+      for (const auto& [raw, decoded] : pieces) {
+        const std::string prefix = filler.substr(0, before);
+        const std::string suffix = filler.substr(0, after);
+        const std::string doc = "<a href=\"" + prefix + std::string(raw) + suffix + "\"/>";
+        INFO(doc);
+        REQUIRE(Trace(doc) == "<a href=" + prefix + std::string(decoded) + suffix + "></a>");
+      }
+    }
+  }
+}
+
 TEST_CASE("XmlReader keeps CDATA as is and skips comments and PIs") {
   CHECK(Trace("<t><![CDATA[<b>&amp;</b>]]><!-- c --><?pi x?></t>") == "<t>'<b>&amp;</b>'</t>");
 }
@@ -94,7 +115,8 @@ TEST_CASE("XmlReader recovers from ill-formed markup") {
     CHECK(error == "1:5: end tag </b> matches no open element");
   }
   SECTION("truncated document closes what is open") {
-    CHECK(Trace("<rss><item><title>Half", &error) == "<rss><item><title>'Half'</title></item></rss>");
+    CHECK(Trace("<rss><item><title>Half", &error) ==
+          "<rss><item><title>'Half'</title></item></rss>");
     CHECK(error == "1:23: unexpected end of document inside <title>");
   }
   SECTION("a lone '<' is text") {
