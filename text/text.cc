@@ -828,8 +828,23 @@ bool IsValidUtf8(std::string_view text) {
         continue;
       }
     }
-    if (static_cast<unsigned char>(text[i]) < 0x80) {
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    const unsigned lead = p[i];
+    if (lead < 0x80) {
       ++i;
+      continue;
+    }
+    // The common sequences without DecodeUtf8At's range table: three bytes
+    // led by E1-EC or EE-EF (most of CJK, punctuation such as U+2019), whose
+    // second byte may be any continuation byte, and two bytes led by C2-DF.
+    const auto continuation = [&](size_t k) { return (p[k] & 0xC0) == 0x80; };
+    if (lead >= 0xE1 && lead <= 0xEF && lead != 0xED && i + 2 < n && continuation(i + 1) &&
+        continuation(i + 2)) {
+      i += 3;
+      continue;
+    }
+    if (lead >= 0xC2 && lead <= 0xDF && i + 1 < n && continuation(i + 1)) {
+      i += 2;
       continue;
     }
     const Utf8Char ch = DecodeUtf8At(text.substr(i));

@@ -628,6 +628,43 @@ TEST_CASE("IsValidUtf8 is strict", "[text]") {
   }
 }
 
+TEST_CASE("IsValidUtf8 agrees with DecodeUtf8Char on every sequence of up to three bytes",
+          "[text]") {
+  // The fast paths (ASCII blocks, C2-DF and E1-EC/EE-EF sequences) against
+  // the decoder, with the sequence alone, after ASCII, and before more text.
+  std::string s;
+  const auto reference = [](std::string_view t) {
+    for (size_t i = 0; i < t.size();) {
+      const Utf8Char ch = DecodeUtf8Char(t.substr(i));
+      if (!ch.valid) return false;
+      i += static_cast<size_t>(ch.length);
+    }
+    return true;
+  };
+  const auto check = [&](std::string_view seq) {
+    for (const std::string& t :
+         {std::string(seq), "abc" + std::string(seq), std::string(seq) + "\u7a00x",
+          std::string(40, 'a') + std::string(seq) + std::string(40, 'b')}) {
+      if (IsValidUtf8(t) != reference(t)) {
+        FAIL_CHECK("disagree on " << t.size() << " bytes: " << EscapeControls(t));
+        return false;
+      }
+    }
+    return true;
+  };
+  for (int a = 0x80; a <= 0xFF; ++a) {
+    for (int b = 0; b <= 0xFF; ++b) {
+      const char two[] = {static_cast<char>(a), static_cast<char>(b)};
+      REQUIRE(check(std::string_view(two, 2)));
+      if (a < 0xE0 || a > 0xEF) continue;
+      for (int c = 0x70; c <= 0xCF; ++c) {  // around the continuation range 80-BF
+        const char three[] = {static_cast<char>(a), static_cast<char>(b), static_cast<char>(c)};
+        REQUIRE(check(std::string_view(three, 3)));
+      }
+    }
+  }
+}
+
 TEST_CASE("SanitizeUtf8 replaces maximal subparts and drops controls", "[text]") {
   const Case cases[] = {
       {"", ""},
