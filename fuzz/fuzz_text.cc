@@ -45,6 +45,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string decoded = text::DecodeHtmlEntities(input);
   const std::string collapsed = text::CollapseWhitespace(input);
   FUZZ_CHECK(fuzz::Collapsed(collapsed));
+  FUZZ_CHECK(collapsed == fuzz::ReferenceCollapse(input));
+  std::string in_place(input);
+  text::CollapseWhitespaceInPlace(in_place);
+  FUZZ_CHECK(in_place == collapsed);
+  // Without markup or references, HTML to text is collapsing alone.
+  if (input.find_first_of("<&") == std::string_view::npos) FUZZ_CHECK(plain == collapsed);
   const std::string normalized = text::NormalizeForMatching(input);
   if (valid) {
     FUZZ_CHECK(fuzz::Utf8(plain));
