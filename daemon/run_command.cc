@@ -318,6 +318,12 @@ class Daemon {
                      "Database verbs that failed (full disk, read-only file, I/O error).",
                      T::kCounter);
     metrics_.Add("mineral_store_errors_total", {}, 0);  // shown from the start
+    metrics_.Declare("mineral_store_checkpoints_total",
+                     "WAL checkpoints done by the storage's checkpoint thread.", T::kCounter);
+    metrics_.Declare("mineral_store_checkpoint_failures_total",
+                     "Checkpoints of that thread that failed (the writer then checkpoints "
+                     "itself once the log holds twice the checkpoint size).",
+                     T::kCounter);
   }
 
   void OnPolled(const PollReport& r) {
@@ -434,6 +440,11 @@ class Daemon {
     metrics_.Set("mineral_poll_limit", {}, static_cast<double>(scheduler_->poll_limit()));
     metrics_.Set("mineral_loop_lag_seconds", {},
                  static_cast<double>(scheduler_->loop_lag().count()) / 1000.0);
+    const storage::CheckpointStats checkpoints = store_->CheckpointerStats();
+    metrics_.Set("mineral_store_checkpoints_total", {},
+                 static_cast<double>(checkpoints.checkpoints));
+    metrics_.Set("mineral_store_checkpoint_failures_total", {},
+                 static_cast<double>(checkpoints.failures));
   }
 
   void UpdateStatus(bool rearm = true) {

@@ -143,6 +143,9 @@ TEST_CASE_METHOD(RunFixture,
   REQUIRE(status.WaitFor("/metrics",
                          [](const auto& r) { return Has(r, "mineral_items_new_total 1\n"); }));
   CHECK(Has(status.Get("/metrics"), "mineral_alerts_total 0\n"));
+  // A log this small is never checkpointed before the daemon stops.
+  CHECK(Has(status.Get("/metrics"), "mineral_store_checkpoints_total 0\n"));
+  CHECK(Has(status.Get("/metrics"), "mineral_store_checkpoint_failures_total 0\n"));
 
   version = 2;  // a matching item appears
   REQUIRE(status.WaitFor("/alerts.json", [](const auto& r) {
