@@ -4,7 +4,9 @@
 #include <sqlite3.h>
 #include <time.h>
 
+#include <exception>
 #include <memory>
+#include <string>
 
 namespace mineral::storage {
 namespace {
@@ -41,7 +43,17 @@ void Checkpointer::Attach(sqlite3* writer) { sqlite3_wal_hook(writer, &OnCommit,
 int Checkpointer::OnCommit(void* self, sqlite3* writer, const char* schema, int wal_pages) {
   auto* checkpointer = static_cast<Checkpointer*>(self);
   if (wal_pages < kWriterSteps * checkpointer->threshold_pages_) {
-    checkpointer->Nudge(wal_pages);
+    // Nothing may be thrown through SQLite's C frames: should the thread
+    // not start (std::system_error), the log grows until the writer's own
+    // checkpoint below.
+    try {
+      checkpointer->Nudge(wal_pages);
+    } catch (const std::exception& e) {
+      try {
+        checkpointer->RecordFailure(e.what());
+      } catch (...) {  // the mutex itself failed: only the count is lost
+      }
+    }
     return SQLITE_OK;
   }
   // The log only restarts at a write transaction that begins after a
@@ -61,6 +73,12 @@ void Checkpointer::Nudge(int wal_pages) {
     if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
   }
   wake_.notify_one();
+}
+
+void Checkpointer::RecordFailure(const std::string& error) {
+  std::lock_guard lock(mu_);
+  ++stats_.failures;
+  stats_.last_error = error;
 }
 
 CheckpointStats Checkpointer::Stats() const {

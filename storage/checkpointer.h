@@ -56,6 +56,7 @@ class Checkpointer {
 
  private:
   void Run();
+  void RecordFailure(const std::string& error);
   static int OnCommit(void* self, sqlite3* writer, const char* schema, int wal_pages);
 
   const std::string path_;
