@@ -134,6 +134,28 @@ uint64_t FileBytes(const std::string& path) {
   return total;
 }
 
+// Wall-clock and CPU time summed over the calls it times.
+struct Stopwatch {
+  Clock::duration time{};
+  double cpu = 0;
+
+  template <typename F>
+  decltype(auto) Time(F&& f) {
+    const Clock::time_point start = Clock::now();
+    const double cpu_start = CpuSeconds();
+    struct Stop {  // also when `f` returns a value
+      Stopwatch& w;
+      Clock::time_point start;
+      double cpu_start;
+      ~Stop() {
+        w.cpu += CpuSeconds() - cpu_start;
+        w.time += Clock::now() - start;
+      }
+    } stop{*this, start, cpu_start};
+    return f();
+  }
+};
+
 // The floor: the same rows, a bare INSERT each, all in one transaction
 // that stays open from the first poll to Commit().  Only the calls into
 // SQLite are timed, as for RecordFetch.
@@ -153,11 +175,11 @@ class Floor {
                     "title, link, published, updated, summary_text, content_text, language, "
                     "categories, authors, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, "
                     "'', ?, ?, '', '')");
-    Timed([&] { txn_.emplace(db_); });
+    clock.Time([&] { txn_.emplace(db_); });
   }
 
   void Insert(const std::vector<Item>& batch, int feed, int64_t poll) {
-    Timed([&] {
+    clock.Time([&] {
       for (const Item& item : batch) {
         SQLite::Statement& insert = *insert_;
         insert.bind(1, feed);
@@ -179,23 +201,13 @@ class Floor {
   }
 
   void Commit() {
-    Timed([&] { txn_->commit(); });
+    clock.Time([&] { txn_->commit(); });
     insert_.reset();
   }
 
-  Clock::duration time{};
-  double cpu = 0;
+  Stopwatch clock;
 
  private:
-  template <typename F>
-  void Timed(F&& f) {
-    const Clock::time_point start = Clock::now();
-    const double cpu_start = CpuSeconds();
-    f();
-    cpu += CpuSeconds() - cpu_start;
-    time += Clock::now() - start;
-  }
-
   SQLite::Database db_;
   std::optional<SQLite::Statement> insert_;
   std::optional<SQLite::Transaction> txn_;
@@ -272,8 +284,7 @@ int main(int argc, char** argv) {
   if (!states.ok()) return 1;
 
   std::optional<Floor> floor(std::in_place, floor_path);
-  Clock::duration record_time{};
-  double record_cpu = 0;
+  Stopwatch record;
   // getrusage splits the thread's CPU time between user and system by
   // sampling at clock ticks, so the split is read around whole chunks of
   // polls (tenths of a second), not around each call.
@@ -299,11 +310,7 @@ int main(int argc, char** argv) {
       mineral::FeedState& state = (*states)[static_cast<size_t>(p.feed)];
       state.polls++;
       const UtcTime now{std::chrono::seconds{1'700'000'000 + p.number * kSecondsPerPoll}};
-      const Clock::time_point start = Clock::now();
-      const double cpu_start = CpuSeconds();
-      auto counts = db.RecordFetch(state, p.items, now, CheapMatcher);
-      record_cpu += CpuSeconds() - cpu_start;
-      record_time += Clock::now() - start;
+      auto counts = record.Time([&] { return db.RecordFetch(state, p.items, now, CheapMatcher); });
       if (!counts.ok()) {
         std::fprintf(stderr, "ingest_bench: %s\n", counts.status().ToString().c_str());
         return 1;
@@ -322,12 +329,11 @@ int main(int argc, char** argv) {
 
   // Without automatic checkpoints the log holds every frame written so far.
   const int64_t record_polls = poll;
-  const uint64_t wal_frames = [&]() -> uint64_t {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(path + "-wal", ec);
-    constexpr uint64_t kHeader = 32, kFrame = 24 + 4096;  // 4 KiB pages
-    return ec || size < kHeader ? 0 : (size - kHeader) / kFrame;
-  }();
+  std::error_code wal_missing;
+  const uint64_t wal_bytes = std::filesystem::file_size(path + "-wal", wal_missing);
+  constexpr uint64_t kWalHeader = 32, kWalFrame = 24 + 4096;  // 4 KiB pages
+  const uint64_t wal_frames =
+      wal_missing || wal_bytes < kWalHeader ? 0 : (wal_bytes - kWalHeader) / kWalFrame;
 
   // One incremental poll at this size: K items of one feed, 90% known.
   Clock::duration incremental{};
@@ -360,25 +366,25 @@ int main(int argc, char** argv) {
   const uint64_t bytes = FileBytes(path);
 
   floor->Commit();
-  const Clock::duration floor_time = floor->time;
-  const double floor_cpu = floor->cpu;
+  const Clock::duration floor_time = floor->clock.time;
+  const double floor_cpu = floor->clock.cpu;
   floor.reset();  // the last connection's close checkpoints and removes the WAL
   const uint64_t floor_bytes = FileBytes(floor_path);
 
-  const double rate = static_cast<double>(items) / Seconds(record_time);
+  const double rate = static_cast<double>(items) / Seconds(record.time);
   const double floor_rate = static_cast<double>(items) / Seconds(floor_time);
   std::printf("items                 %llu in %lld polls of %d over %d feeds\n",
               static_cast<unsigned long long>(items), static_cast<long long>(poll), per_poll,
               feeds);
   std::printf("recorded              %d new, %d alerts, %d clustered, %d outbox rows\n",
               total.new_items, total.alerts, total.clustered, total.outbox_rows);
-  std::printf("RecordFetch           %.0f items/s (%.2f s)\n", rate, Seconds(record_time));
+  std::printf("RecordFetch           %.0f items/s (%.2f s)\n", rate, Seconds(record.time));
   std::printf("floor (bare INSERT)   %.0f items/s (%.2f s)\n", floor_rate, Seconds(floor_time));
   std::printf("ratio                 %.2fx the floor's time\n", floor_rate / rate);
-  const double total_cpu = record_cpu + checkpoints.cpu_seconds;
+  const double total_cpu = record.cpu + checkpoints.cpu_seconds;
   std::printf("CPU time              %.2f s, floor %.2f s: %.2fx\n", total_cpu, floor_cpu,
               total_cpu / floor_cpu);
-  std::printf("RecordFetch CPU       %.2f s user, %.2f s system\n", record_cpu - record_sys,
+  std::printf("RecordFetch CPU       %.2f s user, %.2f s system\n", record.cpu - record_sys,
               record_sys);
   std::printf("checkpoints           %lld on their own thread, %.2f s CPU%s%s\n",
               static_cast<long long>(checkpoints.checkpoints), checkpoints.cpu_seconds,
@@ -390,7 +396,8 @@ int main(int argc, char** argv) {
   } else {
     // The file keeps the size of the largest log since the last truncation.
     std::printf("WAL file              %.1f MB at the end (checkpoints every %d pages)\n",
-                static_cast<double>(wal_frames) * 4120 / 1e6, options.wal_autocheckpoint_pages);
+                wal_missing ? 0.0 : static_cast<double>(wal_bytes) / 1e6,
+                options.wal_autocheckpoint_pages);
   }
   std::printf("bytes per item        %.0f (floor %.0f)\n",
               static_cast<double>(bytes) / static_cast<double>(items),

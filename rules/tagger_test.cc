@@ -50,6 +50,17 @@ Ids HitIds(const std::string& title, Category category) {
   return ids;
 }
 
+// The bytes of `title` each hit covers, in order.
+Ids HitTexts(const std::string& title, const std::vector<Hit>& hits) {
+  Ids texts;
+  for (const Hit& h : hits) texts.push_back(title.substr(h.offset, h.length));
+  return texts;
+}
+
+bool Contains(const Ids& ids, const std::string& id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
 TEST_CASE("field names") {
   CHECK(std::string(FieldName(Field::kTitle)) == "title");
   CHECK(std::string(FieldName(Field::kSummary)) == "summary");
@@ -131,14 +142,12 @@ TEST_CASE("CJK terms match as substrings") {
 }
 
 TEST_CASE("offsets point into the original text") {
-  const Tagger& t = Shared();
   const std::string title = "«Ｃｈｉｎａ» curbs — 稀土 and “rare-earth” exports";
-  const std::vector<Hit> hits = t.FindHits(MakeItem(title));
-  std::vector<std::string> found;
-  for (const Hit& h : hits) found.push_back(title.substr(h.offset, h.length));
-  CHECK(std::find(found.begin(), found.end(), "Ｃｈｉｎａ") != found.end());
-  CHECK(std::find(found.begin(), found.end(), "稀土") != found.end());
-  CHECK(std::find(found.begin(), found.end(), "rare-earth") != found.end());
+  const std::vector<Hit> hits = Shared().FindHits(MakeItem(title));
+  const std::vector<std::string> found = HitTexts(title, hits);
+  CHECK(Contains(found, "Ｃｈｉｎａ"));
+  CHECK(Contains(found, "稀土"));
+  CHECK(Contains(found, "rare-earth"));
   for (const Hit& h : hits) {
     CHECK(h.field == Field::kTitle);
     CHECK(h.offset + h.length <= title.size());
@@ -146,7 +155,7 @@ TEST_CASE("offsets point into the original text") {
   // A decomposed é before the hit: offsets stay byte-exact.
   const std::string body = "Cafe\u0301 owners: gallium prices";
   Item item = MakeItem("x", body);
-  const std::vector<Hit> body_hits = t.FindHits(item);
+  const std::vector<Hit> body_hits = Shared().FindHits(item);
   REQUIRE_FALSE(body_hits.empty());
   CHECK(body_hits[0].field == Field::kSummary);
   CHECK(body.substr(body_hits[0].offset, body_hits[0].length) == "gallium");
@@ -275,13 +284,10 @@ TEST_CASE("plurals and their word edges") {
   CHECK(spans("Rare earths") == Ids{});
   CHECK(HitIds("rare earths, rare-earths", Category::kMineral) ==
         Ids{"rare-earths", "rare-earths"});
-  const Tagger& shared = Shared();
   const std::string title = "tariffs on rare-earths";
-  const std::vector<Hit> hits = shared.FindHits(MakeItem(title));
-  std::vector<std::string> found;
-  for (const Hit& h : hits) found.push_back(title.substr(h.offset, h.length));
-  CHECK(std::find(found.begin(), found.end(), "rare-earths") != found.end());
-  CHECK(std::find(found.begin(), found.end(), "tariffs") != found.end());
+  const std::vector<std::string> found = HitTexts(title, Shared().FindHits(MakeItem(title)));
+  CHECK(Contains(found, "rare-earths"));
+  CHECK(Contains(found, "tariffs"));
 }
 
 TEST_CASE("the tagger is thread-safe") {

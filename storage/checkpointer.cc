@@ -77,6 +77,10 @@ void Checkpointer::Nudge(int wal_pages) {
 
 void Checkpointer::RecordFailure(const std::string& error) {
   std::lock_guard lock(mu_);
+  CountFailureLocked(error);
+}
+
+void Checkpointer::CountFailureLocked(const std::string& error) {
   ++stats_.failures;
   stats_.last_error = error;
 }
@@ -134,9 +138,8 @@ void Checkpointer::Run() {
       ++stats_.checkpoints;
     } else {
       // The writer checkpoints on its own when the log keeps growing
-      // (Database's WAL hook), so a failure here delays, never loses.
-      ++stats_.failures;
-      stats_.last_error = error;
+      // (OnCommit), so a failure here delays, never loses.
+      CountFailureLocked(error);
     }
   }
 }

@@ -57,6 +57,7 @@ class Checkpointer {
  private:
   void Run();
   void RecordFailure(const std::string& error);
+  void CountFailureLocked(const std::string& error);  // mu_ held
   static int OnCommit(void* self, sqlite3* writer, const char* schema, int wal_pages);
 
   const std::string path_;
