@@ -276,10 +276,22 @@ when = 're:/gall?ium/ AND "gallium"'
 TEST_CASE("NormalizeWithOffsets: the ASCII fast path gives NormalizeForMatching's text") {
   std::mt19937 rng(5);
   const std::string alphabet = "aZ q-X.\t\n\r\x01\x7f  ,'Mm09";
-  for (int round = 0; round < 2000; ++round) {
+  // Mostly prose (letters, single spaces) with a rare control or double
+  // space: long plain stretches that take the 8- and 16-byte paths, broken at
+  // every offset.
+  const std::string prose = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ .,-'@[`{~";
+  const std::string rare = "\t\n\x01\x7f ";
+  for (int round = 0; round < 4000; ++round) {
     std::string s;
-    const size_t n = rng() % 40;
-    for (size_t i = 0; i < n; ++i) s += alphabet[rng() % alphabet.size()];
+    if (round < 2000) {
+      const size_t n = rng() % 40;
+      for (size_t i = 0; i < n; ++i) s += alphabet[rng() % alphabet.size()];
+    } else {
+      const size_t n = rng() % 100;
+      for (size_t i = 0; i < n; ++i) {
+        s += rng() % 24 == 0 ? rare[rng() % rare.size()] : prose[rng() % prose.size()];
+      }
+    }
     // Sometimes end the ASCII run on a non-ASCII letter, or on a combining
     // mark (which composes with the run's last character: "m" U+0301 -> U+1E3F).
     if (round % 3 == 1) s += "m\u0301x";

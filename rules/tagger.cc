@@ -10,6 +10,10 @@
 #include <mutex>
 #include <unordered_map>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "text/text.h"
 
 namespace mineral::rules {
@@ -56,6 +60,28 @@ uint64_t PlainAsciiSpaces(uint64_t w) {
   if ((spaces & (spaces >> 8)) != 0) return kNotPlain;
   return spaces;
 }
+
+#if defined(__SSE2__)
+// For sixteen ASCII bytes at `src`: -1 unless every one is printable
+// (0x20-0x7E) and no two spaces are next to each other; else a mask with bit
+// i set when byte i is a space.  The bytes, lower-cased when `fold_case`, go
+// to `dst` either way.
+int PlainAscii16(const char* src, bool fold_case, char* dst) {
+  __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+  // Signed compares: ASCII bytes are non-negative.
+  const __m128i control =
+      _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)));
+  const int spaces = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+  if (_mm_movemask_epi8(control) != 0 || (spaces & (spaces >> 1)) != 0) return -1;
+  if (fold_case) {
+    const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                                        _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+    v = _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+  }
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), v);
+  return spaces;
+}
+#endif
 
 // `w` (eight ASCII bytes) with A-Z lower-cased.
 uint64_t LowerAscii(uint64_t w) {
@@ -121,9 +147,19 @@ char32_t CharBefore(std::string_view s, size_t i) {
 }
 
 // Latin-style whole-word test at both ends of [b, e) in normalized text.
-bool AtWordBoundaries(std::string_view s, size_t b, size_t e, bool check_left, bool check_right) {
-  if (check_left && b > 0 && IsWordChar(CharBefore(s, b))) return false;
-  if (check_right && e < s.size() && IsWordChar(CharAt(s, e))) return false;
+// Called for every literal the scan reports, so an ASCII neighbour (the
+// common case) is classified without decoding or a call.
+inline bool IsWordByteOrChar(std::string_view s, size_t i, bool before) {
+  const auto c = static_cast<unsigned char>(before ? s[i - 1] : s[i]);
+  if (c < 0x80)
+    return static_cast<unsigned>((c | 0x20) - 'a') < 26u || static_cast<unsigned>(c - '0') < 10u;
+  return IsWordChar(before ? CharBefore(s, i) : CharAt(s, i));
+}
+
+inline bool AtWordBoundaries(std::string_view s, size_t b, size_t e, bool check_left,
+                             bool check_right) {
+  if (check_left && b > 0 && IsWordByteOrChar(s, b, true)) return false;
+  if (check_right && e < s.size() && IsWordByteOrChar(s, e, false)) return false;
   return true;
 }
 
@@ -243,8 +279,26 @@ void NormalizeWithOffsets(std::string_view text, bool fold_case, NormalizedText&
     char* t = out.text.data();
     size_t n = base;
     for (size_t k = from; k < to; ++k) {
-      // Eight bytes at once while they are printable and their spaces
-      // single (each maps to itself), the common case in prose.
+      // Sixteen, then eight bytes at once while they are printable and their
+      // spaces single (each maps to itself), the common case in prose.
+#if defined(__SSE2__)
+      while (!pending_space && k + 16 <= to && (n > 0 || text[k] != ' ')) {
+        const int spaces = PlainAscii16(text.data() + k, fold_case, t + n);
+        if (spaces < 0) break;
+        // A space last is pending: only a printable non-space after it
+        // makes it a plain single space.
+        if ((spaces & 0x8000) != 0 &&
+            (k + 16 >= to || text[k + 16] <= ' ' || text[k + 16] == 0x7F)) {
+          break;
+        }
+        if (k != next_linear) {
+          out.pieces.push_back(Piece{static_cast<uint32_t>(n), static_cast<uint32_t>(k), kLinear});
+        }
+        next_linear = static_cast<uint32_t>(k + 16);
+        n += 16;
+        k += 16;
+      }
+#endif
       while (!pending_space && k + 8 <= to && (n > 0 || text[k] != ' ')) {
         uint64_t w;
         std::memcpy(&w, text.data() + k, 8);
@@ -297,6 +351,14 @@ void NormalizeWithOffsets(std::string_view text, bool fold_case, NormalizedText&
     const auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
       size_t run_end = i + 1;
+#if defined(__SSE2__)
+      while (run_end + 16 <= text.size()) {  // sixteen bytes at a time while all ASCII
+        const __m128i block =
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + run_end));
+        if (_mm_movemask_epi8(block) != 0) break;
+        run_end += 16;
+      }
+#endif
       while (run_end + 8 <= text.size()) {  // eight bytes at a time while all ASCII
         uint64_t word;
         std::memcpy(&word, text.data() + run_end, 8);
