@@ -224,9 +224,13 @@ struct RuleEngine::Impl {
   // GroupCost), and its other groups are checked only when one of those is
   // present: an item touches the rules of its rare terms, not every rule
   // that shares a common clause with it.
-  std::vector<std::vector<int>> trigger_rules;  // trigger -> rules indexed under it
-  std::vector<int> rule_groups;                 // rule r's groups: [rule_groups[r], [r + 1])
-  std::vector<int> group_triggers_begin;        // group g's triggers: [begin[g], begin[g + 1])
+  // trigger t -> the rules indexed under it: trigger_rules[trigger_rules_begin[t],
+  // trigger_rules_begin[t + 1]), in one array for locality.
+  std::vector<int> trigger_rules_begin;
+  std::vector<int> trigger_rules;
+  size_t trigger_count() const { return trigger_rules_begin.size() - 1; }
+  std::vector<int> rule_groups;           // rule r's groups: [rule_groups[r], [r + 1])
+  std::vector<int> group_triggers_begin;  // group g's triggers: [begin[g], begin[g + 1])
   std::vector<int> group_triggers;
   std::vector<int> index_group;  // rule -> the group it is indexed by (-1: none)
   int TaggedTrigger(int concept_index) const { return concept_index; }
@@ -663,8 +667,8 @@ class Compiler {
         const auto b = static_cast<size_t>(best);
         for (int k = impl_.group_triggers_begin[b]; k < impl_.group_triggers_begin[b + 1]; ++k) {
           const auto trigger = static_cast<size_t>(impl_.group_triggers[static_cast<size_t>(k)]);
-          if (trigger >= impl_.trigger_rules.size()) impl_.trigger_rules.resize(trigger + 1);
-          impl_.trigger_rules[trigger].push_back(index);
+          if (trigger >= trigger_rules_.size()) trigger_rules_.resize(trigger + 1);
+          trigger_rules_[trigger].push_back(index);
         }
       }
     }
@@ -674,9 +678,15 @@ class Compiler {
   }
 
   Status Build(const Tagger& tagger) {
-    impl_.trigger_rules.resize(std::max(
-        impl_.trigger_rules.size(),
+    trigger_rules_.resize(std::max(
+        trigger_rules_.size(),
         static_cast<size_t>(impl_.PatternTrigger(static_cast<int>(impl_.patterns.size())))));
+    impl_.trigger_rules_begin.assign(1, 0);
+    impl_.trigger_rules.clear();
+    for (const std::vector<int>& rules : trigger_rules_) {
+      impl_.trigger_rules.insert(impl_.trigger_rules.end(), rules.begin(), rules.end());
+      impl_.trigger_rules_begin.push_back(static_cast<int>(impl_.trigger_rules.size()));
+    }
     if (impl_.patterns.empty()) return Status::Ok();
     std::vector<std::string> literals;
     std::vector<int> literal_pattern;
@@ -822,6 +832,7 @@ class Compiler {
   RuleEngine::Impl& impl_;
   std::map<std::string, int> pattern_ids_;
   std::string rule_id_;
+  std::vector<std::vector<int>> trigger_rules_;  // Impl::trigger_rules while rules are added
 };
 
 // Where an item's pattern matches go, whichever scan finds them.
@@ -1061,7 +1072,7 @@ std::vector<RuleMatch> MatchWith(const RuleEngine::Impl& impl, const RuleSet& ru
       }
       const uint32_t stamp = s.stamp;
       s.rule_stamp.resize(impl.rules.size());
-      s.present.resize(impl.trigger_rules.size());
+      s.present.resize(impl.trigger_count());
       candidates = impl.always_rules;
       s.fired.clear();
       // Clears `present` however this block is left.
@@ -1091,7 +1102,9 @@ std::vector<RuleMatch> MatchWith(const RuleEngine::Impl& impl, const RuleSet& ru
         return false;
       };
       for (int t : s.fired) {
-        for (int r : impl.trigger_rules[static_cast<size_t>(t)]) {
+        const auto ti = static_cast<size_t>(t);
+        for (int k = impl.trigger_rules_begin[ti]; k < impl.trigger_rules_begin[ti + 1]; ++k) {
+          const int r = impl.trigger_rules[static_cast<size_t>(k)];
           const auto ri = static_cast<size_t>(r);
           if (s.rule_stamp[ri] == stamp) continue;
           s.rule_stamp[ri] = stamp;
@@ -1115,12 +1128,13 @@ std::vector<RuleMatch> MatchWith(const RuleEngine::Impl& impl, const RuleSet& ru
       match.rule_index = index;
       match.rule_id = rules.rules[static_cast<size_t>(index)].id;
       match.severity = rules.rules[static_cast<size_t>(index)].severity;
-      auto field_rank = [](const std::string& f) {
-        return f == "title"        ? 0
-               : f == "summary"    ? 1
-               : f == "content"    ? 2
-               : f == "categories" ? 3
-                                   : 4;
+      // string_view compares: the size first, so a rank costs a byte or two.
+      auto field_rank = [](std::string_view f) {
+        return f == std::string_view("title")        ? 0
+               : f == std::string_view("summary")    ? 1
+               : f == std::string_view("content")    ? 2
+               : f == std::string_view("categories") ? 3
+                                                     : 4;
       };
       std::sort(match.explain.begin(), match.explain.end(),
                 [&](const MatchedTerm& a, const MatchedTerm& b) {

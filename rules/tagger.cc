@@ -788,6 +788,27 @@ class HyperscanTagger final : public Tagger {
   std::vector<std::vector<int>> implies_;  // concept -> implied concepts
   // concept -> term -> clause indices one of which the term requires
   std::vector<std::vector<std::vector<int>>> requires_;
+  // What TagIndices reads of each hit's term and concept, side by side: the
+  // Vocabulary's structs spread it over several cache lines per hit.
+  struct TermFacts {
+    double weight;
+    bool symbol;
+    bool needs_clause;  // !requires_clauses.empty()
+  };
+  struct ConceptFacts {
+    double threshold;
+    Category category;
+    bool suppresses;  // a context concept whose effect is kSuppress
+    bool yields_to_specific;
+    bool report;
+  };
+  std::vector<uint32_t> term_base_;  // concept -> its first TermFacts
+  std::vector<TermFacts> term_facts_;
+  std::vector<ConceptFacts> concept_facts_;
+  const TermFacts& FactsOf(const Hit& h) const {
+    return term_facts_[term_base_[static_cast<size_t>(h.concept_index)] +
+                       static_cast<size_t>(h.term_index)];
+  }
 };
 
 void HyperscanTagger::AddLiteral(const std::string& literal, Entry entry) {
@@ -874,6 +895,19 @@ Status HyperscanTagger::Build() {
         if (j >= 0) requires_[ci][ti].push_back(j);
       }
     }
+  }
+  term_base_.clear();
+  term_facts_.clear();
+  concept_facts_.clear();
+  for (const Concept& c : concepts) {
+    term_base_.push_back(static_cast<uint32_t>(term_facts_.size()));
+    for (const Term& term : c.terms) {
+      term_facts_.push_back(TermFacts{term.weight, term.symbol, !term.requires_clauses.empty()});
+    }
+    concept_facts_.push_back(
+        ConceptFacts{c.threshold, c.category,
+                     c.category == Category::kContext && c.effect == ContextEffect::kSuppress,
+                     c.yields_to_specific, c.report});
   }
   closure_.resize(concepts.size());
   for (size_t ci = 0; ci < concepts.size(); ++ci) {
@@ -1198,8 +1232,8 @@ Tags HyperscanTagger::Tag(const Item& item, const std::vector<Hit>& hits) const 
 void HyperscanTagger::TagIndices(const Item& item, const std::vector<Hit>& hits,
                                  std::vector<int>& out) const {
   out.clear();
-  const auto& concepts = vocabulary_.concepts;
-  const size_t n = concepts.size();
+  const size_t n = concept_facts_.size();
+  const auto& concepts = concept_facts_;
   PerThread& t = ThreadState();
   if (t.dirty || t.score.size() != n) {
     t.score.assign(n, 0.0);
@@ -1231,8 +1265,7 @@ void HyperscanTagger::TagIndices(const Item& item, const std::vector<Hit>& hits,
                            (item.content_text != item.summary_text ? item.content_text.size() : 0);
   const double body_weight = body_size > 2000 ? 0.5 : 1.0;
   auto weight = [&](const Hit& h) {
-    const double w = concepts[h.concept_index].terms[h.term_index].weight;
-    return w * (h.field == Field::kTitle ? 2.0 : body_weight);
+    return FactsOf(h).weight * (h.field == Field::kTitle ? 2.0 : body_weight);
   };
   auto passes = [&](size_t i) { return t.score[i] > 0 && t.score[i] >= concepts[i].threshold; };
   int plain_count[4] = {0, 0, 0, 0};  // concepts with a plain hit, by category
@@ -1240,8 +1273,8 @@ void HyperscanTagger::TagIndices(const Item& item, const std::vector<Hit>& hits,
   for (const Hit& h : hits) {
     touch(h.concept_index);
     const auto ci = static_cast<size_t>(h.concept_index);
-    const Term& term = concepts[ci].terms[h.term_index];
-    if (term.symbol || !term.requires_clauses.empty()) continue;
+    const TermFacts& term = FactsOf(h);
+    if (term.symbol || term.needs_clause) continue;
     t.score[ci] += weight(h);
     if (!t.plain[ci]) {
       t.plain[ci] = 1;
@@ -1254,8 +1287,7 @@ void HyperscanTagger::TagIndices(const Item& item, const std::vector<Hit>& hits,
     const auto i = static_cast<size_t>(c);
     t.tagged[i] = passes(i);
     if (!t.tagged[i]) continue;
-    if (concepts[i].category == Category::kContext &&
-        concepts[i].effect == ContextEffect::kSuppress) {
+    if (concepts[i].suppresses) {
       finish();
       return;
     }
@@ -1275,11 +1307,10 @@ void HyperscanTagger::TagIndices(const Item& item, const std::vector<Hit>& hits,
   // Pass 2: terms that depend on a clause or on a plain hit of their category.
   for (const Hit& h : hits) {
     const auto ci = static_cast<size_t>(h.concept_index);
-    const Concept& c = concepts[ci];
-    const Term& term = c.terms[h.term_index];
-    if (!term.symbol && term.requires_clauses.empty()) continue;
-    if (term.symbol && plain_count[static_cast<int>(c.category)] == 0) continue;
-    if (!term.requires_clauses.empty()) {
+    const TermFacts& term = FactsOf(h);
+    if (!term.symbol && !term.needs_clause) continue;
+    if (term.symbol && plain_count[static_cast<int>(concepts[ci].category)] == 0) continue;
+    if (term.needs_clause) {
       bool ok = false;
       for (int j : requires_[ci][h.term_index]) ok = ok || t.tagged[static_cast<size_t>(j)];
       if (!ok) continue;
@@ -1310,7 +1341,7 @@ void HyperscanTagger::TagIndices(const Item& item, const std::vector<Hit>& hits,
   for (int c : t.touched) {
     const auto i = static_cast<size_t>(c);
     if (!t.tagged[i]) continue;
-    const Concept& concept_i = concepts[i];
+    const ConceptFacts& concept_i = concepts[i];
     if (concept_i.yields_to_specific && specific_in_title) continue;
     if (concept_i.category == Category::kContext) continue;
     for (int g : closure_[i]) {
