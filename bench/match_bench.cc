@@ -8,6 +8,10 @@
 //
 // --rules N measures only that many rules (for profiling one case).
 //
+// The rows are timed in turn, R rounds of floor, floor 2, tagging and each
+// engine, and each row's best round counts: on a shared machine a slow
+// stretch then falls on every row instead of on one.
+//
 // Items are generated (fixed seed) from mineral-policy sentence templates
 // filled with vocabulary terms and plain words, so hit density resembles
 // real news: most items mention a mineral or a country, few match a rule.
@@ -19,6 +23,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -195,16 +201,26 @@ double ResidentMiB() {
                 : 0.0;
 }
 
-// The least CPU time of `reps` runs of `pass`.
-template <typename Pass>
-double BestSeconds(int reps, Pass&& pass) {
-  double best = 1e9;
+// One row of the table: a pass over every item, timed in turn with the
+// other rows (floor, engine, floor, engine, ...) so that a slow stretch of
+// the shared machine falls on all of them, not on one.  `count` returns what
+// the pass found (hits, tags, matches): the optimizer guard, and a figure.
+struct Row {
+  std::string label;
+  std::function<size_t()> pass;
+  double best = 1e9;  // least CPU seconds of any round
+  size_t count = 0;   // of the last round
+  std::string note;   // printed after the figures
+};
+
+void RunInTurn(std::vector<Row>& rows, int reps) {
   for (int r = 0; r < reps; ++r) {
-    const double t0 = ThreadSeconds();
-    pass();
-    best = std::min(best, ThreadSeconds() - t0);
+    for (Row& row : rows) {
+      const double t0 = ThreadSeconds();
+      row.count = row.pass();
+      row.best = std::min(row.best, ThreadSeconds() - t0);
+    }
   }
-  return best;
 }
 
 }  // namespace
@@ -241,80 +257,70 @@ int main(int argc, char** argv) {
       "best of %d\n\n",
       n_items, static_cast<double>(bytes) / 1e6, vocab->concepts.size(), terms_total, reps);
 
+  std::vector<Row> rows;
   // Floor: one multi-literal scan of the same text, no normalization, no rules.
   Floor floor = CompileFloor(*vocab);
-  size_t floor_hits = 0;
-  const double floor_best = BestSeconds(reps, [&] {
-    for (const auto& it : items) {
-      for (const std::string* field : {&it.title, &it.summary_text}) {
-        hs_scan(
-            floor.db, field->data(), static_cast<unsigned>(field->size()), 0, floor.scratch,
-            [](unsigned, unsigned long long, unsigned long long, unsigned, void* ctx) {
-              ++*static_cast<size_t*>(ctx);
-              return 0;
-            },
-            &floor_hits);
-      }
-    }
-  });
-  const double floor_rate = n_items / floor_best;
-  std::printf("%-34s %12.0f items/s  %6.2f us/item  %8.1f MB/s\n",
-              "floor (hs literal scan, no rules)", floor_rate, 1e6 * floor_best / n_items,
-              static_cast<double>(bytes) / 1e6 / floor_best);
+  auto count_hit = [](unsigned, unsigned long long, unsigned long long, unsigned, void* ctx) {
+    ++*static_cast<size_t*>(ctx);
+    return 0;
+  };
+  rows.push_back(Row{"floor (hs literal scan, no rules)",
+                     [&] {
+                       size_t hits = 0;
+                       for (const auto& it : items) {
+                         for (const std::string* field : {&it.title, &it.summary_text}) {
+                           hs_scan(floor.db, field->data(), static_cast<unsigned>(field->size()), 0,
+                                   floor.scratch, count_hit, &hits);
+                         }
+                       }
+                       return hits;
+                     },
+                     1e9, 0, ""});
 
   // Second floor: the normalization Match needs (NFKC case folding with
   // offsets back into the original, every field) and then the same scan over
   // the normalized text.  No tagging, no rules.
-  {
-    mineral::rules::NormalizedItem norm;
-    size_t hits = 0;
-    const double best = BestSeconds(reps, [&] {
-      for (const auto& it : items) {
-        mineral::rules::NormalizeItem(it, norm);
-        for (const auto& field : norm.fields) {
-          if (field.text.empty()) continue;
-          hs_scan(
-              floor.db, field.text.data(), static_cast<unsigned>(field.text.size()), 0,
-              floor.scratch,
-              [](unsigned, unsigned long long, unsigned long long, unsigned, void* ctx) {
-                ++*static_cast<size_t*>(ctx);
-                return 0;
-              },
-              &hits);
-        }
-      }
-    });
-    std::printf("%-34s %12.0f items/s  %6.2f us/item  floor/this %.2fx\n",
-                "floor 2 (normalize + same scan)", n_items / best, 1e6 * best / n_items,
-                floor_rate / (n_items / best));
-  }
+  mineral::rules::NormalizedItem norm;
+  rows.push_back(Row{"floor 2 (normalize + same scan)",
+                     [&] {
+                       size_t hits = 0;
+                       for (const auto& it : items) {
+                         mineral::rules::NormalizeItem(it, norm);
+                         for (const auto& field : norm.fields) {
+                           if (field.text.empty()) continue;
+                           hs_scan(floor.db, field.text.data(),
+                                   static_cast<unsigned>(field.text.size()), 0, floor.scratch,
+                                   count_hit, &hits);
+                         }
+                       }
+                       return hits;
+                     },
+                     1e9, 0, ""});
 
   // What Match does before it looks at any rule: normalize once, the Tagger's
   // scan and hit processing, aboutness.
-  {
-    mineral::rules::NormalizedItem norm;
-    std::vector<mineral::rules::Hit> hits;
-    std::vector<int> tagged;
-    size_t tags = 0;
-    // The Tagger compiles its own database on first use (Match scans with
-    // the engine's combined one): not part of the timing.
-    if (!items.empty()) {
-      mineral::rules::NormalizeItem(items[0], norm);
-      (*tagger)->FindHitsNormalized(items[0], norm, hits);
-    }
-    const double best = BestSeconds(reps, [&] {
-      for (const auto& it : items) {
-        mineral::rules::NormalizeItem(it, norm);
-        (*tagger)->FindHitsNormalized(it, norm, hits);
-        (*tagger)->TagIndices(it, hits, tagged);
-        tags += tagged.size();
-      }
-    });
-    std::printf("%-34s %12.0f items/s  %6.2f us/item  floor/this %.2fx  (%zu tags/rep)\n",
-                "tagging only (no rules)", n_items / best, 1e6 * best / n_items,
-                floor_rate / (n_items / best), tags / static_cast<size_t>(reps));
+  std::vector<mineral::rules::Hit> hits;
+  std::vector<int> tagged;
+  // The Tagger compiles its own database on first use (Match scans with the
+  // engine's combined one): not part of the timing.
+  if (!items.empty()) {
+    mineral::rules::NormalizeItem(items[0], norm);
+    (*tagger)->FindHitsNormalized(items[0], norm, hits);
   }
+  rows.push_back(Row{"tagging only (no rules)",
+                     [&] {
+                       size_t tags = 0;
+                       for (const auto& it : items) {
+                         mineral::rules::NormalizeItem(it, norm);
+                         (*tagger)->FindHitsNormalized(it, norm, hits);
+                         (*tagger)->TagIndices(it, hits, tagged);
+                         tags += tagged.size();
+                       }
+                       return tags;
+                     },
+                     1e9, 0, "tags"});
 
+  std::vector<std::shared_ptr<const mineral::rules::RuleEngine>> engines;
   for (int n_rules : {10, 100, 1000}) {
     if (only_rules > 0 && n_rules != only_rules) continue;
     auto rules = mineral::rules::ParseRules(MakeRules(n_rules, *vocab), "bench.toml", *vocab);
@@ -331,23 +337,42 @@ int main(int argc, char** argv) {
     }
     const double compile_seconds = ThreadSeconds() - compile_start;
     const double rss_engine = ResidentMiB() - rss_before;
-    size_t matches = 0;
-    const double best = BestSeconds(reps, [&] {
-      for (const auto& it : items) matches += (*engine)->Match(it).size();
-    });
-    const double rate = n_items / best;
+    engines.push_back(*engine);
+    const mineral::rules::RuleEngine* e = engines.back().get();
     char label[64];
     std::snprintf(label, sizeof label, "RuleEngine::Match, %d rules", n_rules);
-    std::printf(
-        "%-34s %12.0f items/s  %6.2f us/item  floor/engine %.2fx  (%zu matches/rep; compiled in "
-        "%.3f s, resident %+.1f MiB)\n",
-        label, rate, 1e6 * best / n_items, floor_rate / rate, matches / static_cast<size_t>(reps),
-        compile_seconds, rss_engine);
+    char note[96];
+    std::snprintf(note, sizeof note, "matches; compiled in %.3f s, resident %+.1f MiB",
+                  compile_seconds, rss_engine);
+    rows.push_back(Row{label,
+                       [&items, e] {
+                         size_t matches = 0;
+                         for (const auto& it : items) matches += e->Match(it).size();
+                         return matches;
+                       },
+                       1e9, 0, note});
+  }
+
+  RunInTurn(rows, reps);
+
+  const double floor_rate = n_items / rows[0].best;
+  std::printf("%-34s %12.0f items/s  %6.2f us/item  %8.1f MB/s\n", rows[0].label.c_str(),
+              floor_rate, 1e6 * rows[0].best / n_items,
+              static_cast<double>(bytes) / 1e6 / rows[0].best);
+  for (size_t r = 1; r < rows.size(); ++r) {
+    const Row& row = rows[r];
+    const double rate = n_items / row.best;
+    std::printf("%-34s %12.0f items/s  %6.2f us/item  floor/this %.2fx", row.label.c_str(), rate,
+                1e6 * row.best / n_items, floor_rate / rate);
+    if (!row.note.empty()) {
+      std::printf("  (%zu %s)", row.count, row.note.c_str());
+    }
+    std::printf("\n");
   }
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   std::printf("\npeak RSS %.1f MiB; floor hits %zu\n", static_cast<double>(ru.ru_maxrss) / 1024.0,
-              floor_hits / static_cast<size_t>(reps));
+              rows[0].count);
   hs_free_scratch(floor.scratch);
   hs_free_database(floor.db);
   return 0;
