@@ -101,6 +101,7 @@ void Checkpointer::Run() {
 
     const double cpu_start = ThreadCpuSeconds();
     int rc = SQLITE_OK;
+    bool busy = false;
     std::string error;
     try {
       // Opened here, not in the constructor: the connection belongs to this
@@ -118,7 +119,8 @@ void Checkpointer::Run() {
                                      &log_frames, nullptr);
       if (rc == SQLITE_BUSY) {
         // Another checkpoint (the writer's own) holds the lock: it does
-        // the work.
+        // the work, so this one neither did it nor failed.
+        busy = true;
         rc = SQLITE_OK;
       } else if (rc == SQLITE_OK && log_frames < 0) {
         rc = SQLITE_ERROR;
@@ -134,7 +136,9 @@ void Checkpointer::Run() {
 
     lock.lock();
     stats_.cpu_seconds += cpu;
-    if (rc == SQLITE_OK) {
+    if (busy) {
+      ++stats_.busy;
+    } else if (rc == SQLITE_OK) {
       ++stats_.checkpoints;
     } else {
       // The writer checkpoints on its own when the log keeps growing

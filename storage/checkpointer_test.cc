@@ -2,8 +2,12 @@
 // checkpoints on its own thread, a log that stays bounded, the writer's own
 // checkpoints when that thread cannot work, and SQLite's automatic
 // checkpoints when it is turned off.
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "storage/checkpointer.h"
 
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -147,6 +151,63 @@ TEST_CASE("Without the thread, SQLite's automatic checkpoints keep the log bound
   CHECK(stats.checkpoints == 0);
   CHECK(stats.failures == 0);
   CHECK(ItemsInFileAlone(path, dir.File("copy.db")) > 0);
+}
+
+TEST_CASE("A checkpoint refused because another one runs is not counted as done", "[checkpoint]") {
+  TempDir dir;
+  const std::string path = dir.File("plain.db");
+  SQLite::Database writer(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  writer.exec(
+      "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;"
+      "CREATE TABLE t(x); INSERT INTO t VALUES (1)");
+  // A reader on the snapshot before the last write: a FULL checkpoint waits
+  // for it, holding the checkpoint lock all the while.
+  SQLite::Database reader(path, SQLite::OPEN_READONLY);
+  reader.exec("BEGIN");
+  CHECK(reader.execAndGet("SELECT count(*) FROM t").getInt() == 1);
+  writer.exec("INSERT INTO t VALUES (2)");
+
+  SQLite::Database other(path, SQLite::OPEN_READWRITE);
+  // A connection's checkpoint finds the log only once it has read.
+  other.exec("SELECT 1 FROM sqlite_schema LIMIT 1");
+  struct Gate {
+    std::atomic<bool> waiting{false};
+    std::atomic<bool> release{false};
+  } gate;
+  sqlite3_busy_handler(
+      other.getHandle(),
+      [](void* g, int) {
+        auto* gate = static_cast<Gate*>(g);
+        gate->waiting = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        return gate->release ? 0 : 1;
+      },
+      &gate);
+  std::thread full([&] {
+    sqlite3_wal_checkpoint_v2(other.getHandle(), nullptr, SQLITE_CHECKPOINT_FULL, nullptr, nullptr);
+  });
+  for (int i = 0; i < 2000 && !gate.waiting; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(gate.waiting);
+
+  CheckpointStats stats;
+  {
+    Checkpointer checkpointer(path, "", 1);
+    checkpointer.Nudge(1);
+    for (int i = 0; i < 400 && stats.busy == 0 && stats.checkpoints == 0 && stats.failures == 0;
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      stats = checkpointer.Stats();
+    }
+  }
+  gate.release = true;
+  full.join();
+  reader.exec("COMMIT");
+  INFO(stats.last_error);
+  CHECK(stats.busy == 1);
+  CHECK(stats.checkpoints == 0);
+  CHECK(stats.failures == 0);
 }
 
 }  // namespace

@@ -69,7 +69,10 @@ struct CheckpointStats {
   int64_t checkpoints = 0;  // completed without an error
   double cpu_seconds = 0;   // that thread's CPU time spent in checkpoints
   int64_t failures = 0;     // checkpoints that returned an error
-  std::string last_error;   // of the last failure, "" when none
+  // Refused because another checkpoint (the writer's own) held the lock:
+  // that one does the work, so neither done nor failed.
+  int64_t busy = 0;
+  std::string last_error;  // of the last failure, "" when none
 };
 
 class Checkpointer;
