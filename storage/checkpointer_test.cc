@@ -176,11 +176,11 @@ TEST_CASE("A checkpoint refused because another one runs is not counted as done"
   } gate;
   sqlite3_busy_handler(
       other.getHandle(),
-      [](void* g, int) {
-        auto* gate = static_cast<Gate*>(g);
-        gate->waiting = true;
+      [](void* context, int) {
+        auto* g = static_cast<Gate*>(context);
+        g->waiting = true;
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        return gate->release ? 0 : 1;
+        return g->release ? 0 : 1;
       },
       &gate);
   std::thread full([&] {
