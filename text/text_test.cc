@@ -626,6 +626,33 @@ TEST_CASE("IsValidUtf8 is strict", "[text]") {
   }
 }
 
+TEST_CASE("IsValidUtf8 finds a sequence at every offset of the 32-byte blocks", "[text]") {
+  // The ASCII scan jumps to the first byte of 0x80 or more in a block: each
+  // sequence is put at every offset across three blocks, alone, cut off at
+  // the end of the input, and followed by more text.
+  const std::string_view valid[] = {"\u00e9", "\u2019", "\u7a00", "\U0001F600", "\u00a0\u00a0"};
+  const std::string_view invalid[] = {"\x80",         "\xc3",         "\xe2\x82",
+                                      "\xed\xa0\x80", "\xf0\x9f\x98", "\xe9 "};
+  for (size_t offset = 0; offset < 100; ++offset) {
+    const std::string before(offset, 'a');
+    for (std::string_view seq : valid) {
+      INFO("offset " << offset << ": " << EscapeControls(seq));
+      CHECK(IsValidUtf8(before + std::string(seq)));
+      CHECK(IsValidUtf8(before + std::string(seq) + std::string(40, 'b')));
+      // Cut off inside the sequence: invalid wherever the cut falls.
+      for (size_t cut = 1; cut < seq.size(); ++cut) {
+        if (seq == "\u00a0\u00a0" && cut == 2) continue;  // between two whole sequences
+        CHECK_FALSE(IsValidUtf8(before + std::string(seq.substr(0, cut))));
+      }
+    }
+    for (std::string_view seq : invalid) {
+      INFO("offset " << offset << ": " << EscapeControls(seq));
+      CHECK_FALSE(IsValidUtf8(before + std::string(seq)));
+      CHECK_FALSE(IsValidUtf8(before + std::string(seq) + std::string(40, 'b')));
+    }
+  }
+}
+
 TEST_CASE("IsValidUtf8 agrees with DecodeUtf8Char on every sequence of up to three bytes",
           "[text]") {
   // The fast paths (ASCII blocks, C2-DF and E1-EC/EE-EF sequences) against
