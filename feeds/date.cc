@@ -917,10 +917,112 @@ string_view Trim(string_view s) {
   return s;
 }
 
-std::optional<Fields> ParseFields(string_view text) {
+// --- Fast paths for the two shapes nearly every feed writes -----------------
+//
+// Each reads one exact shape and gives up (false) at the first byte that
+// differs, or on any value the general parsers treat specially (hour 24,
+// second 60, an offset out of range, an invalid day); the general parsers
+// then read the text as before, so the result is the same either way.
+
+int Digits2(string_view s, size_t at) {
+  if (!IsDigit(s[at]) || !IsDigit(s[at + 1])) return -1;
+  return (s[at] - '0') * 10 + (s[at + 1] - '0');
+}
+
+// "HH:MM:SS" at s[at]; false unless every field is in its everyday range.
+bool FastTime(string_view s, size_t at, Fields* f) {
+  const int h = Digits2(s, at), m = Digits2(s, at + 3), sec = Digits2(s, at + 6);
+  if (s[at + 2] != ':' || s[at + 5] != ':' || h < 0 || m < 0 || sec < 0) return false;
+  if (h > 23 || m > 59 || sec > 59) return false;
+  f->hour = h;
+  f->minute = m;
+  f->second = sec;
+  return true;
+}
+
+// "+HHMM" / "-HHMM" (colon when `colon`) filling all of `s` from `at`.
+bool FastOffset(string_view s, size_t at, bool colon, Fields* f) {
+  if (s.size() != at + (colon ? 6 : 5) || (s[at] != '+' && s[at] != '-')) return false;
+  if (colon && s[at + 3] != ':') return false;
+  const int h = Digits2(s, at + 1), m = Digits2(s, at + (colon ? 4 : 3));
+  if (h < 0 || m < 0 || m > 59 || h * 60 + m > kMaxOffsetMinutes) return false;
+  f->offset_minutes = (s[at] == '-' ? -1 : 1) * (h * 60 + m);
+  return true;
+}
+
+// RFC 1123: "Wed, 25 Jun 2025 19:52:00 +0100" or "... GMT" (a day of one
+// digit too), English names as written by nearly every generator.
+bool ParseCommonRfc822(string_view s, Fields* f) {
+  static constexpr string_view kEnglishDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  static constexpr string_view kEnglishMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (s.size() < 28 || s[3] != ',' || s[4] != ' ') return false;
+  bool weekday = false;
+  for (string_view d : kEnglishDays) weekday |= s.substr(0, 3) == d;
+  if (!weekday) return false;
+  size_t i = 5;
+  int day;
+  if (IsDigit(s[i]) && s[i + 1] == ' ') {
+    day = s[i] - '0';
+    i += 2;
+  } else {
+    day = Digits2(s, i);
+    if (day < 0 || s[i + 2] != ' ') return false;
+    i += 3;
+  }
+  // From here: "Mmm YYYY HH:MM:SS " and a zone, at least 19 + 1 bytes.
+  if (s.size() < i + 19) return false;
+  int month = 0;
+  for (int m = 0; m < 12; ++m) {
+    if (s.substr(i, 3) == kEnglishMonths[m]) month = m + 1;
+  }
+  if (month == 0 || s[i + 3] != ' ') return false;
+  const int hi = Digits2(s, i + 4), lo = Digits2(s, i + 6);
+  if (hi < 0 || lo < 0 || s[i + 8] != ' ') return false;
+  const auto days = DaysFromYmd(hi * 100 + lo, month, day);
+  if (!days || !FastTime(s, i + 9, f) || s[i + 17] != ' ') return false;
+  const size_t zone = i + 18;
+  const string_view name = s.substr(zone);
+  if (name == "GMT" || name == "UTC" || name == "UT" || name == "Z") {
+    f->offset_minutes = 0;
+  } else if (!FastOffset(s, zone, false, f)) {
+    return false;
+  }
+  f->days = *days;
+  return true;
+}
+
+// RFC 3339: "2025-07-03T01:45:00Z", "2025-07-03T01:45:00.000+02:00".
+bool ParseCommonRfc3339(string_view s, Fields* f) {
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T') return false;
+  const int hi = Digits2(s, 0), lo = Digits2(s, 2), month = Digits2(s, 5), day = Digits2(s, 8);
+  if (hi < 0 || lo < 0 || month < 0 || day < 0) return false;
+  const auto days = DaysFromYmd(hi * 100 + lo, month, day);
+  if (!days || !FastTime(s, 11, f)) return false;
+  size_t i = 19;
+  if (s[i] == '.') {  // a fraction, truncated
+    ++i;
+    const size_t digits = i;
+    while (i < s.size() && IsDigit(s[i])) ++i;
+    if (i == digits || i - digits > 9) return false;
+  }
+  if (i + 1 == s.size() && s[i] == 'Z') {
+    f->offset_minutes = 0;
+  } else if (!FastOffset(s, i, true, f)) {
+    return false;
+  }
+  f->days = *days;
+  return true;
+}
+
+std::optional<Fields> ParseFields(string_view text, bool fast_paths) {
   text = Trim(text);
   if (text.empty() || text.size() > 128) return std::nullopt;
   Fields f;
+  if (fast_paths) {
+    if (ParseCommonRfc3339(text, &f) || ParseCommonRfc822(text, &f)) return f;
+    f = Fields{};
+  }
   if (IsDigit(text[0]) &&
       (text.find("年") != string_view::npos || text.find("년") != string_view::npos)) {
     if (ParseCjk(text, &f)) return f;
@@ -940,8 +1042,11 @@ int64_t LocalSeconds(const Fields& f) {
 
 }  // namespace
 
-std::optional<UtcTime> ParseDate(std::string_view text, int default_offset_minutes) {
-  const auto f = ParseFields(text);
+namespace {
+
+std::optional<UtcTime> ParseDateAt(std::string_view text, int default_offset_minutes,
+                                   bool fast_paths) {
+  const auto f = ParseFields(text, fast_paths);
   if (!f) return std::nullopt;
   int offset = default_offset_minutes;
   if (f->offset_minutes) {
@@ -952,8 +1057,19 @@ std::optional<UtcTime> ParseDate(std::string_view text, int default_offset_minut
   return UtcTime{std::chrono::seconds{LocalSeconds(*f) - int64_t{offset} * 60}};
 }
 
+}  // namespace
+
+std::optional<UtcTime> ParseDate(std::string_view text, int default_offset_minutes) {
+  return ParseDateAt(text, default_offset_minutes, true);
+}
+
+std::optional<UtcTime> ParseDateWithoutFastPaths(std::string_view text,
+                                                 int default_offset_minutes) {
+  return ParseDateAt(text, default_offset_minutes, false);
+}
+
 std::optional<UtcTime> ParseDate(std::string_view text, const TimeZone& default_zone) {
-  const auto f = ParseFields(text);
+  const auto f = ParseFields(text, true);
   if (!f) return std::nullopt;
   if (f->offset_minutes) {
     return UtcTime{std::chrono::seconds{LocalSeconds(*f) - int64_t{*f->offset_minutes} * 60}};

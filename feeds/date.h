@@ -47,4 +47,10 @@ std::optional<UtcTime> ParseDate(std::string_view text, int default_offset_minut
 // saving included: "2025-07-04" with America/New_York is 2025-07-04T04:00:00Z.
 std::optional<UtcTime> ParseDate(std::string_view text, const TimeZone& default_zone);
 
+// ParseDate without its fast paths for the everyday RFC 1123 and RFC 3339
+// shapes: the general parsers alone, the reference the fast paths are
+// tested and fuzzed against.  Same result for every input.
+std::optional<UtcTime> ParseDateWithoutFastPaths(std::string_view text,
+                                                 int default_offset_minutes = 0);
+
 }  // namespace mineral::feeds

@@ -329,5 +329,73 @@ TEST_CASE("ParseDate never throws on hostile input") {
   CHECK_FALSE(ParseDate("1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1"));
 }
 
+TEST_CASE("ParseDate's fast paths agree with the general parsers", "[date]") {
+  // The fast paths read "Wed, 25 Jun 2025 19:52:00 +0100" and
+  // "2025-07-03T01:45:00.000Z" exactly; every near miss must fall through to
+  // the general parsers and come out as they read it.
+  const std::string seeds[] = {
+      "Wed, 25 Jun 2025 19:52:00 +0100",
+      "Wed, 25 Jun 2025 19:52:00 GMT",
+      "Sun, 5 Jan 2025 00:00:00 -0500",
+      "Mon, 29 Feb 2024 23:59:59 UT",
+      "Tue, 29 Feb 2025 10:00:00 +0000",
+      "Thu, 31 Apr 2025 10:00:00 +0000",
+      "Fri, 01 Dec 0000 10:00:00 Z",
+      "Sat, 01 Dec 9999 23:59:59 -1800",
+      "Sat, 01 Dec 2025 24:00:00 +0000",
+      "Sat, 01 Dec 2025 12:00:60 +0000",
+      "Sat, 01 Dec 2025 12:00:00 +1801",
+      "Sat, 01 Dec 2025 12:00:00 +0060",
+      "Sat, 01 Dec 2025 12:00:00 EST",
+      "Sat, 01 Dec 2025 12:00:00 +0100 CET",
+      "sat, 01 dec 2025 12:00:00 gmt",
+      "Saturday, 01 Dec 2025 12:00:00 GMT",
+      "Sat, 01 Dec 25 12:00:00 GMT",
+      "Sat,01 Dec 2025 12:00:00 GMT",
+      "2025-07-03T01:45:00Z",
+      "2025-07-03T01:45:00.000Z",
+      "2025-07-03T01:45:00.123456789+02:00",
+      "2025-07-03T01:45:00.1234567891Z",
+      "2025-07-03T01:45:00+18:00",
+      "2025-07-03T01:45:00-18:01",
+      "2025-07-03T24:00:00Z",
+      "2025-07-03T23:59:60Z",
+      "2025-02-29T01:45:00Z",
+      "2024-02-29T01:45:00-05:30",
+      "0000-01-01T00:00:00Z",
+      "2025-07-03t01:45:00z",
+      "2025-07-03T01:45:00",
+      "2025-07-03T01:45:00+0200",
+      "2025-07-03T01:45:00.Z",
+      "2025-13-03T01:45:00Z",
+      "  2025-07-03T01:45:00Z\n",
+      "\tWed, 25 Jun 2025 19:52:00 +0100 ",
+  };
+  auto same = [](const std::string& s) {
+    INFO("\"" << s << "\"");
+    CHECK(ParseDate(s) == ParseDateWithoutFastPaths(s));
+    CHECK(ParseDate(s, -300) == ParseDateWithoutFastPaths(s, -300));
+  };
+  const std::string alphabet = "0123456789 :+-.,TZGMUTAJFSOND";
+  for (const std::string& seed : seeds) {
+    same(seed);
+    // Every prefix (truncated input), and every byte replaced by a few others.
+    for (size_t len = 0; len < seed.size(); ++len) same(seed.substr(0, len));
+    for (size_t i = 0; i < seed.size(); ++i) {
+      for (char c : alphabet) {
+        std::string t = seed;
+        t[i] = c;
+        same(t);
+      }
+      std::string dropped = seed;
+      dropped.erase(i, 1);
+      same(dropped);
+    }
+  }
+  // And the well-formed ones parse at all.
+  CHECK(ParseDate("Wed, 25 Jun 2025 19:52:00 +0100").has_value());
+  CHECK(ParseDate("2025-07-03T01:45:00.000Z").has_value());
+}
+
 }  // namespace
 }  // namespace mineral::feeds

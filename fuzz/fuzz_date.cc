@@ -5,7 +5,8 @@
 // Checks: a parsed date lies in years 0-10000 (the parser reads years
 // 1-9999; a zone offset can move that by a day); the default offset applies
 // to zone-less dates only, so it moves the result by exactly that offset or
-// not at all; and the RFC 3339 form of a result parses back to it.
+// not at all; the fast paths give what the general parsers give; and the
+// RFC 3339 form of a result parses back to it.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -31,6 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const auto utc = feeds::ParseDate(input);
   const auto ny = feeds::ParseDate(input, -300);  // UTC-5
+  // The fast paths for RFC 1123 / RFC 3339 change nothing.
+  FUZZ_CHECK(utc == feeds::ParseDateWithoutFastPaths(input));
+  FUZZ_CHECK(ny == feeds::ParseDateWithoutFastPaths(input, -300));
   if (utc) {
     const int year = YearOf(*utc);
     FUZZ_CHECK(year >= 0 && year <= 10000);
