@@ -430,7 +430,7 @@ Result<ParsedFeed> FeedBuilder::Run() {
         OnEnd();
         break;
       case XmlReader::Token::kText:
-        if (capturing_) capture_.text.append(reader_.text());
+        if (capturing_) reader_.AppendText(capture_.text);
         break;
       case XmlReader::Token::kEnd:
         break;

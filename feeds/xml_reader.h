@@ -62,8 +62,11 @@ class XmlReader {
   // The value of the attribute with this namespace and local name, or nullptr.
   const XmlAttribute* FindAttribute(std::string_view ns, std::string_view local) const;
 
-  // For kText.  Valid until the next call to Next().
-  std::string_view text() const { return text_; }
+  // For kText.  Valid until the next call to Next().  References are
+  // decoded on first use: a text nobody reads is never decoded.
+  std::string_view text();
+  // Appends text() to `out`, decoding straight into it.
+  void AppendText(std::string& out);
   // True when this text token came from a CDATA section.
   bool is_cdata() const { return is_cdata_; }
 
@@ -143,7 +146,8 @@ class XmlReader {
   std::vector<RawAttribute> raw_attributes_;   // scratch for ReadStartTag, reused
   std::deque<std::string> attribute_storage_;  // decoded values (a deque: stable addresses)
   size_t attribute_storage_used_ = 0;
-  std::string_view text_;
+  std::string_view text_;  // raw while text_undecoded_
+  bool text_undecoded_ = false;
   std::string text_buffer_;
   bool is_cdata_ = false;
   size_t token_begin_ = 0, token_end_ = 0;

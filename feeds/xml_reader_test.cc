@@ -33,8 +33,8 @@ std::string Trace(std::string_view doc, std::string* error = nullptr) {
     }
   }
   if (error && !r.error().empty()) {
-    *error = std::to_string(r.error_line()) + ":" + std::to_string(r.error_column()) + ": " +
-             r.error();
+    *error =
+        std::to_string(r.error_line()) + ":" + std::to_string(r.error_column()) + ": " + r.error();
   }
   return out;
 }
@@ -159,6 +159,57 @@ TEST_CASE("XmlReader gives offsets of element content") {
   while (!(r.Next() == XmlReader::Token::kEndElement && r.local() == "d")) {
   }
   CHECK(doc.substr(content_begin, r.token_begin() - content_begin) == "x<b>y</b>");
+}
+
+// Every text token read twice, through AppendText onto what came before and
+// through text(), in either order.
+std::string AppendedText(std::string_view doc, bool text_first, std::string* via_text) {
+  XmlReader r(doc);
+  std::string out = "[";
+  for (XmlReader::Token t = r.Next(); t != XmlReader::Token::kEnd; t = r.Next()) {
+    if (t != XmlReader::Token::kText) continue;
+    if (text_first) *via_text += std::string(r.text()) + "|";
+    r.AppendText(out);
+    out += "|";
+    if (!text_first) *via_text += std::string(r.text()) + "|";
+  }
+  return out;
+}
+
+TEST_CASE("XmlReader::AppendText decodes as text() does, onto what is there") {
+  const std::string_view docs[] = {
+      "<t>&lt;p&gt;a &amp; b&lt;/p&gt;</t><u>plain</u><v><![CDATA[&lt; as is]]></v>",
+      "<t>a&nbsp;b<x/>&#x2014;&#150;&unknown; AT&T &</t>",
+      "<t>&amp;</t><t>&</t><t>&lt</t>",  // a reference cut short, a bare '&'
+      "<t>\u7a00\u571f&amp;\u00e9</t>",
+      "<!DOCTYPE t [<!ENTITY e \"&amp;E\">]><t>&e;&e; &lt;</t>",
+  };
+  for (std::string_view doc : docs) {
+    INFO(doc);
+    for (bool text_first : {false, true}) {
+      std::string via_text;
+      const std::string appended = AppendedText(doc, text_first, &via_text);
+      CHECK(appended == "[" + via_text);
+    }
+  }
+  std::string ignored;
+  CHECK(AppendedText("<t>&lt;p&gt;a &amp; b&lt;/p&gt;</t>", false, &ignored) == "[<p>a & b</p>|");
+  CHECK(AppendedText("<!DOCTYPE t [<!ENTITY e \"&amp;E\">]><t>&e;x</t>", false, &ignored) ==
+        "[&Ex|");
+}
+
+TEST_CASE("XmlReader reports an entity limit whether or not the text is read") {
+  // Without DTD entities decoding is left until the text is read; with them
+  // it happens at once, so the limit's error is the same either way.
+  std::string doc = "<!DOCTYPE t [<!ENTITY a \"0123456789\">]><t>";
+  for (int i = 0; i < 20; ++i) doc += "&a;";
+  doc += "</t>";
+  XmlReader::Limits limits;
+  limits.max_entity_expansion = 100;
+  XmlReader r(doc, limits);
+  while (r.Next() != XmlReader::Token::kEnd) {
+  }
+  CHECK(r.error().find("entity expansion limit") != std::string::npos);
 }
 
 }  // namespace
