@@ -7,6 +7,10 @@
 #include <cstdint>
 #include <optional>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "text/text.h"
 
 namespace mineral::feeds {
@@ -242,14 +246,29 @@ Decoded DecodeWindows1252(std::string_view bytes) {
   Decoded out;
   out.text.reserve(bytes.size() + bytes.size() / 4);
   size_t run = 0;
-  for (size_t i = 0; i < bytes.size(); ++i) {
+  const size_t n = bytes.size();
+  for (size_t i = 0; i < n; ++i) {
+#if defined(__SSE2__)
+    // ASCII is copied as it is: find the next byte of 0x80 or more 16 bytes
+    // at a time.
+    while (i + 16 <= n) {
+      const int mask =
+          _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes.data() + i)));
+      if (mask != 0) {
+        i += static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+        break;
+      }
+      i += 16;
+    }
+    if (i >= n) break;
+#endif
     const auto c = static_cast<unsigned char>(bytes[i]);
     if (c < 0x80) continue;
     out.text.append(bytes.data() + run, i - run);
     text::AppendUtf8(text::Windows1252ToUnicode(c), out.text);
     run = i + 1;
   }
-  out.text.append(bytes.data() + run, bytes.size() - run);
+  out.text.append(bytes.data() + run, n - run);
   return out;
 }
 

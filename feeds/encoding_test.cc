@@ -416,5 +416,42 @@ TEST_CASE("IsCleanUtf8 is true exactly when decoding would change nothing") {
   }
 }
 
+TEST_CASE("windows-1252 decoding finds non-ASCII bytes at every offset of a 16-byte block") {
+  // ASCII is skipped 16 bytes at a time: each byte of 0x80-0xFF is put at
+  // every offset across three blocks, alone at the end and before more text,
+  // and checked against a byte-at-a-time reference.
+  const auto reference = [](std::string_view bytes) {
+    std::string out;
+    for (char c : bytes) {
+      const auto b = static_cast<unsigned char>(c);
+      if (b < 0x80) {
+        out.push_back(c);
+      } else {
+        text::AppendUtf8(text::Windows1252ToUnicode(b), out);
+      }
+    }
+    return out;
+  };
+  for (size_t offset = 0; offset < 50; ++offset) {
+    for (int b = 0x80; b <= 0xFF; ++b) {
+      const std::string head = std::string(offset, 'a') + static_cast<char>(b);
+      for (const std::string& bytes :
+           {head, head + "bc" + static_cast<char>(b) + "d" + std::string(20, 'e')}) {
+        const auto decoded = DecodeToUtf8(bytes, "windows-1252");
+        REQUIRE(decoded.ok());
+        INFO("offset " << offset << ", byte " << b << ", " << bytes.size() << " bytes");
+        CHECK(decoded->text == reference(bytes));
+      }
+    }
+  }
+  // Pure ASCII of every length up to three blocks comes back as it went in.
+  for (size_t len = 1; len < 50; ++len) {
+    const std::string ascii(len, 'x');
+    const auto decoded = DecodeToUtf8(ascii, "windows-1252");
+    REQUIRE(decoded.ok());
+    CHECK(decoded->text == ascii);
+  }
+}
+
 }  // namespace
 }  // namespace mineral::feeds
