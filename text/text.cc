@@ -383,9 +383,22 @@ class TagName {
   size_t size_ = 0;
 };
 
+// Bytes that end a tag name (whitespace, '/', '>') and an attribute name
+// (those and '='): tables, as names are scanned a byte at a time.
+constexpr std::array<bool, 256> kEndsTagName = [] {
+  std::array<bool, 256> table = kAsciiSpace;
+  table['/'] = table['>'] = true;
+  return table;
+}();
+constexpr std::array<bool, 256> kEndsAttributeName = [] {
+  std::array<bool, 256> table = kEndsTagName;
+  table['='] = true;
+  return table;
+}();
+
 // The end of a tag name that starts at `i` (HTML Standard, tag name state).
 size_t ScanTagName(std::string_view html, size_t i) {
-  while (i < html.size() && !IsAsciiSpace(html[i]) && html[i] != '/' && html[i] != '>') ++i;
+  while (i < html.size() && !kEndsTagName[static_cast<unsigned char>(html[i])]) ++i;
   return i;
 }
 
@@ -414,9 +427,7 @@ size_t SkipAttributes(std::string_view html, size_t i, bool* self_closing) {
     }
     // An attribute name; a leading '=' belongs to it (attribute name state).
     ++i;
-    while (i < n && !IsAsciiSpace(html[i]) && html[i] != '/' && html[i] != '>' && html[i] != '=') {
-      ++i;
-    }
+    while (i < n && !kEndsAttributeName[static_cast<unsigned char>(html[i])]) ++i;
     size_t j = i;
     while (j < n && IsAsciiSpace(html[j])) ++j;
     if (j >= n || html[j] != '=') continue;
@@ -833,27 +844,29 @@ bool IsValidUtf8(std::string_view text) {
         continue;
       }
     }
-    const unsigned lead = p[i];
-    if (lead < 0x80) {
+    if (p[i] < 0x80) {
       ++i;
       continue;
     }
-    // The common sequences without DecodeUtf8At's range table: three bytes
-    // led by E1-EC or EE-EF (most of CJK, punctuation such as U+2019), whose
-    // second byte may be any continuation byte, and two bytes led by C2-DF.
+    // A run of sequences (CJK text is one), without going back to the ASCII
+    // scan between them.  The common ones without DecodeUtf8At's range
+    // table: three bytes led by E1-EC or EE-EF (most of CJK, punctuation
+    // such as U+2019), whose second byte may be any continuation byte, and
+    // two bytes led by C2-DF.
     const auto continuation = [&](size_t k) { return (p[k] & 0xC0) == 0x80; };
-    if (lead >= 0xE1 && lead <= 0xEF && lead != 0xED && i + 2 < n && continuation(i + 1) &&
-        continuation(i + 2)) {
-      i += 3;
-      continue;
-    }
-    if (lead >= 0xC2 && lead <= 0xDF && i + 1 < n && continuation(i + 1)) {
-      i += 2;
-      continue;
-    }
-    const Utf8Char ch = DecodeUtf8At(text.substr(i));
-    if (!ch.valid) return false;
-    i += ch.length;
+    do {
+      const unsigned lead = p[i];
+      if (lead >= 0xE1 && lead <= 0xEF && lead != 0xED && i + 2 < n && continuation(i + 1) &&
+          continuation(i + 2)) {
+        i += 3;
+      } else if (lead >= 0xC2 && lead <= 0xDF && i + 1 < n && continuation(i + 1)) {
+        i += 2;
+      } else {
+        const Utf8Char ch = DecodeUtf8At(text.substr(i));
+        if (!ch.valid) return false;
+        i += ch.length;
+      }
+    } while (i < n && p[i] >= 0x80);
   }
   return true;
 }
