@@ -134,8 +134,12 @@ void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
     item.key = BaseKey(item);
   }
 
-  // Fold republished stories and tell apart items that share a GUID.
-  std::unordered_map<std::string, size_t> first_with_key;
+  // Fold republished stories and tell apart items that share a GUID.  The
+  // map views the items' keys: no item is moved or re-keyed once its key is
+  // in it (a swap below exchanges two items with equal keys, so every view
+  // still reads the same bytes).
+  std::unordered_map<std::string_view, size_t> first_with_key;
+  first_with_key.reserve(parsed.items.size());
   std::vector<bool> dropped(parsed.items.size(), false);
   for (size_t i = 0; i < parsed.items.size(); ++i) {
     Item& item = parsed.items[i];
@@ -158,7 +162,7 @@ void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
     material += item.title;
     std::string key = item.key + "#" + Hex(Fnv1a(material), 8);
     // A pathological feed could repeat link and title too: count on.
-    for (int n = 2; first_with_key.count(key); ++n) {
+    for (int n = 2; first_with_key.count(std::string_view(key)); ++n) {
       key = item.key + "#" + Hex(Fnv1a(material + std::to_string(n)), 8);
     }
     item.key = std::move(key);
