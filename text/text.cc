@@ -90,29 +90,28 @@ size_t PlainRunEnd(const char* s, size_t i, size_t n) {
     return (c >= '\t' && c <= '\r') || (kMarkup && (c == '<' || c == '&'));
   };
 #if defined(__SSE2__)
-  const __m128i below_tab = _mm_set1_epi8('\t' - 1);
-  const __m128i above_cr = _mm_set1_epi8('\r' + 1);
+  // \t-\r moved to -128..-124, so one signed compare tests the range.
+  const __m128i tab_to_min = _mm_set1_epi8(static_cast<char>(0x80 - '\t'));
+  const __m128i past_cr = _mm_set1_epi8(static_cast<char>(-128 + ('\r' - '\t') + 1));
   const __m128i space = _mm_set1_epi8(' ');
   const __m128i lt = _mm_set1_epi8('<');
   const __m128i amp = _mm_set1_epi8('&');
-  // One bit per byte of `v` that stops a run (signed compares: bytes of 0x80
-  // and up are negative, so never in \t-\r).
-  const auto stop_mask = [&](__m128i v) {
-    __m128i m = _mm_and_si128(_mm_cmpgt_epi8(v, below_tab), _mm_cmplt_epi8(v, above_cr));
-    if constexpr (kMarkup) {
-      m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, amp)));
-    }
-    return m;
-  };
-  // The second load reads each byte's successor, so 17 bytes must remain.
+  // One load per 16 bytes: whether the byte after each one is a space or a
+  // stop comes from the same masks shifted by one, and for the 16th from a
+  // look at the byte past the block (so 17 bytes must remain).
   for (; i + 17 <= n; i += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
-    const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i + 1));
-    const __m128i next_breaks = _mm_or_si128(stop_mask(next), _mm_cmpeq_epi8(next, space));
-    const __m128i breaks =
-        _mm_or_si128(stop_mask(v), _mm_and_si128(_mm_cmpeq_epi8(v, space), next_breaks));
-    if (const int mask = _mm_movemask_epi8(breaks); mask != 0) {
-      return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    __m128i stop = _mm_cmplt_epi8(_mm_add_epi8(v, tab_to_min), past_cr);
+    if constexpr (kMarkup) {
+      stop = _mm_or_si128(stop, _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, amp)));
+    }
+    const auto stop_bits = static_cast<unsigned>(_mm_movemask_epi8(stop));
+    const auto space_bits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, space)));
+    const char after = s[i + 16];
+    const unsigned next_breaks =
+        ((stop_bits | space_bits) >> 1) | (after == ' ' || stops(after) ? 0x8000u : 0u);
+    if (const unsigned breaks = stop_bits | (space_bits & next_breaks); breaks != 0) {
+      return i + static_cast<size_t>(__builtin_ctz(breaks));
     }
   }
 #endif
