@@ -593,6 +593,20 @@ size_t XmlReader::DecodeReference(std::string_view raw, size_t i, std::string& o
                                   int entity_depth) {
   const size_t n = raw.size();
   size_t j = i + 1;
+  // &lt; &gt; &amp; &quot;, nearly every reference in escaped HTML, without
+  // the name scan below (which reads them the same way).
+  if (n - j >= 3 && raw[j + 2] == ';' && raw[j + 1] == 't' && (raw[j] == 'l' || raw[j] == 'g')) {
+    out.push_back(raw[j] == 'l' ? '<' : '>');
+    return 4;
+  }
+  if (n - j >= 4 && raw.compare(j, 4, "amp;") == 0) {
+    out.push_back('&');
+    return 5;
+  }
+  if (n - j >= 5 && raw.compare(j, 5, "quot;") == 0) {
+    out.push_back('"');
+    return 6;
+  }
   if (j < n && raw[j] == '#') {
     ++j;
     const bool hex = j < n && (raw[j] == 'x' || raw[j] == 'X');

@@ -58,6 +58,20 @@ TEST_CASE("XmlReader decodes XML, numeric and HTML entities") {
   CHECK(Trace("<a href='?a=1&b=2&amp;c=3'/>") == "<a href=?a=1&b=2&c=3></a>");
 }
 
+TEST_CASE("XmlReader reads the common references and their near misses alike") {
+  // &lt; &gt; &amp; &quot; have a shortcut; cut short or misspelt they are
+  // read by the general rules.
+  CHECK(Trace("<t>&gt;&lt;&amp;&quot;&lt;p&gt;</t>") == "<t>'><&\"<p>'</t>");
+  CHECK(Trace("<t>&lt</t>") == "<t>'&lt'</t>");
+  CHECK(Trace("<t>&l</t>") == "<t>'&l'</t>");
+  CHECK(Trace("<t>&amp</t>") == "<t>'&amp'</t>");
+  CHECK(Trace("<t>&quot</t>") == "<t>'&quot'</t>");
+  CHECK(Trace("<t>&ltx; &gtt; &amps; &quo;</t>") == "<t>'&ltx; &gtt; &amps; &quo;'</t>");
+  CHECK(Trace("<t>&LT; &AMP; &QUOT; &Amp;</t>") == "<t>'< & \" &Amp;'</t>");  // HTML's names
+  CHECK(Trace("<a t='&lt;&amp;&quot;&gt;'/>") == "<a t=<&\">></a>");
+  CHECK(Trace("<a t='x&gt'/>") == "<a t=x&gt></a>");
+}
+
 TEST_CASE("XmlReader decodes and normalizes attribute values wherever the byte is") {
   // The check for '&', \t, \n and \r reads 16 bytes at a time: put each at
   // every offset of a value of up to 40 bytes, next to multi-byte UTF-8.
