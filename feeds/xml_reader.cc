@@ -55,6 +55,24 @@ bool NeedsDecoding(std::string_view v) {
   return false;
 }
 
+// The first '<' or '&' in s from `i`, or s.size().
+size_t FindLtOrAmp(std::string_view s, size_t i) {
+  const size_t n = s.size();
+#if defined(__SSE2__)
+  const __m128i lt = _mm_set1_epi8('<');
+  const __m128i amp = _mm_set1_epi8('&');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(b, lt), _mm_cmpeq_epi8(b, amp)));
+    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  for (; i < n; ++i) {
+    if (s[i] == '<' || s[i] == '&') return i;
+  }
+  return n;
+}
+
 bool StartsWith(std::string_view s, size_t pos, std::string_view prefix) {
   return s.size() - pos >= prefix.size() && s.compare(pos, prefix.size(), prefix) == 0;
 }
@@ -522,10 +540,14 @@ XmlReader::Token XmlReader::ReadText() {
   size_t i = pos_ + (doc_[pos_] == '<' ? 1 : 0);  // a lone '<' is text
   bool has_reference = false;
   while (i < n) {
-    const void* p = std::memchr(doc_.data() + i, '<', n - i);
-    const size_t lt = p ? static_cast<size_t>(static_cast<const char*>(p) - doc_.data()) : n;
-    if (!has_reference && std::memchr(doc_.data() + i, '&', lt - i) != nullptr) {
+    // One pass for the first '<' or '&' (most text between tags is a few
+    // bytes of whitespace: two memchr calls cost more than reading it); once
+    // a reference is known, only '<' matters.
+    size_t lt = has_reference ? i : FindLtOrAmp(doc_, i);
+    if (has_reference || (lt < n && doc_[lt] == '&')) {
       has_reference = true;
+      const void* p = std::memchr(doc_.data() + lt, '<', n - lt);
+      lt = p ? static_cast<size_t>(static_cast<const char*>(p) - doc_.data()) : n;
     }
     i = lt;
     if (i + 1 >= n) {

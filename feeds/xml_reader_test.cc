@@ -72,6 +72,26 @@ TEST_CASE("XmlReader reads the common references and their near misses alike") {
   CHECK(Trace("<a t='x&gt'/>") == "<a t=x&gt></a>");
 }
 
+TEST_CASE("XmlReader finds '<' and '&' in text wherever the byte is") {
+  // Text is scanned for both 16 bytes at a time: each lands at every offset
+  // of three blocks, with a '<' that starts no markup before it, and at the
+  // very end of the document.
+  for (size_t offset = 1; offset < 50; ++offset) {
+    const std::string x(offset, 'x');
+    for (size_t after : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{17}, size_t{40}}) {
+      const std::string y(after, 'y');
+      INFO("offset " << offset << ", then " << after);
+      CHECK(Trace("<t>" + x + "</t>") == "<t>'" + x + "'</t>");
+      CHECK(Trace("<t>" + x + "&amp;" + y + "</t>") == "<t>'" + x + "&" + y + "'</t>");
+      CHECK(Trace("<t>" + x + " < " + y + "&lt;z</t>") == "<t>'" + x + " < " + y + "<z'</t>");
+      CHECK(Trace("<t>" + x + "<" + y + "</t>") ==
+            (after == 0 ? "<t>'" + x + "<'</t>" : "<t>'" + x + "'<" + y + "></" + y + "></t>"));
+      CHECK(Trace("<t/>" + x + "&gt;" + y) == "<t></t>'" + x + ">" + y + "'");
+      CHECK(Trace("<t/>" + x + "&") == "<t></t>'" + x + "&'");
+    }
+  }
+}
+
 TEST_CASE("XmlReader decodes and normalizes attribute values wherever the byte is") {
   // The check for '&', \t, \n and \r reads 16 bytes at a time: put each at
   // every offset of a value of up to 40 bytes, next to multi-byte UTF-8.
