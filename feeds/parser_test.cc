@@ -195,6 +195,33 @@ TEST_CASE("Parse reads the dates feeds write, and never a wrong one") {
   }
 }
 
+TEST_CASE("Parse reads each field whole when dates and authors come between them") {
+  // Dates and authors are read from the capture buffer where it is, which
+  // the next field reuses: nothing of one may leak into another, and a
+  // date or author with markup inside still goes the general way.
+  const ParsedFeed p = MustParse(
+      Rss("<item><pubDate>Wed, 25 Jun 2025 19:52:00 +0100</pubDate><title>First</title>"
+          "<author>ed@example.com (Ed Itor)</author><guid>g1</guid>"
+          "<dc:date xmlns:dc='http://purl.org/dc/elements/1.1/'>2025-06-26T00:00:00Z</dc:date>"
+          "<description>d</description></item>"
+          "<item><title>Second</title><pubDate>Thu, 26 Jun 2025 <b>1</b></pubDate>"
+          "<dc:creator xmlns:dc='http://purl.org/dc/elements/1.1/'> Ann   Other </dc:creator>"
+          "<guid>g2</guid></item>",
+          "<lastBuildDate>2025-06-27T08:00:00+02:00</lastBuildDate>"));
+  REQUIRE(p.items.size() == 2);
+  CHECK(Time(p.feed.updated) == "2025-06-27T06:00:00Z");
+  CHECK(p.items[0].title == "First");
+  CHECK(Time(p.items[0].published) == "2025-06-25T18:52:00Z");
+  CHECK(Time(p.items[0].updated) == "2025-06-26T00:00:00Z");
+  CHECK(p.items[0].authors == std::vector<std::string>{"Ed Itor"});
+  CHECK(p.items[0].guid == "g1");
+  CHECK(p.items[0].summary_text == "d");
+  CHECK(p.items[1].title == "Second");
+  CHECK(Time(p.items[1].published) == "(none)");
+  CHECK(p.items[1].authors == std::vector<std::string>{"Ann Other"});
+  CHECK(p.items[1].guid == "g2");
+}
+
 TEST_CASE("Parse keeps what a truncated or ill-formed document gave, and says so") {
   SECTION("truncated inside the third item") {
     const std::string doc =

@@ -318,6 +318,9 @@ class FeedBuilder {
   void BeginCapture(Field field, int rank, TextType type = TextType::kText);
   void BeginTextConstruct(Field field, int rank);
   void FinishCapture();
+  // Takes the captured plain text of a field that is parsed rather than
+  // kept (dates, authors) without moving it out; false for other fields.
+  bool ReadInPlace(Field field);
   // The captured element's content as written (markup and all), for HTML
   // that arrived unescaped.  Call at its end tag.
   std::string RawContent() const;
@@ -855,6 +858,12 @@ std::string FeedBuilder::RawContent() const {
 void FeedBuilder::FinishCapture() {
   capturing_ = false;
   Capture& c = capture_;
+  // Plain text read into something else (a date, a number, an author's
+  // name) is read where it is: the buffer keeps its capacity for the next
+  // capture instead of being moved out and freed.
+  if (c.type == TextType::kText && !c.had_children && !c.rss_title && ReadInPlace(c.field)) {
+    return;
+  }
   std::string value;
   bool is_html = false;
   switch (c.type) {
@@ -894,6 +903,25 @@ void FeedBuilder::FinishCapture() {
     AssignToItem(c.field, c.rank, std::move(value), is_html);
   } else {
     AssignToFeed(c.field, c.rank, std::move(value), is_html);
+  }
+}
+
+bool FeedBuilder::ReadInPlace(Field field) {
+  const std::string& text = capture_.text;
+  const int rank = capture_.rank;
+  switch (field) {
+    case Field::kPublished:
+      if (in_item_) item_.published.Set(text, rank);
+      return true;
+    case Field::kUpdated:
+      (in_item_ ? item_.updated : feed_updated_).Set(text, rank);
+      return true;
+    case Field::kAuthor:
+    case Field::kRssAuthor:
+      if (in_item_) item_.author.Set(AuthorName(text), rank);
+      return true;
+    default:
+      return false;
   }
 }
 
