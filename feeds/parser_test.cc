@@ -222,6 +222,28 @@ TEST_CASE("Parse reads each field whole when dates and authors come between them
   CHECK(p.items[1].guid == "g2");
 }
 
+TEST_CASE("Parse reads element names in any case") {
+  // CDF and some generators write capitals: names are lowered to compare
+  // (a copy only for a name that has one); a long unknown name is ignored.
+  const std::string long_name(40, 'N');
+  const ParsedFeed p =
+      MustParse(Rss("<ITEM><Title>A capital</Title><LINK>https://example.com/a</LINK>"
+                    "<PubDate>Wed, 25 Jun 2025 19:52:00 +0100</PubDate>"
+                    "<DESCRIPTION>&lt;P&gt;Body&lt;/P&gt;</DESCRIPTION></ITEM>"
+                    "<item><title>lower</title><Guid isPermaLink='false'>g</Guid><" +
+                    long_name + ">x</" + long_name + "></item>"));
+  const ParsedFeed channel = MustParse("<rss><channel><TITLE>Feed</TITLE></channel></rss>");
+  CHECK(channel.feed.title == "Feed");
+  REQUIRE(p.items.size() == 2);
+  CHECK(p.items[0].title == "A capital");
+  CHECK(p.items[0].link == "https://example.com/a");
+  CHECK(Time(p.items[0].published) == "2025-06-25T18:52:00Z");
+  CHECK(p.items[0].summary_text == "Body");
+  CHECK(p.items[1].title == "lower");
+  CHECK(p.items[1].guid == "g");
+  CHECK(p.items[1].summary_text.empty());
+}
+
 TEST_CASE("Parse keeps what a truncated or ill-formed document gave, and says so") {
   SECTION("truncated inside the third item") {
     const std::string doc =

@@ -65,18 +65,34 @@ Ns ClassifyNamespace(std::string_view uri) {
 }
 
 // Names compare without case: CDF and some RSS generators write <TITLE>.
-struct LowerName {
-  std::array<char, 32> buf{};
-  size_t len = 0;
+// Nearly every name is lower case already and is used where it is; only a
+// name with a capital is copied, lowered.
+class LowerName {
+ public:
   explicit LowerName(std::string_view s) {
-    if (s.size() >= buf.size()) {
-      len = 0;  // no field name is this long
+    if (s.size() >= buf_.size()) return;  // no field name is this long: empty
+    size_t upper = 0;
+    while (upper < s.size() && !(s[upper] >= 'A' && s[upper] <= 'Z')) ++upper;
+    if (upper == s.size()) {
+      name_ = s;
       return;
     }
-    for (char c : s) buf[len++] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    std::memcpy(buf_.data(), s.data(), s.size());
+    for (size_t i = upper; i < s.size(); ++i) {
+      const char c = buf_[i];
+      if (c >= 'A' && c <= 'Z') buf_[i] = static_cast<char>(c - 'A' + 'a');
+    }
+    name_ = {buf_.data(), s.size()};
   }
-  std::string_view view() const { return {buf.data(), len}; }
-  bool operator==(std::string_view s) const { return view() == s; }
+  LowerName(const LowerName&) = delete;  // name_ may point into buf_
+  LowerName& operator=(const LowerName&) = delete;
+
+  std::string_view view() const { return name_; }
+  bool operator==(std::string_view s) const { return name_ == s; }
+
+ private:
+  std::array<char, 32> buf_;  // written only for a name with a capital
+  std::string_view name_;
 };
 
 // A value with a rank: a better-ranked source replaces a worse one; among
