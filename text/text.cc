@@ -834,6 +834,7 @@ bool IsValidUtf8(std::string_view text) {
       }
       i += 32;
     }
+    if (i == n) break;  // the input ended with a whole block of ASCII
 #endif
     if (i + 8 <= n && p[i] < 0x80) {
       uint64_t chunk;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
@@ -649,6 +651,23 @@ TEST_CASE("IsValidUtf8 finds a sequence at every offset of the 32-byte blocks", 
       INFO("offset " << offset << ": " << EscapeControls(seq));
       CHECK_FALSE(IsValidUtf8(before + std::string(seq)));
       CHECK_FALSE(IsValidUtf8(before + std::string(seq) + std::string(40, 'b')));
+    }
+  }
+}
+
+TEST_CASE("IsValidUtf8 reads nothing past the end of its input", "[text]") {
+  // Each input in a heap block of exactly its size, so AddressSanitizer (the
+  // asan-ubsan preset, the fuzz build) sees a read of the byte after it: a
+  // std::string would hide one behind its terminating NUL.  ASCII of every
+  // length across three 32-byte blocks, then the same ending in a sequence.
+  // fuzz_text found the read after a last whole block of ASCII.
+  for (size_t len = 1; len <= 100; ++len) {
+    for (std::string_view tail : {"", "\u00e9", "\u7a00"}) {
+      const std::string text = std::string(len, 'a') + std::string(tail);
+      const auto exact = std::make_unique<char[]>(text.size());
+      std::memcpy(exact.get(), text.data(), text.size());
+      INFO(len << " bytes of ASCII, then " << tail.size());
+      CHECK(IsValidUtf8(std::string_view(exact.get(), text.size())));
     }
   }
 }
