@@ -33,6 +33,11 @@ TEST_CASE("ResolveUrl leaves absolute and unresolvable references alone") {
 TEST_CASE("ResolveUrl percent-encodes what browsers would") {
   CHECK(ResolveUrl("http://example.com/news/", "a b.html") == "http://example.com/news/a%20b.html");
   CHECK(ResolveUrl("http://example.com/", "/稀土") == "http://example.com/%E7%A8%80%E5%9C%9F");
+  // The first byte to escape first, last, and in the base: what comes
+  // before it is copied whole.
+  CHECK(ResolveUrl("http://example.com/news/", "|a") == "http://example.com/news/%7Ca");
+  CHECK(ResolveUrl("http://example.com/news/", "a^") == "http://example.com/news/a%5E");
+  CHECK(ResolveUrl("http://example.com/n{e}ws/", "a") == "http://example.com/n%7Be%7Dws/a");
 }
 
 TEST_CASE("IsAbsoluteUrl wants a scheme") {
