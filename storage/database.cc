@@ -181,6 +181,22 @@ StoredItem ReadItem(const SQLite::Statement& s, int first) {
   return out;
 }
 
+// An alert's columns from `first` on: rule_id, kind, severity, labels,
+// evidence, doc_number, created_at, matches.
+constexpr const char* kAlertColumns =
+    "a.rule_id, a.kind, a.severity, a.labels, a.evidence, a.doc_number, a.created_at, a.matches";
+
+void ReadAlertColumns(const SQLite::Statement& s, int first, AlertRecord& a) {
+  a.rule_id = s.getColumn(first).getString();
+  a.kind = s.getColumn(first + 1).getString();
+  a.severity = s.getColumn(first + 2).getString();
+  a.labels = Split(s.getColumn(first + 3).getString(), kUnitSep);
+  a.evidence = DecodeEvidence(s.getColumn(first + 4).getString());
+  a.doc_number = s.getColumn(first + 5).getString();
+  a.created_at = FromUnix(s.getColumn(first + 6).getInt64());
+  a.matches = s.getColumn(first + 7).getInt() != 0;
+}
+
 Status NewerSchema(const std::string& path, int version, int current) {
   return Status::Unsupported(path + ": database schema version " + std::to_string(version) +
                              " is newer than this mineral-alertd supports (" +
@@ -821,19 +837,22 @@ Result<std::vector<OutboxEntry>> Database::ClaimOutbox(const std::string* receiv
 std::vector<OutboxEntry> Database::ClaimRows(const std::string* receiver, UtcTime now, int limit,
                                              bool critical_only) {
   std::vector<OutboxEntry> out;
-  std::vector<int64_t> alert_ids;
   {
-    Stmt s = Prepare(
-        receiver == nullptr ? "SELECT id, receiver, idempotency_key, attempts, alert FROM outbox "
-                              "WHERE state = 'pending' AND next_attempt_at <= ?1 "
-                              "ORDER BY next_attempt_at, id LIMIT ?2"
-        : critical_only     ? "SELECT id, receiver, idempotency_key, attempts, alert FROM outbox "
-                              "WHERE state = 'pending' AND next_attempt_at <= ?1 AND receiver = ?3 "
-                              "AND alert IN (SELECT id FROM alerts WHERE severity = 'critical') "
-                              "ORDER BY next_attempt_at, id LIMIT ?2"
-                            : "SELECT id, receiver, idempotency_key, attempts, alert FROM outbox "
-                              "WHERE state = 'pending' AND next_attempt_at <= ?1 AND receiver = ?3 "
-                              "ORDER BY next_attempt_at, id LIMIT ?2");
+    // The alert's own columns come with the claim (one statement, not one
+    // more per row); its sources follow, one statement per row.
+    static const std::string select =
+        std::string("SELECT o.id, o.receiver, o.idempotency_key, o.attempts, o.alert, ") +
+        kAlertColumns +
+        " FROM outbox o JOIN alerts a ON a.id = o.alert "
+        "WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 ";
+    static const std::string order = "ORDER BY o.next_attempt_at, o.id LIMIT ?2";
+    static const std::string any = select + order;
+    static const std::string critical =
+        select + "AND o.receiver = ?3 AND a.severity = 'critical' " + order;
+    static const std::string one = select + "AND o.receiver = ?3 " + order;
+    Stmt s = Prepare(receiver == nullptr ? any.c_str()
+                     : critical_only     ? critical.c_str()
+                                         : one.c_str());
     s->bind(1, ToUnix(now));
     s->bind(2, limit);
     if (receiver != nullptr) s->bind(3, *receiver);
@@ -843,18 +862,57 @@ std::vector<OutboxEntry> Database::ClaimRows(const std::string* receiver, UtcTim
       e.receiver = s->getColumn(1).getString();
       e.idempotency_key = s->getColumn(2).getString();
       e.attempts = s->getColumn(3).getInt();
-      alert_ids.push_back(s->getColumn(4).getInt64());
+      e.alert.id = s->getColumn(4).getInt64();
+      ReadAlertColumns(*s, 5, e.alert);
       out.push_back(std::move(e));
     }
   }
-  for (size_t i = 0; i < out.size(); ++i) {
+  for (OutboxEntry& e : out) {
     Stmt s = Prepare("UPDATE outbox SET state = 'in-flight', updated_at = ? WHERE id = ?");
     s->bind(1, ToUnix(now));
-    s->bind(2, out[i].id);
+    s->bind(2, e.id);
     s->exec();
-    out[i].alert = LoadAlert(alert_ids[i], false);
+    LoadRenderedSources(e.alert);
   }
   return out;
+}
+
+void Database::LoadRenderedSources(AlertRecord& alert) {
+  // Only what receivers render (see OutboxEntry), in the primary key's
+  // order; sorted here by joining time, which an ORDER BY would do with a
+  // sorter opened for every row claimed.
+  Stmt s = Prepare(
+      "SELECT i.id, f.config_id, i.title, i.link, i.published, i.updated, i.summary_text, "
+      "i.language, i.origin, s.joined_at FROM alert_sources s JOIN items i ON i.id = s.item "
+      "JOIN feeds f ON f.id = i.feed WHERE s.alert = ?");
+  s->bind(1, alert.id);
+  std::vector<int64_t> joined;
+  while (s->executeStep()) {
+    StoredItem& source = alert.sources.emplace_back();
+    source.id = s->getColumn(0).getInt64();
+    source.feed_id = s->getColumn(1).getString();
+    Item& item = source.item;
+    item.title = s->getColumn(2).getString();
+    item.link = s->getColumn(3).getString();
+    item.published = ColumnTime(*s, 4);
+    item.updated = ColumnTime(*s, 5);
+    item.summary_text = s->getColumn(6).getString();
+    item.language = s->getColumn(7).getString();
+    item.origin = s->getColumn(8).getString();
+    item.source_feed = source.feed_id;
+    joined.push_back(s->getColumn(9).getInt64());
+  }
+  if (alert.sources.size() < 2) return;
+  // Joining order, ties by item id (as LoadAlert's ORDER BY joined_at, item).
+  std::vector<size_t> order(alert.sources.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    return std::pair(joined[x], alert.sources[x].id) < std::pair(joined[y], alert.sources[y].id);
+  });
+  std::vector<StoredItem> sorted;
+  sorted.reserve(order.size());
+  for (size_t i : order) sorted.push_back(std::move(alert.sources[i]));
+  alert.sources = std::move(sorted);
 }
 
 Result<int> Database::CompleteAttempts(const std::vector<CompletedAttempt>& completed) {
@@ -1015,20 +1073,13 @@ void Database::InsertDeliveryAttempt(const DeliveryAttempt& attempt) {
 AlertRecord Database::LoadAlert(int64_t alert_id, bool with_deliveries) {
   AlertRecord a;
   {
-    Stmt s = Prepare(
-        "SELECT rule_id, kind, severity, labels, evidence, doc_number, created_at, matches "
-        "FROM alerts WHERE id = ?");
+    static const std::string sql =
+        std::string("SELECT ") + kAlertColumns + " FROM alerts a WHERE a.id = ?";
+    Stmt s = Prepare(sql.c_str());
     s->bind(1, alert_id);
     if (!s->executeStep()) return a;
     a.id = alert_id;
-    a.rule_id = s->getColumn(0).getString();
-    a.kind = s->getColumn(1).getString();
-    a.severity = s->getColumn(2).getString();
-    a.labels = Split(s->getColumn(3).getString(), kUnitSep);
-    a.evidence = DecodeEvidence(s->getColumn(4).getString());
-    a.doc_number = s->getColumn(5).getString();
-    a.created_at = FromUnix(s->getColumn(6).getInt64());
-    a.matches = s->getColumn(7).getInt() != 0;
+    ReadAlertColumns(*s, 0, a);
   }
   {
     static const std::string sql = std::string("SELECT ") + kItemColumns +

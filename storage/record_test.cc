@@ -325,6 +325,34 @@ TEST_CASE("Reprints join the first alert's story; other stories do not") {
   CHECK(story.deliveries[0].receiver == "hook");
   CHECK(story.deliveries[0].state == OutboxState::kPending);
   CHECK(fx.db().ListAlerts(kT0, "other-rule")->empty());
+
+  // A claim loads the story's sources as receivers render them (a lighter
+  // query than ListAlerts'), first source first, then in joining order.
+  auto claimed = fx.db().ClaimDueOutboxFor("hook", kT0 + hours(24 * 4), 10, false);
+  REQUIRE(claimed.ok());
+  const OutboxEntry* entry = nullptr;
+  for (const OutboxEntry& e : *claimed) {
+    if (e.alert.id == story.id) entry = &e;
+  }
+  REQUIRE(entry != nullptr);
+  CHECK(entry->alert.rule_id == "gallium");
+  CHECK(entry->alert.severity == "critical");
+  CHECK(entry->alert.labels == story.labels);
+  CHECK(entry->alert.evidence.size() == story.evidence.size());
+  CHECK(entry->alert.created_at == story.created_at);
+  REQUIRE(entry->alert.sources.size() == 2);
+  for (size_t i = 0; i < 2; ++i) {
+    const StoredItem& got = entry->alert.sources[i];
+    const StoredItem& want = story.sources[i];
+    CHECK(got.id == want.id);
+    CHECK(got.feed_id == want.feed_id);
+    CHECK(got.item.source_feed == want.feed_id);
+    CHECK(got.item.title == want.item.title);
+    CHECK(got.item.link == want.item.link);
+    CHECK(got.item.summary_text == want.item.summary_text);
+    CHECK(got.item.language == "en");
+    CHECK(got.item.published == kT0);
+  }
 }
 
 TEST_CASE("One document number joins translations; different numbers stay apart") {

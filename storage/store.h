@@ -92,7 +92,11 @@ struct OutboxEntry {
   std::string receiver;
   std::string idempotency_key;  // stable per (alert, receiver), also across rebuilds
   int attempts = 0;             // attempts before this one
-  AlertRecord alert;            // with sources; deliveries left empty
+  // With sources, of which only what receivers render is loaded: feed_id,
+  // id, and the item's title, link, published, updated, summary_text,
+  // language, origin and source_feed (no key, guid, content, categories,
+  // authors or first/last seen).  Deliveries left empty.
+  AlertRecord alert;
 };
 
 // What the delivery loop asks of one receiver in a turn (CompleteAndClaim).
