@@ -229,6 +229,10 @@ TEST_CASE("Lookups by item and alert and story key search an index") {
            "SELECT rule_id FROM item_matches WHERE item = 1",
            "SELECT receiver FROM outbox WHERE alert = 1",  // alerts' foreign key
            "SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= 5",
+           // a receiver's claim, and the rows a crash left in flight (Open)
+           "SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= 5 "
+           "AND receiver = 'hook' ORDER BY next_attempt_at, id",
+           "SELECT id FROM outbox WHERE state = 'in-flight'",
            "SELECT at FROM deliveries WHERE outbox = 1",  // outbox's foreign key
            "SELECT alert FROM alert_keys WHERE key = 1 AND created_at >= 5",
        }) {
@@ -245,15 +249,20 @@ TEST_CASE("Lookups by item and alert and story key search an index") {
   }
 }
 
-// Version 3's outbox checked its state with `IN`: a store written by it (its
-// CHECK put back) migrates with every row, state and logged attempt, and
-// the new CHECK still refuses a state that is none of the four.
-TEST_CASE("A version 3 store migrates with its outbox") {
+// Rule "r" (warning) fires on every item, for receivers hook and mail.
+Matcher HookAndMail() {
   AlertCandidate candidate;
   candidate.rule_id = "r";
   candidate.severity = "warning";
   candidate.receivers = {"hook", "mail"};
-  auto matcher = [candidate](const Item&) { return std::vector<AlertCandidate>{candidate}; };
+  return [candidate](const Item&) { return std::vector<AlertCandidate>{candidate}; };
+}
+
+// Version 3's outbox checked its state with `IN`: a store written by it (its
+// CHECK put back) migrates with every row, state and logged attempt, and
+// the new CHECK still refuses a state that is none of the four.
+TEST_CASE("A version 3 store migrates with its outbox") {
+  const Matcher matcher = HookAndMail();
   TempDir dir;
   const std::string path = dir.File("v3.db");
   const UtcTime t0{std::chrono::seconds{1'750'000'000}};
@@ -312,6 +321,85 @@ TEST_CASE("A version 3 store migrates with its outbox") {
   CHECK_THROWS(raw.exec("UPDATE outbox SET state = 'lost'"));
   SQLite::Statement broken(raw, "PRAGMA foreign_key_check");
   CHECK_FALSE(broken.executeStep());
+}
+
+// Version 4 indexed every outbox row by (state, next_attempt_at); version 5
+// only the rows still being delivered.  A version 4 store with rows pending,
+// waiting for a retry, in flight at a crash and delivered migrates, and each
+// goes on as it would have: the crash's rows pending again and claimed, the
+// retry at its time, the delivered one never again.
+TEST_CASE("A version 4 store's undelivered outbox rows are claimed after migrating") {
+  const Matcher matcher = HookAndMail();
+  TempDir dir;
+  const std::string path = dir.File("v4.db");
+  const UtcTime t0{std::chrono::seconds{1'750'000'000}};
+  auto item = [](const std::string& key, const std::string& title) {
+    Item i;
+    i.key = key;
+    i.title = title;
+    return i;
+  };
+  FeedState a;
+  a.feed_id = "a";
+  int64_t delivered = 0;
+  int64_t retried = 0;
+  std::vector<int64_t> in_flight;
+  {
+    auto db = OpenOk(path);
+    REQUIRE(db->SyncFeeds({Spec("a", "https://a.example/", true)}).ok());
+    REQUIRE(db->RecordFetch(a,
+                            {item("k1", "Gallium export licences"),
+                             item("k2", "Cobalt quotas replace the Congo export ban"),
+                             item("k3", "Lithium brine royalties doubled in Chile")},
+                            t0, matcher)
+                .ok());
+    auto hook = db->ClaimDueOutboxFor("hook", t0, 10, false);
+    REQUIRE(hook->size() == 3);
+    delivered = (*hook)[0].id;
+    retried = (*hook)[1].id;
+    in_flight.push_back((*hook)[2].id);
+    REQUIRE(db->CompleteAttempts(
+                  {{{delivered, t0, "delivered", std::chrono::milliseconds(9), 204, ""}, UtcTime{}},
+                   {{retried, t0, "retry", std::chrono::milliseconds(9), 503, "HTTP 503"},
+                    t0 + std::chrono::minutes(5)}})
+                .ok());
+    auto mail = db->ClaimDueOutboxFor("mail", t0, 1, false);
+    REQUIRE(mail->size() == 1);
+    in_flight.push_back((*mail)[0].id);
+    // The process "dies" with two rows in flight.
+  }
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+    raw.exec(
+        "DROP INDEX outbox_live;"
+        "CREATE INDEX outbox_due ON outbox(state, next_attempt_at);"
+        "PRAGMA user_version = 4;");
+    REQUIRE(raw.execAndGet("SELECT count(*) FROM outbox WHERE state = 'in-flight'").getInt() == 2);
+  }
+  auto db = OpenOk(path);
+  CHECK(db->SchemaVersion() == CurrentSchemaVersion());
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READONLY);
+    CHECK(raw.execAndGet("SELECT count(*) FROM sqlite_schema WHERE name = 'outbox_due'").getInt() ==
+          0);
+    CHECK(raw.execAndGet("SELECT count(*) FROM outbox WHERE state = 'in-flight'").getInt() == 0);
+  }
+  // hook: the row in flight at the crash now; the retry at its time; the
+  // delivered row never.
+  auto hook = db->ClaimDueOutboxFor("hook", t0, 10, false);
+  REQUIRE(hook->size() == 1);
+  CHECK((*hook)[0].id == in_flight[0]);
+  CHECK((*hook)[0].attempts == 0);
+  CHECK(db->ClaimDueOutboxFor("hook", t0 + std::chrono::minutes(4), 10, false)->empty());
+  auto later = db->ClaimDueOutboxFor("hook", t0 + std::chrono::minutes(5), 10, false);
+  REQUIRE(later->size() == 1);
+  CHECK((*later)[0].id == retried);
+  CHECK((*later)[0].attempts == 1);
+  // mail: all three, the one in flight at the crash first (ids in order).
+  auto mail = db->ClaimDueOutboxFor("mail", t0, 10, false);
+  REQUIRE(mail->size() == 3);
+  CHECK((*mail)[0].id == in_flight[1]);
+  CHECK(db->ClaimDueOutbox(t0 + std::chrono::hours(1), 10)->empty());
 }
 
 TEST_CASE("Open refuses a database from a newer version, naming both versions") {
