@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cinttypes>
 #include <cstdio>
 #include <map>
@@ -40,6 +41,13 @@ std::optional<UtcTime> ColumnTime(const SQLite::Statement& s, int index) {
   return FromUnix(s.getColumn(index).getInt64());
 }
 
+// A text column without a copy; valid until the statement steps or resets.
+std::string_view ColumnView(const SQLite::Statement& s, int index) {
+  const SQLite::Column column = s.getColumn(index);
+  const char* text = column.getText();
+  return std::string_view(text, static_cast<size_t>(column.getBytes()));
+}
+
 std::string Join(const std::vector<std::string>& parts) {
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -49,13 +57,13 @@ std::string Join(const std::vector<std::string>& parts) {
   return out;
 }
 
-std::vector<std::string> Split(const std::string& joined, char sep) {
+std::vector<std::string> Split(std::string_view joined, char sep) {
   std::vector<std::string> parts;
   if (joined.empty()) return parts;
   size_t start = 0;
   while (true) {
     const size_t end = joined.find(sep, start);
-    parts.push_back(joined.substr(start, end - start));
+    parts.emplace_back(joined.substr(start, end - start));
     if (end == std::string::npos) break;
     start = end + 1;
   }
@@ -72,12 +80,33 @@ std::string EncodeEvidence(const std::vector<MatchEvidence>& evidence) {
   return out;
 }
 
-std::vector<MatchEvidence> DecodeEvidence(const std::string& encoded) {
+// Parsed in place (the delivery loop decodes every alert it claims): the
+// fields are views into `encoded` until copied into the evidence.
+std::vector<MatchEvidence> DecodeEvidence(std::string_view encoded) {
   std::vector<MatchEvidence> out;
-  for (const std::string& record : Split(encoded, kRecordSep)) {
-    const std::vector<std::string> f = Split(record, kUnitSep);
-    if (f.size() != 4) continue;
-    out.push_back({f[0], f[1], std::stoull(f[2]), std::stoull(f[3])});
+  while (!encoded.empty()) {
+    const size_t end = encoded.find(kRecordSep);
+    std::string_view record = encoded.substr(0, end);
+    encoded = end == std::string_view::npos ? std::string_view() : encoded.substr(end + 1);
+    std::string_view fields[4];
+    size_t count = 0;
+    bool last = false;  // the record's last field was read
+    while (count < 4 && !last) {
+      const size_t sep = record.find(kUnitSep);
+      fields[count++] = record.substr(0, sep);
+      last = sep == std::string_view::npos;
+      if (!last) record = record.substr(sep + 1);
+    }
+    if (count != 4 || !last) continue;  // not four fields
+    size_t offset = 0;
+    size_t length = 0;
+    auto number = [](std::string_view text, size_t& value) {
+      const char* text_end = text.data() + text.size();
+      const auto [stop, error] = std::from_chars(text.data(), text_end, value);
+      return error == std::errc() && stop == text_end;
+    };
+    if (!number(fields[2], offset) || !number(fields[3], length)) continue;
+    out.push_back({std::string(fields[0]), std::string(fields[1]), offset, length});
   }
   return out;
 }
@@ -152,32 +181,45 @@ auto Guarded(const char* what, Body&& body) -> decltype(body()) {
   }
 }
 
-constexpr const char* kItemColumns =
-    "i.id, f.config_id, i.key, i.guid, i.title, i.link, i.published, i.updated, i.summary_text, "
-    "i.content_text, i.language, i.categories, i.authors, i.origin, i.first_seen, i.last_seen, "
+// What receivers render of a source (see OutboxEntry), from column `first`
+// on: kRenderedSourceColumns.
+constexpr const char* kRenderedSourceColumns =
+    "i.id, f.config_id, i.title, i.link, i.published, i.updated, i.summary_text, i.language, "
+    "i.origin";
+
+void ReadRenderedSource(const SQLite::Statement& s, int first, StoredItem& source) {
+  source.id = s.getColumn(first).getInt64();
+  source.feed_id = s.getColumn(first + 1).getString();
+  Item& item = source.item;
+  item.title = s.getColumn(first + 2).getString();
+  item.link = s.getColumn(first + 3).getString();
+  item.published = ColumnTime(s, first + 4);
+  item.updated = ColumnTime(s, first + 5);
+  item.summary_text = s.getColumn(first + 6).getString();
+  item.language = s.getColumn(first + 7).getString();
+  item.origin = s.getColumn(first + 8).getString();
+  item.source_feed = source.feed_id;
+}
+
+// Every stored column of an item: what receivers render, then the rest.
+const std::string kItemColumns =
+    std::string(kRenderedSourceColumns) +
+    ", i.key, i.guid, i.content_text, i.categories, i.authors, i.first_seen, i.last_seen, "
     "i.revisions";
 
 StoredItem ReadItem(const SQLite::Statement& s, int first) {
   StoredItem out;
-  out.id = s.getColumn(first).getInt64();
-  out.feed_id = s.getColumn(first + 1).getString();
+  ReadRenderedSource(s, first, out);
+  first += 9;
   Item& item = out.item;
-  item.key = s.getColumn(first + 2).getString();
-  item.guid = s.getColumn(first + 3).getString();
-  item.title = s.getColumn(first + 4).getString();
-  item.link = s.getColumn(first + 5).getString();
-  item.published = ColumnTime(s, first + 6);
-  item.updated = ColumnTime(s, first + 7);
-  item.summary_text = s.getColumn(first + 8).getString();
-  item.content_text = s.getColumn(first + 9).getString();
-  item.language = s.getColumn(first + 10).getString();
-  item.categories = Split(s.getColumn(first + 11).getString(), kUnitSep);
-  item.authors = Split(s.getColumn(first + 12).getString(), kUnitSep);
-  item.origin = s.getColumn(first + 13).getString();
-  item.source_feed = out.feed_id;
-  out.first_seen = FromUnix(s.getColumn(first + 14).getInt64());
-  out.last_seen = FromUnix(s.getColumn(first + 15).getInt64());
-  out.revisions = s.getColumn(first + 16).getInt();
+  item.key = s.getColumn(first).getString();
+  item.guid = s.getColumn(first + 1).getString();
+  item.content_text = s.getColumn(first + 2).getString();
+  item.categories = Split(s.getColumn(first + 3).getString(), kUnitSep);
+  item.authors = Split(s.getColumn(first + 4).getString(), kUnitSep);
+  out.first_seen = FromUnix(s.getColumn(first + 5).getInt64());
+  out.last_seen = FromUnix(s.getColumn(first + 6).getInt64());
+  out.revisions = s.getColumn(first + 7).getInt();
   return out;
 }
 
@@ -190,8 +232,8 @@ void ReadAlertColumns(const SQLite::Statement& s, int first, AlertRecord& a) {
   a.rule_id = s.getColumn(first).getString();
   a.kind = s.getColumn(first + 1).getString();
   a.severity = s.getColumn(first + 2).getString();
-  a.labels = Split(s.getColumn(first + 3).getString(), kUnitSep);
-  a.evidence = DecodeEvidence(s.getColumn(first + 4).getString());
+  a.labels = Split(ColumnView(s, first + 3), kUnitSep);
+  a.evidence = DecodeEvidence(ColumnView(s, first + 4));
   a.doc_number = s.getColumn(first + 5).getString();
   a.created_at = FromUnix(s.getColumn(first + 6).getInt64());
   a.matches = s.getColumn(first + 7).getInt() != 0;
@@ -837,13 +879,17 @@ Result<std::vector<OutboxEntry>> Database::ClaimOutbox(const std::string* receiv
 std::vector<OutboxEntry> Database::ClaimRows(const std::string* receiver, UtcTime now, int limit,
                                              bool critical_only) {
   std::vector<OutboxEntry> out;
+  std::vector<bool> more_sources;
   {
-    // The alert's own columns come with the claim (one statement, not one
-    // more per row); its sources follow, one statement per row.
+    // One statement brings the rows with their alerts and first sources (the
+    // item the rule fired on, alerts.item), and whether other sources joined
+    // the story; only for those another statement loads the rest.
     static const std::string select =
         std::string("SELECT o.id, o.receiver, o.idempotency_key, o.attempts, o.alert, ") +
-        kAlertColumns +
-        " FROM outbox o JOIN alerts a ON a.id = o.alert "
+        kAlertColumns + ", " + kRenderedSourceColumns +
+        ", EXISTS (SELECT 1 FROM alert_sources s WHERE s.alert = a.id AND s.item <> a.item) "
+        "FROM outbox o JOIN alerts a ON a.id = o.alert JOIN items i ON i.id = a.item "
+        "JOIN feeds f ON f.id = i.feed "
         "WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 ";
     static const std::string order = "ORDER BY o.next_attempt_at, o.id LIMIT ?2";
     static const std::string any = select + order;
@@ -864,55 +910,42 @@ std::vector<OutboxEntry> Database::ClaimRows(const std::string* receiver, UtcTim
       e.attempts = s->getColumn(3).getInt();
       e.alert.id = s->getColumn(4).getInt64();
       ReadAlertColumns(*s, 5, e.alert);
+      ReadRenderedSource(*s, 13, e.alert.sources.emplace_back());
+      more_sources.push_back(s->getColumn(22).getInt() != 0);
       out.push_back(std::move(e));
     }
   }
-  for (OutboxEntry& e : out) {
+  for (size_t i = 0; i < out.size(); ++i) {
     Stmt s = Prepare("UPDATE outbox SET state = 'in-flight', updated_at = ? WHERE id = ?");
     s->bind(1, ToUnix(now));
-    s->bind(2, e.id);
+    s->bind(2, out[i].id);
     s->exec();
-    LoadRenderedSources(e.alert);
+    if (more_sources[i]) LoadOtherSources(out[i].alert);
   }
   return out;
 }
 
-void Database::LoadRenderedSources(AlertRecord& alert) {
-  // Only what receivers render (see OutboxEntry), in the primary key's
-  // order; sorted here by joining time, which an ORDER BY would do with a
-  // sorter opened for every row claimed.
-  Stmt s = Prepare(
-      "SELECT i.id, f.config_id, i.title, i.link, i.published, i.updated, i.summary_text, "
-      "i.language, i.origin, s.joined_at FROM alert_sources s JOIN items i ON i.id = s.item "
-      "JOIN feeds f ON f.id = i.feed WHERE s.alert = ?");
+void Database::LoadOtherSources(AlertRecord& alert) {
+  // In the primary key's order, sorted here by joining time: an ORDER BY
+  // would open a sorter for every such alert.
+  static const std::string sql =
+      std::string("SELECT ") + kRenderedSourceColumns +
+      ", s.joined_at FROM alert_sources s JOIN items i ON i.id = s.item "
+      "JOIN feeds f ON f.id = i.feed WHERE s.alert = ?1 AND s.item <> ?2";
+  Stmt s = Prepare(sql.c_str());
   s->bind(1, alert.id);
-  std::vector<int64_t> joined;
+  s->bind(2, alert.sources.front().id);
+  std::vector<std::pair<std::pair<int64_t, int64_t>, StoredItem>> others;
   while (s->executeStep()) {
-    StoredItem& source = alert.sources.emplace_back();
-    source.id = s->getColumn(0).getInt64();
-    source.feed_id = s->getColumn(1).getString();
-    Item& item = source.item;
-    item.title = s->getColumn(2).getString();
-    item.link = s->getColumn(3).getString();
-    item.published = ColumnTime(*s, 4);
-    item.updated = ColumnTime(*s, 5);
-    item.summary_text = s->getColumn(6).getString();
-    item.language = s->getColumn(7).getString();
-    item.origin = s->getColumn(8).getString();
-    item.source_feed = source.feed_id;
-    joined.push_back(s->getColumn(9).getInt64());
+    StoredItem source;
+    ReadRenderedSource(*s, 0, source);
+    const int64_t joined = s->getColumn(9).getInt64();
+    others.emplace_back(std::pair(joined, source.id), std::move(source));
   }
-  if (alert.sources.size() < 2) return;
   // Joining order, ties by item id (as LoadAlert's ORDER BY joined_at, item).
-  std::vector<size_t> order(alert.sources.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    return std::pair(joined[x], alert.sources[x].id) < std::pair(joined[y], alert.sources[y].id);
-  });
-  std::vector<StoredItem> sorted;
-  sorted.reserve(order.size());
-  for (size_t i : order) sorted.push_back(std::move(alert.sources[i]));
-  alert.sources = std::move(sorted);
+  std::sort(others.begin(), others.end(),
+            [](const auto& x, const auto& y) { return x.first < y.first; });
+  for (auto& other : others) alert.sources.push_back(std::move(other.second));
 }
 
 Result<int> Database::CompleteAttempts(const std::vector<CompletedAttempt>& completed) {
@@ -1082,7 +1115,7 @@ AlertRecord Database::LoadAlert(int64_t alert_id, bool with_deliveries) {
     ReadAlertColumns(*s, 0, a);
   }
   {
-    static const std::string sql = std::string("SELECT ") + kItemColumns +
+    static const std::string sql = "SELECT " + kItemColumns +
                                    " FROM alert_sources s JOIN items i ON i.id = s.item "
                                    "JOIN feeds f ON f.id = i.feed WHERE s.alert = ? "
                                    "ORDER BY s.joined_at, s.item";
@@ -1128,7 +1161,7 @@ Result<std::vector<AlertRecord>> Database::ListAlerts(UtcTime since, const std::
 
 Result<StoredItem> Database::FindItem(const std::string& feed_id, const std::string& key) {
   return Guarded("find item", [&]() -> Result<StoredItem> {
-    static const std::string sql = std::string("SELECT ") + kItemColumns +
+    static const std::string sql = "SELECT " + kItemColumns +
                                    " FROM items i JOIN feeds f ON f.id = i.feed "
                                    "WHERE f.config_id = ? AND i.key = ?";
     Stmt s = Prepare(sql.c_str());
@@ -1268,7 +1301,7 @@ Status Database::ForEachItemSince(UtcTime since, const std::function<void(const 
   return Guarded("read items", [&]() -> Status {
     // Row ids follow recording order, so no index on first_seen is needed
     // (one less index to maintain on every insert).
-    static const std::string sql = std::string("SELECT ") + kItemColumns +
+    static const std::string sql = "SELECT " + kItemColumns +
                                    " FROM items i JOIN feeds f ON f.id = i.feed "
                                    "WHERE i.first_seen >= ? ORDER BY i.id";
     Stmt s = Prepare(sql.c_str());

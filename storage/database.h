@@ -166,9 +166,10 @@ class Database final : public Store {
   Status MoveOutbox(int64_t outbox_id, const char* sql, UtcTime at, const std::string& error,
                     const char* what);
   AlertRecord LoadAlert(int64_t alert_id, bool with_deliveries);
-  // The sources of a claimed alert, with only the columns receivers render
-  // (see OutboxEntry), first source first.
-  void LoadRenderedSources(AlertRecord& alert);
+  // Appends to a claimed alert, whose first source is loaded, its other
+  // sources in joining order, with only the columns receivers render (see
+  // OutboxEntry).
+  void LoadOtherSources(AlertRecord& alert);
   void AppendAlertTrail(int64_t alert_id, std::vector<HistoryEvent>& events);
 
   std::unique_ptr<SQLite::Database> db_;

@@ -228,11 +228,14 @@ TEST_CASE("Lookups by item and alert and story key search an index") {
            "SELECT item FROM alert_sources WHERE alert = 1",  // alerts' foreign key
            "SELECT rule_id FROM item_matches WHERE item = 1",
            "SELECT receiver FROM outbox WHERE alert = 1",  // alerts' foreign key
-           "SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= 5",
-           // a receiver's claim, and the rows a crash left in flight (Open)
-           "SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= 5 "
-           "AND receiver = 'hook' ORDER BY next_attempt_at, id",
-           "SELECT id FROM outbox WHERE state = 'in-flight'",
+           // a receiver's claim (its rows, alerts and first sources; by due
+           // time without a sort)
+           "SELECT o.id, a.rule_id, i.title, f.config_id, EXISTS (SELECT 1 FROM alert_sources s "
+           "WHERE s.alert = a.id AND s.item <> a.item) FROM outbox o "
+           "JOIN alerts a ON a.id = o.alert JOIN items i ON i.id = a.item "
+           "JOIN feeds f ON f.id = i.feed WHERE o.state = 'pending' AND o.next_attempt_at <= 5 "
+           "AND o.receiver = 'hook' ORDER BY o.next_attempt_at, o.id LIMIT 8",
+           "SELECT id FROM outbox WHERE state = 'pending' AND receiver = 'hook'",  // expedite
            "SELECT at FROM deliveries WHERE outbox = 1",  // outbox's foreign key
            "SELECT alert FROM alert_keys WHERE key = 1 AND created_at >= 5",
        }) {
@@ -242,6 +245,8 @@ TEST_CASE("Lookups by item and alert and story key search an index") {
     while (plan.executeStep()) {
       const std::string detail = plan.getColumn(3).getString();
       INFO(detail);
+      // A subquery's heading line is not a step; its steps follow.
+      if (detail.rfind("CORRELATED SCALAR SUBQUERY", 0) == 0) continue;
       CHECK(detail.rfind("SEARCH", 0) == 0);
       ++steps;
     }
@@ -371,7 +376,7 @@ TEST_CASE("A version 4 store's undelivered outbox rows are claimed after migrati
   {
     SQLite::Database raw(path, SQLite::OPEN_READWRITE);
     raw.exec(
-        "DROP INDEX outbox_live;"
+        "DROP INDEX outbox_pending;"
         "CREATE INDEX outbox_due ON outbox(state, next_attempt_at);"
         "PRAGMA user_version = 4;");
     REQUIRE(raw.execAndGet("SELECT count(*) FROM outbox WHERE state = 'in-flight'").getInt() == 2);
