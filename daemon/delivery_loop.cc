@@ -249,10 +249,11 @@ void DeliveryLoop::Pump(bool tick) {
   UtcTime now = Now();
   // Which receivers claim now, and how many rows each: rows for its free
   // slots, plus, when it claims ahead, enough to refill its queue of ready
-  // rows to `concurrency`.  Under load a receiver claims once half of that
-  // is missing rather than one row at a time, so one transaction stores
-  // several outcomes and claims several rows, while the queue keeps its
-  // slots busy meanwhile.
+  // rows to twice its concurrency (kClaimAheadSlots).  Under load a receiver
+  // that claims ahead claims once `concurrency` rows are missing (one that
+  // does not, once half its slots are free) rather than one row at a time,
+  // so one transaction stores that many outcomes and claims that many rows,
+  // while the queue keeps its slots busy meanwhile.
   std::vector<std::shared_ptr<Slot>> claimers;
   std::vector<int> sendable;  // rows of each claim to send at once
   std::vector<storage::OutboxClaim> claims;
@@ -270,10 +271,13 @@ void DeliveryLoop::Pump(bool tick) {
       StartSend(slot, TakeReady(*slot));
       --allowance;
     }
-    const int room = ahead ? slot->settings.concurrency - static_cast<int>(slot->ready.size()) : 0;
+    const int concurrency = slot->settings.concurrency;
+    const int room =
+        ahead ? kClaimAheadSlots * concurrency - static_cast<int>(slot->ready.size()) : 0;
     const int want = std::max(allowance, 0) + room;
     if (want <= 0 || slot->drained) continue;
-    if (!tick && slot->state.in_flight > 0 && want * 2 < slot->settings.concurrency) continue;
+    const bool batch_missing = ahead ? want >= concurrency : want * 2 >= concurrency;
+    if (!tick && slot->state.in_flight > 0 && !batch_missing) continue;
     // Quiet hours: the rows wait (the tick after the end finds them), but
     // critical alerts may go.
     bool quiet = QuietUntil(now, slot->settings.timing, slot->settings.zone).has_value();

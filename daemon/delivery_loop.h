@@ -9,8 +9,10 @@
 // outcomes of every send that finished since the last turn are stored, and
 // rows are claimed for the receivers with room.  A receiver that may send
 // whenever a slot frees (circuit closed; no grouping, quiet hours or rate
-// limit) also claims up to `concurrency` rows ahead: a slot that frees
-// starts its next send from them at once, without a store round trip.  Rows
+// limit) also claims up to twice its `concurrency` in rows ahead
+// (kClaimAheadSlots), and under load claims `concurrency` rows at a time: a
+// slot that frees starts its next send from them at once, without a store
+// round trip, and a turn stores about `concurrency` outcomes in one commit.  Rows
 // claimed ahead are in flight in the store like rows being sent: a crash
 // leaves them to the next open, which makes them pending again; Stop, a
 // reload that removes the receiver, an opening circuit or a 410 give them
@@ -106,6 +108,10 @@ struct DeliveryLoopOptions {
 };
 
 inline constexpr std::chrono::seconds kClockJumpTolerance{5};
+
+// A receiver that claims ahead keeps up to this many times its concurrency
+// in rows claimed and not yet sent (see DeliveryLoop).
+inline constexpr int kClaimAheadSlots = 2;
 
 class DeliveryLoop {
  public:

@@ -352,16 +352,19 @@ TEST_CASE("Stop's bound abandons hung sends: their rows stay queued, no attempt 
 
 TEST_CASE("rows claimed ahead: Stop gives them back, a crash leaves them to the next open",
           "[delivery_loop]") {
-  // Two slots, both hung: two rows are being sent and two more are claimed
-  // ahead (in flight in the store, not sent).
+  // Two slots, both hung: two rows are being sent and four more are claimed
+  // ahead (twice the concurrency; in flight in the store, not sent).
   HttpTestServer server;
   const int kAlerts = 10;
   Harness h(kAlerts, {"slow"});
   ReceiverSettings settings;
   settings.concurrency = 2;
   StartHung(h, server, settings);
-  REQUIRE(h.RunUntil([&] { return Count(States(*h.db, "slow"), OutboxState::kInFlight) == 4; },
-                     std::chrono::seconds(10)));
+  REQUIRE(h.RunUntil(
+      [&] {
+        return Count(States(*h.db, "slow"), OutboxState::kInFlight) == 2 + kClaimAheadSlots * 2;
+      },
+      std::chrono::seconds(10)));
   const fs::path path = h.dir.path / "state.db";
 
   SECTION("Stop: the rows claimed ahead are pending at once, the sent ones stay in flight") {
