@@ -658,25 +658,36 @@ TEST_CASE("digest_at: one message at the local time", "[delivery_loop]") {
 namespace mineral::daemon {
 namespace {
 
+// A store on the fault-injecting VFS (ArmFault makes its writes fail).
+storage::DatabaseOptions FaultyDisk() {
+  storage::testing::RegisterFaultVfs();
+  storage::DatabaseOptions options;
+  options.vfs = storage::testing::kFaultVfsName;
+  return options;
+}
+
+// An answer that takes ~0.4 s: time to fill the disk meanwhile.
+TestReply SlowAnswer() {
+  TestReply slow;
+  slow.body = "ok";
+  slow.mode = TestReply::Mode::kDrip;
+  slow.drip_interval = std::chrono::milliseconds(200);
+  return slow;
+}
+
 TEST_CASE("outcomes the store could not record (disk full) are stored once it writes again",
           "[delivery_loop]") {
   // The answers come while every write fails: the loop must keep them and
   // store them later, not leave the rows in flight until the next start
   // (which would send every one of them again, and never retry the rest).
-  storage::testing::RegisterFaultVfs();
-  storage::DatabaseOptions db_options;
-  db_options.vfs = storage::testing::kFaultVfsName;
+  const storage::DatabaseOptions db_options = FaultyDisk();
   HttpTestServer server;
   std::mutex mutex;
   std::map<std::string, int> received;  // webhook-id -> requests
   server.Route("/hook", [&](const TestRequest& r) {
     std::lock_guard lock(mutex);
     ++received[r.Header("webhook-id")];
-    TestReply slow;  // the answer takes ~0.4 s: the disk fills meanwhile
-    slow.body = "ok";
-    slow.mode = TestReply::Mode::kDrip;
-    slow.drip_interval = std::chrono::milliseconds(200);
-    return slow;
+    return SlowAnswer();
   });
   const int kAlerts = 4;
   Harness h(kAlerts, {"hook"}, {}, db_options);
@@ -712,6 +723,44 @@ TEST_CASE("outcomes the store could not record (disk full) are stored once it wr
     INFO(id);
     CHECK(times == 1);
   }
+}
+
+// The window of at-least-once: answers come, and the process dies before a
+// turn stores them.  With claim-ahead and turns of `concurrency` outcomes,
+// that is several answered sends and twice the concurrency in rows claimed
+// ahead: every one of them must be pending at the next open (sent again,
+// under the same key), none lost, none counted an attempt.
+TEST_CASE("a crash before answered sends are stored: every row is pending at the next open",
+          "[delivery_loop]") {
+  const storage::DatabaseOptions db_options = FaultyDisk();
+  HttpTestServer server;
+  server.Route("/hook", SlowAnswer());
+  const int kAlerts = 10;
+  Harness h(kAlerts, {"hook"}, {}, db_options);
+  ReceiverSettings two_slots;
+  two_slots.concurrency = 2;
+  std::vector<DeliveryEvent> events;
+  h.AddWebhook("hook", server.Url("/hook"), std::chrono::seconds(5), two_slots);
+  h.loop->OnAttempt([&](const DeliveryEvent& e) { events.push_back(e); });
+  h.loop->Start();
+  REQUIRE(
+      h.RunUntil([&] { return server.Requests("/hook").size() == 2; }, std::chrono::seconds(10)));
+  // Two sends on the wire, twice the concurrency more claimed ahead.
+  CHECK(Count(States(*h.db, "hook"), OutboxState::kInFlight) == 2 + kClaimAheadSlots * 2);
+  storage::testing::ArmFault(1, /*sticky=*/true);  // no turn is stored from now on
+  REQUIRE(h.RunUntil([&] { return events.size() >= 2; }, std::chrono::seconds(10)));
+  for (const DeliveryEvent& e : events) {
+    CHECK(e.decision.verdict == Verdict::kDelivered);
+    CHECK_FALSE(e.store.ok());
+  }
+  // The process dies: nothing more is stored.
+  h.loop.reset();
+  REQUIRE(storage::testing::DisarmFault());
+  const fs::path path = h.dir.path / "state.db";
+  h.db.reset();
+  auto claimed = ReopenAndClaimAll(path);
+  CHECK(claimed.size() == static_cast<size_t>(kAlerts));
+  for (const storage::OutboxEntry& e : claimed) CHECK(e.attempts == 0);
 }
 
 }  // namespace
