@@ -7,6 +7,8 @@
 #   bench/run_delivery_bench.sh             # release build, then 3 runs
 #   RUNS=1 CONNS=32 ALERTS=20000 BUILD=0 bench/run_delivery_bench.sh
 #   RT=1 bench/run_delivery_bench.sh        # each run under chrt -r 1
+#   BIN=/tmp/old/delivery_bench BUILD=0 bench/run_delivery_bench.sh
+#                                           # another build's binary (A/B)
 #
 # RT=1 (root or CAP_SYS_NICE): the benchmark's threads run round-robin
 # real-time, so on a machine shared with builds each gets a core when it
@@ -37,6 +39,6 @@ if [[ "${RT:-0}" != 0 ]]; then prefix=(chrt -r 1); fi
 
 for run in $(seq 1 "$RUNS"); do
   echo "== run $run of $RUNS"
-  ${prefix[@]+"${prefix[@]}"} "$root/build/release/bench/delivery_bench" \
+  ${prefix[@]+"${prefix[@]}"} "${BIN:-$root/build/release/bench/delivery_bench}" \
     --alerts "$ALERTS" --conns "$CONNS" --dir "$tmp/db"
 done
