@@ -22,15 +22,34 @@ bool IsNameStart(char c) {
   return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_' || u == ':' || u >= 0x80;
 }
 
-// Characters that end a tag or attribute name.  Deliberately loose: anything
-// a browser would keep in a name is kept.  A table: names are scanned a byte
-// at a time, and one load beats five compares.
-constexpr std::array<bool, 256> kEndsName = [] {
-  std::array<bool, 256> table{};
-  for (unsigned char c : {' ', '\t', '\n', '\r', '>', '/', '=', '<'}) table[c] = true;
+// Bytes of a tag or attribute name: kEndsName ends it, kColon may split it
+// into prefix and local name.  Deliberately loose: anything a browser would
+// keep in a name is kept.  A table: names are scanned a byte at a time, and
+// one load beats five compares.
+enum NameByte : unsigned char { kInName = 0, kEndsName = 1, kColon = 2 };
+constexpr std::array<NameByte, 256> kNameBytes = [] {
+  std::array<NameByte, 256> table{};
+  for (unsigned char c : {' ', '\t', '\n', '\r', '>', '/', '=', '<'}) table[c] = kEndsName;
+  table[':'] = kColon;
   return table;
 }();
-bool EndsName(char c) { return kEndsName[static_cast<unsigned char>(c)]; }
+bool EndsName(char c) { return kNameBytes[static_cast<unsigned char>(c)] == kEndsName; }
+
+// The end of the name that starts at s[i]; *colon is the offset of its first
+// ':' from s[i] (std::string_view::npos when none), found in the same pass so
+// that splitting the name needs no second search.
+size_t ScanName(std::string_view s, size_t i, size_t* colon) {
+  const size_t start = i;
+  size_t first_colon = std::string_view::npos;
+  for (; i < s.size(); ++i) {
+    const NameByte b = kNameBytes[static_cast<unsigned char>(s[i])];
+    if (b == kInName) continue;
+    if (b == kEndsName) break;
+    if (first_colon == std::string_view::npos) first_colon = i - start;
+  }
+  *colon = first_colon;
+  return i;
+}
 
 // Whether an attribute value needs decoding (a reference) or normalizing
 // (\t, \n, \r become spaces); most are URLs and words that need neither.
@@ -75,6 +94,12 @@ size_t FindLtOrAmp(std::string_view s, size_t i) {
 
 bool StartsWith(std::string_view s, size_t pos, std::string_view prefix) {
   return s.size() - pos >= prefix.size() && s.compare(pos, prefix.size(), prefix) == 0;
+}
+
+// "xmlns" or "xmlns:*": an attribute that binds a namespace rather than one
+// the element carries.
+bool IsNamespaceDeclaration(std::string_view qname) {
+  return qname == "xmlns" || StartsWith(qname, 0, "xmlns:");
 }
 
 // Prefixes feeds use without declaring them, mapped to what they always mean.
@@ -216,7 +241,10 @@ XmlReader::Token XmlReader::PopPending() {
 XmlReader::Token XmlReader::EmitEnd(const OpenElement& e, size_t begin, size_t end) {
   // Bindings declared on this element end with it; the interned URI that
   // ns() points to outlives the binding.
-  bindings_.resize(e.bindings_mark);
+  if (bindings_.size() != e.bindings_mark) {
+    bindings_.resize(e.bindings_mark);
+    default_ns_valid_ = false;
+  }
   ns_ = e.ns;
   local_ = e.local;
   qname_ = e.qname;
@@ -339,9 +367,8 @@ void XmlReader::ReadDoctype() {
   pos_ = n;
 }
 
-void XmlReader::SplitName(std::string_view qname, std::string_view* prefix,
+void XmlReader::SplitName(std::string_view qname, size_t colon, std::string_view* prefix,
                           std::string_view* local) const {
-  const size_t colon = qname.find(':');
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == qname.size()) {
     *prefix = {};
     *local = qname;
@@ -352,12 +379,26 @@ void XmlReader::SplitName(std::string_view qname, std::string_view* prefix,
 }
 
 std::string_view XmlReader::ResolvePrefix(std::string_view prefix, bool is_attribute) const {
-  if (prefix.empty() && is_attribute) return {};
+  if (prefix.empty()) {
+    if (is_attribute) return {};
+    // Most elements have no prefix: their namespace is looked up once per
+    // change of the bindings.
+    if (!default_ns_valid_) {
+      default_ns_ = {};
+      for (auto it = bindings_.rbegin(); it != bindings_.rend(); ++it) {
+        if (it->prefix.empty()) {
+          default_ns_ = it->uri;
+          break;
+        }
+      }
+      default_ns_valid_ = true;
+    }
+    return default_ns_;
+  }
   if (prefix == "xml") return kXmlNamespace;
   for (auto it = bindings_.rbegin(); it != bindings_.rend(); ++it) {
     if (it->prefix == prefix) return it->uri;
   }
-  if (prefix.empty()) return {};
   const std::string_view known = WellKnownPrefix(prefix);
   // An undeclared, unknown prefix keeps its name as a namespace of its own so
   // that <foo:title> is never mistaken for <title>.
@@ -369,13 +410,15 @@ XmlReader::Token XmlReader::ReadStartTag() {
   token_begin_ = pos_;
   size_t i = pos_ + 1;
   const size_t name_start = i;
-  while (i < n && !EndsName(doc_[i])) ++i;
+  size_t name_colon;
+  i = ScanName(doc_, i, &name_colon);
   const std::string_view qname = doc_.substr(name_start, i - name_start);
 
   std::vector<RawAttribute>& raw = raw_attributes_;
   raw.clear();
   bool self_closing = false;
   bool closed = false;
+  bool declares_namespaces = false;  // an attribute named xmlns or xmlns:*
   while (i < n) {
     while (i < n && IsSpace(doc_[i])) ++i;
     if (i >= n) break;
@@ -397,7 +440,8 @@ XmlReader::Token XmlReader::ReadStartTag() {
     }
     if (c == '<') break;  // tag never closed: the next tag starts here
     const size_t attr_start = i;
-    while (i < n && !EndsName(doc_[i])) ++i;
+    size_t attr_colon;
+    i = ScanName(doc_, i, &attr_colon);
     if (i == attr_start) {  // a stray '=' or similar
       ++i;
       continue;
@@ -428,7 +472,10 @@ XmlReader::Token XmlReader::ReadStartTag() {
     }
     bool duplicate = false;
     for (const auto& r : raw) duplicate |= r.qname == aname;
-    if (!duplicate) raw.push_back({aname, value});
+    if (!duplicate) {
+      raw.push_back({aname, value, attr_colon});
+      declares_namespaces |= IsNamespaceDeclaration(aname);
+    }
   }
   if (!closed) SetError(token_begin_, "unterminated start tag <" + std::string(qname) + ">");
   pos_ = i;
@@ -454,23 +501,26 @@ XmlReader::Token XmlReader::ReadStartTag() {
     }
     return s;
   };
-  for (const auto& r : raw) {
-    const bool is_default = r.qname == "xmlns";
-    if (!is_default && !StartsWith(r.qname, 0, "xmlns:")) continue;
-    // Interned, so that ns() views stay valid after the binding goes.
-    const std::string& uri = *interned_uris_.emplace(decoded(r.raw_value)).first;
-    bindings_.push_back({is_default ? std::string_view() : r.qname.substr(6), uri});
+  if (declares_namespaces) {
+    for (const auto& r : raw) {
+      if (!IsNamespaceDeclaration(r.qname)) continue;
+      const bool is_default = r.qname == "xmlns";
+      // Interned, so that ns() views stay valid after the binding goes.
+      const std::string& uri = *interned_uris_.emplace(decoded(r.raw_value)).first;
+      bindings_.push_back({is_default ? std::string_view() : r.qname.substr(6), uri});
+    }
+    default_ns_valid_ = false;
   }
 
   std::string_view prefix, local;
-  SplitName(qname, &prefix, &local);
+  SplitName(qname, name_colon, &prefix, &local);
   ns_ = ResolvePrefix(prefix, false);
   local_ = local;
   qname_ = qname;
   for (const auto& r : raw) {
-    if (r.qname == "xmlns" || StartsWith(r.qname, 0, "xmlns:")) continue;
+    if (declares_namespaces && IsNamespaceDeclaration(r.qname)) continue;
     XmlAttribute a;
-    SplitName(r.qname, &prefix, &a.local);
+    SplitName(r.qname, r.colon, &prefix, &a.local);
     a.ns = ResolvePrefix(prefix, true);
     a.qname = r.qname;
     a.value = decoded(r.raw_value);

@@ -97,6 +97,7 @@ class XmlReader {
   struct RawAttribute {
     std::string_view qname;
     std::string_view raw_value;  // entities not yet decoded
+    size_t colon;                // offset of the first ':' in qname, or npos
   };
   struct Binding {
     std::string_view prefix;  // empty: default namespace
@@ -119,7 +120,9 @@ class XmlReader {
   // number of bytes consumed (1 for a bare '&').
   size_t DecodeReference(std::string_view raw, size_t i, std::string& out, int entity_depth);
   std::string_view ResolvePrefix(std::string_view prefix, bool is_attribute) const;
-  void SplitName(std::string_view qname, std::string_view* prefix, std::string_view* local) const;
+  // `colon`: the offset of the first ':' in qname, or npos.
+  void SplitName(std::string_view qname, size_t colon, std::string_view* prefix,
+                 std::string_view* local) const;
   void SetError(size_t offset, std::string message);
 
   std::string_view doc_;
@@ -128,6 +131,10 @@ class XmlReader {
 
   std::vector<OpenElement> stack_;
   std::vector<Binding> bindings_;
+  // The default namespace in bindings_, while default_ns_valid_ (cleared
+  // whenever bindings_ changes).
+  mutable std::string_view default_ns_;
+  mutable bool default_ns_valid_ = false;
   std::unordered_set<std::string> interned_uris_;
   // Entities declared in the internal DTD subset.
   std::vector<std::pair<std::string, std::string>> dtd_entities_;

@@ -174,6 +174,54 @@ TEST_CASE("XmlReader maps undeclared well-known prefixes") {
         "<rss><http://purl.org/dc/elements/1.1/|date>'d'</date><foo|title>'x'</title></rss>");
 }
 
+// Start elements with the namespace of each element and attribute:
+// "ns|local[ ns|qname=value]" ("-" for no namespace), one per element.
+std::string Namespaces(std::string_view doc) {
+  XmlReader r(doc);
+  std::string out;
+  for (XmlReader::Token t = r.Next(); t != XmlReader::Token::kEnd; t = r.Next()) {
+    if (t != XmlReader::Token::kStartElement) continue;
+    out += "<" + (r.ns().empty() ? std::string("-") : std::string(r.ns())) + "|" +
+           std::string(r.local());
+    for (const auto& a : r.attributes()) {
+      out += " " + (a.ns.empty() ? std::string("-") : std::string(a.ns)) + "|" +
+             std::string(a.local) + "=" + std::string(a.value);
+    }
+    out += ">";
+  }
+  return out;
+}
+
+TEST_CASE("XmlReader splits names at their first colon, in elements and attributes") {
+  CHECK(Namespaces("<a:b:c/>") == "<a|b:c>");
+  CHECK(Namespaces("<:x/>") == "<-|:x>");
+  CHECK(Namespaces("<x:/>") == "<-|x:>");
+  CHECK(Namespaces("<x xmlns:p='u' p:a:b='1' :c='2' d:='3' xml:lang='en'/>") ==
+        "<-|x u|a:b=1 -|:c=2 -|d:=3 http://www.w3.org/XML/1998/namespace|lang=en>");
+  // Names long enough to cross 16 and 32 bytes, the colon at either side.
+  CHECK(Namespaces(
+            "<abcdefghijklmno:p/><abcdefghijklmnop:q/><r:abcdefghijklmnopqrstuvwxyz0123456/>") ==
+        "<abcdefghijklmno|p><abcdefghijklmnop|q><r|abcdefghijklmnopqrstuvwxyz0123456>");
+  // Non-ASCII names keep their bytes whole.
+  CHECK(Namespaces("<稀:土 稀:x='1'/>") == "<稀|土 稀|x=1>");
+  // Cut off inside the name.
+  CHECK(Namespaces("<r><a:b") == "<-|r><a|b>");
+  CHECK(Namespaces("<r><a:") == "<-|r><-|a:>");
+}
+
+TEST_CASE("XmlReader scopes default namespace declarations to their element") {
+  CHECK(Namespaces("<r xmlns='u1'><a/><b xmlns='u2'><c/></b><d/><e xmlns=''><f/></e><g/></r>") ==
+        "<u1|r><u1|a><u2|b><u2|c><u1|d><-|e><-|f><u1|g>");
+  // Self-closing, and a prefix declared without changing the default.
+  CHECK(Namespaces("<r xmlns='u1'><s xmlns='u2'/><t/><p xmlns:q='u3'><q:x/><y/></p><z/></r>") ==
+        "<u1|r><u2|s><u1|t><u1|p><u3|x><u1|y><u1|z>");
+  // Elements closed by recovery (a mismatched end tag, the end of input).
+  CHECK(Namespaces("<r><s xmlns='u2'><c></s><t/></r>") == "<-|r><u2|s><u2|c><-|t>");
+  CHECK(Namespaces("<r xmlns='u1'><s xmlns='u2'><c>") == "<u1|r><u2|s><u2|c>");
+  // Unprefixed attributes are in no namespace whatever the default.
+  CHECK(Namespaces("<r xmlns='u1' a='1'/>") == "<u1|r -|a=1>");
+}
+
 TEST_CASE("XmlReader bounds nesting depth") {
   std::string doc;
   for (int i = 0; i < 1000; ++i) doc += "<a>";
