@@ -95,6 +95,27 @@ TEST_CASE("Parse resolves relative links against xml:base, the feed link, then t
   CHECK(MustParse(no_link, options).items[0].link == "https://fetched.example/p/2");
 }
 
+TEST_CASE(
+    "Parse finds xml:base and xml:lang among other attributes, and inherits them past elements "
+    "with attributes") {
+  const std::string atom =
+      "<feed xmlns='http://www.w3.org/2005/Atom' xml:lang='de' xml:base='https://a.example/news/'>"
+      "<entry a='1' xml:base='2025/' b='2'><title type='text'>E</title>"
+      "<link rel='alternate' href='x.html'/><id>1</id></entry>"
+      "<entry xml:lang='fr' c='3'><link href='y.html' type='text/html'/><id>2</id></entry>"
+      "<entry><link href='z.html'/><id>3</id></entry>"
+      "</feed>";
+  const ParsedFeed f = MustParse(atom, ParseOptions());
+  REQUIRE(f.items.size() == 3);
+  CHECK(f.feed.language == "de");
+  CHECK(f.items[0].link == "https://a.example/news/2025/x.html");
+  CHECK(f.items[0].language == "de");
+  CHECK(f.items[1].link == "https://a.example/news/y.html");
+  CHECK(f.items[1].language == "fr");
+  CHECK(f.items[2].link == "https://a.example/news/z.html");
+  CHECK(f.items[2].language == "de");
+}
+
 TEST_CASE("Parse handles CDATA, HTML entities and double-escaped HTML") {
   const ParsedFeed f = MustParse(Rss(
       "<item><title><![CDATA[Rare earths & <magnets>]]></title>"

@@ -412,18 +412,22 @@ void FeedBuilder::PushFrame(Context context) {
   f.context = context;
   f.owns_base = false;
   f.owns_lang = false;
-  if (const XmlAttribute* b =
-          reader_.FindAttribute("http://www.w3.org/XML/1998/namespace", "base")) {
-    bases_.push_back(ResolveUrl(bases_[f.base], b->value));
-    f.base = bases_.size() - 1;
-    f.has_xml_base = true;
-    f.owns_base = true;
-  }
-  if (const XmlAttribute* l =
-          reader_.FindAttribute("http://www.w3.org/XML/1998/namespace", "lang")) {
-    langs_.emplace_back(l->value);
-    f.lang = langs_.size() - 1;
-    f.owns_lang = true;
+  // Most elements carry no attributes: then there is no xml:base or
+  // xml:lang to look for (two calls comparing the XML namespace's URI).
+  if (!reader_.attributes().empty()) {
+    if (const XmlAttribute* b =
+            reader_.FindAttribute("http://www.w3.org/XML/1998/namespace", "base")) {
+      bases_.push_back(ResolveUrl(bases_[f.base], b->value));
+      f.base = bases_.size() - 1;
+      f.has_xml_base = true;
+      f.owns_base = true;
+    }
+    if (const XmlAttribute* l =
+            reader_.FindAttribute("http://www.w3.org/XML/1998/namespace", "lang")) {
+      langs_.emplace_back(l->value);
+      f.lang = langs_.size() - 1;
+      f.owns_lang = true;
+    }
   }
   frames_.push_back(f);
 }
