@@ -536,6 +536,20 @@ XmlReader::Token XmlReader::ReadEndTag() {
   const size_t n = doc_.size();
   const size_t begin = pos_;
   size_t i = pos_ + 2;
+  // Nearly always the innermost open element is closed, its name right
+  // before '>': one compare instead of a scan of the name and a compare.
+  // The open element's name came from a scan that stopped at the same bytes,
+  // so the scan would have read the same name.
+  if (!stack_.empty()) {
+    const std::string_view open = stack_.back().qname;
+    if (n - i > open.size() && doc_[i + open.size()] == '>' &&
+        doc_.compare(i, open.size(), open) == 0) {
+      pos_ = i + open.size() + 1;
+      const OpenElement e = stack_.back();
+      stack_.pop_back();
+      return EmitEnd(e, begin, pos_);
+    }
+  }
   const size_t name_start = i;
   while (i < n && !EndsName(doc_[i])) ++i;
   const std::string_view qname = doc_.substr(name_start, i - name_start);

@@ -169,6 +169,42 @@ TEST_CASE("XmlReader recovers from ill-formed markup") {
   }
 }
 
+TEST_CASE("XmlReader closes the open element only on its exact name") {
+  std::string error;
+  const auto trace = [&error](std::string_view doc) {
+    error.clear();
+    return Trace(doc, &error);
+  };
+  // One name the prefix of the other, either way round.
+  CHECK(trace("<r><ab><a>x</ab></r>") == "<r><ab><a>'x'</a></ab></r>");
+  CHECK(error == "1:12: mismatched end tag </ab>, expected </a>");
+  CHECK(trace("<r><a>x</ab></r>") == "<r><a>'x'</a></r>");
+  CHECK(error == "1:8: end tag </ab> matches no open element");
+  // Space before '>', another case, a prefix, names of 16 bytes and more.
+  CHECK(trace("<r><a>x</a ></r>") == "<r><a>'x'</a></r>");
+  CHECK(error.empty());
+  CHECK(trace("<r><A>x</a></r>") == "<r><A>'x'</A></r>");
+  CHECK(error.empty());
+  CHECK(trace("<r><p:a>x</p:a><p:a>y</a></r>") == "<r><p|a>'x'</a><p|a>'y'</a></r>");
+  CHECK(error == "1:22: end tag </a> matches no open element");
+  CHECK(trace("<abcdefghijklmnopq>x</abcdefghijklmnopq>") ==
+        "<abcdefghijklmnopq>'x'</abcdefghijklmnopq>");
+  CHECK(error.empty());
+  CHECK(trace("<abcdefghijklmnopq>x</abcdefghijklmnop>") ==
+        "<abcdefghijklmnopq>'x'</abcdefghijklmnopq>");
+  CHECK(error == "1:21: end tag </abcdefghijklmnop> matches no open element");
+  // Cut off right after the name, and before its end.
+  CHECK(trace("<r><a>x</a") == "<r><a>'x'</a></r>");
+  CHECK(trace("<r><a>x</") == "<r><a>'x'</a></r>");
+  // Where the end tag was.
+  const std::string_view doc = "<d><b>y</b></d>";
+  XmlReader r(doc);
+  while (!(r.Next() == XmlReader::Token::kEndElement && r.local() == "b")) {
+  }
+  CHECK(r.token_begin() == 7);
+  CHECK(r.token_end() == 11);
+}
+
 TEST_CASE("XmlReader maps undeclared well-known prefixes") {
   CHECK(Trace("<rss><dc:date>d</dc:date><foo:title>x</foo:title></rss>") ==
         "<rss><http://purl.org/dc/elements/1.1/|date>'d'</date><foo|title>'x'</title></rss>");
