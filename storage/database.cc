@@ -57,16 +57,22 @@ std::string Join(const std::vector<std::string>& parts) {
   return out;
 }
 
-std::vector<std::string> Split(std::string_view joined, char sep) {
-  std::vector<std::string> parts;
-  if (joined.empty()) return parts;
+// Calls `field` with each part of `joined` between `sep`s (none when empty).
+template <typename Field>
+void ForEachField(std::string_view joined, char sep, Field&& field) {
+  if (joined.empty()) return;
   size_t start = 0;
   while (true) {
     const size_t end = joined.find(sep, start);
-    parts.emplace_back(joined.substr(start, end - start));
-    if (end == std::string::npos) break;
+    field(joined.substr(start, end - start));
+    if (end == std::string_view::npos) break;
     start = end + 1;
   }
+}
+
+std::vector<std::string> Split(std::string_view joined, char sep) {
+  std::vector<std::string> parts;
+  ForEachField(joined, sep, [&parts](std::string_view part) { parts.emplace_back(part); });
   return parts;
 }
 
@@ -84,30 +90,23 @@ std::string EncodeEvidence(const std::vector<MatchEvidence>& evidence) {
 // fields are views into `encoded` until copied into the evidence.
 std::vector<MatchEvidence> DecodeEvidence(std::string_view encoded) {
   std::vector<MatchEvidence> out;
-  while (!encoded.empty()) {
-    const size_t end = encoded.find(kRecordSep);
-    std::string_view record = encoded.substr(0, end);
-    encoded = end == std::string_view::npos ? std::string_view() : encoded.substr(end + 1);
+  auto number = [](std::string_view text, size_t& value) {
+    const char* text_end = text.data() + text.size();
+    const auto [stop, error] = std::from_chars(text.data(), text_end, value);
+    return error == std::errc() && stop == text_end;
+  };
+  ForEachField(encoded, kRecordSep, [&](std::string_view record) {
     std::string_view fields[4];
     size_t count = 0;
-    bool last = false;  // the record's last field was read
-    while (count < 4 && !last) {
-      const size_t sep = record.find(kUnitSep);
-      fields[count++] = record.substr(0, sep);
-      last = sep == std::string_view::npos;
-      if (!last) record = record.substr(sep + 1);
-    }
-    if (count != 4 || !last) continue;  // not four fields
+    ForEachField(record, kUnitSep, [&](std::string_view field) {
+      if (count < 4) fields[count] = field;
+      ++count;
+    });
     size_t offset = 0;
     size_t length = 0;
-    auto number = [](std::string_view text, size_t& value) {
-      const char* text_end = text.data() + text.size();
-      const auto [stop, error] = std::from_chars(text.data(), text_end, value);
-      return error == std::errc() && stop == text_end;
-    };
-    if (!number(fields[2], offset) || !number(fields[3], length)) continue;
+    if (count != 4 || !number(fields[2], offset) || !number(fields[3], length)) return;
     out.push_back({std::string(fields[0]), std::string(fields[1]), offset, length});
-  }
+  });
   return out;
 }
 
@@ -186,6 +185,7 @@ auto Guarded(const char* what, Body&& body) -> decltype(body()) {
 constexpr const char* kRenderedSourceColumns =
     "i.id, f.config_id, i.title, i.link, i.published, i.updated, i.summary_text, i.language, "
     "i.origin";
+constexpr int kRenderedSourceColumnCount = 9;
 
 void ReadRenderedSource(const SQLite::Statement& s, int first, StoredItem& source) {
   source.id = s.getColumn(first).getInt64();
@@ -210,7 +210,7 @@ const std::string kItemColumns =
 StoredItem ReadItem(const SQLite::Statement& s, int first) {
   StoredItem out;
   ReadRenderedSource(s, first, out);
-  first += 9;
+  first += kRenderedSourceColumnCount;
   Item& item = out.item;
   item.key = s.getColumn(first).getString();
   item.guid = s.getColumn(first + 1).getString();
@@ -227,6 +227,7 @@ StoredItem ReadItem(const SQLite::Statement& s, int first) {
 // evidence, doc_number, created_at, matches.
 constexpr const char* kAlertColumns =
     "a.rule_id, a.kind, a.severity, a.labels, a.evidence, a.doc_number, a.created_at, a.matches";
+constexpr int kAlertColumnCount = 8;
 
 void ReadAlertColumns(const SQLite::Statement& s, int first, AlertRecord& a) {
   a.rule_id = s.getColumn(first).getString();
@@ -909,9 +910,11 @@ std::vector<OutboxEntry> Database::ClaimRows(const std::string* receiver, UtcTim
       e.idempotency_key = s->getColumn(2).getString();
       e.attempts = s->getColumn(3).getInt();
       e.alert.id = s->getColumn(4).getInt64();
-      ReadAlertColumns(*s, 5, e.alert);
-      ReadRenderedSource(*s, 13, e.alert.sources.emplace_back());
-      more_sources.push_back(s->getColumn(22).getInt() != 0);
+      constexpr int kAlertFirst = 5;  // after o.id, receiver, idempotency_key, attempts, alert
+      constexpr int kSourceFirst = kAlertFirst + kAlertColumnCount;
+      ReadAlertColumns(*s, kAlertFirst, e.alert);
+      ReadRenderedSource(*s, kSourceFirst, e.alert.sources.emplace_back());
+      more_sources.push_back(s->getColumn(kSourceFirst + kRenderedSourceColumnCount).getInt() != 0);
       out.push_back(std::move(e));
     }
   }
@@ -939,7 +942,7 @@ void Database::LoadOtherSources(AlertRecord& alert) {
   while (s->executeStep()) {
     StoredItem source;
     ReadRenderedSource(*s, 0, source);
-    const int64_t joined = s->getColumn(9).getInt64();
+    const int64_t joined = s->getColumn(kRenderedSourceColumnCount).getInt64();
     others.emplace_back(std::pair(joined, source.id), std::move(source));
   }
   // Joining order, ties by item id (as LoadAlert's ORDER BY joined_at, item).
