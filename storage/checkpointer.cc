@@ -101,7 +101,6 @@ void Checkpointer::Run() {
 
     const double cpu_start = ThreadCpuSeconds();
     int rc = SQLITE_OK;
-    bool busy = false;
     std::string error;
     try {
       // Opened here, not in the constructor: the connection belongs to this
@@ -117,16 +116,15 @@ void Checkpointer::Run() {
       int log_frames = 0;
       rc = sqlite3_wal_checkpoint_v2(db->getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                      &log_frames, nullptr);
-      if (rc == SQLITE_BUSY) {
-        // Another checkpoint (the writer's own) holds the lock: it does
-        // the work, so this one neither did it nor failed.
-        busy = true;
-        rc = SQLITE_OK;
-      } else if (rc == SQLITE_OK && log_frames < 0) {
+      // SQLITE_BUSY: another checkpoint (the writer's own) holds the lock
+      // and does the work, so this one neither did it nor failed.
+      if (rc == SQLITE_OK && log_frames < 0) {
         rc = SQLITE_ERROR;
         error = "the database is not in WAL mode";
       }
-      if (rc != SQLITE_OK && error.empty()) error = sqlite3_errmsg(db->getHandle());
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY && error.empty()) {
+        error = sqlite3_errmsg(db->getHandle());
+      }
     } catch (const std::exception& e) {
       rc = SQLITE_ERROR;
       error = e.what();
@@ -136,7 +134,7 @@ void Checkpointer::Run() {
 
     lock.lock();
     stats_.cpu_seconds += cpu;
-    if (busy) {
+    if (rc == SQLITE_BUSY) {
       ++stats_.busy;
     } else if (rc == SQLITE_OK) {
       ++stats_.checkpoints;
