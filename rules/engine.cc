@@ -755,7 +755,8 @@ class Compiler {
         if (norm.empty()) return Invalid("keyword '" + node.text + "' has no letters");
         Pattern p;
         p.expression = KeywordExpression(norm);
-        p.flags = HS_FLAG_UTF8;
+        // The text keeps ASCII case (CaseFold::kNonAscii); `norm` is folded.
+        p.flags = HS_FLAG_UTF8 | HS_FLAG_CASELESS;
         p.fixed_length = static_cast<int>(norm.size());  // one byte or class per byte
         p.keyword = norm;
         p.whole_word_start = IsWordChar(CodePointAt(norm, 0));
@@ -1210,14 +1211,14 @@ std::vector<RuleMatch> RuleEngine::MatchEveryRule(const Item& item) const {
     const std::vector<Hit> hits = tagger_->FindHits(item);
     const Tags tags = tagger_->Tag(item, hits);
     NormalizedItem norm;
-    NormalizeWithOffsets(item.title, true, norm.fields[0]);
-    NormalizeWithOffsets(item.summary_text, true, norm.fields[1]);
-    NormalizeWithOffsets(item.content_text, true, norm.fields[2]);
+    NormalizeWithOffsets(item.title, CaseFold::kNonAscii, norm.fields[0]);
+    NormalizeWithOffsets(item.summary_text, CaseFold::kNonAscii, norm.fields[1]);
+    NormalizeWithOffsets(item.content_text, CaseFold::kNonAscii, norm.fields[2]);
     for (const std::string& c : item.categories) {
       if (!norm.categories.empty()) norm.categories += '\n';
       norm.categories += c;
     }
-    NormalizeWithOffsets(norm.categories, true, norm.fields[3]);
+    NormalizeWithOffsets(norm.categories, CaseFold::kNonAscii, norm.fields[3]);
     MatchScratch s;
     result = MatchWith(*impl_, rules_, tagger_->vocabulary(), item, norm, hits,
                        TagsToIndices(tagger_->vocabulary(), tags), true, false, s);

@@ -273,6 +273,45 @@ when = 're:/gall?ium/ AND "gallium"'
                                           "fields", "prefix", "fields", "term", "regex"});
 }
 
+// The scan's form of `s` (CaseFold::kNonAscii) is `folded` (its kAll form)
+// with ASCII letters in their own case: the same bytes once lower-cased, the
+// same map back, and an ASCII letter from an ASCII byte is that byte.
+void RequireScanFormFolds(const std::string& s, const NormalizedText& folded) {
+  NormalizedText scan;
+  NormalizeWithOffsets(s, CaseFold::kNonAscii, scan);
+  std::string lowered = scan.text;
+  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  REQUIRE(lowered == folded.text);
+  for (size_t k = 0; k < scan.text.size(); ++k) {
+    REQUIRE(scan.Begin(k) == folded.Begin(k));
+    REQUIRE(scan.End(k) == folded.End(k));
+    if (scan.End(k) == scan.Begin(k) + 1 && static_cast<unsigned char>(s[scan.Begin(k)]) < 0x80 &&
+        scan.text[k] != ' ') {
+      REQUIRE(scan.text[k] == s[scan.Begin(k)]);
+    }
+  }
+}
+
+TEST_CASE("NormalizeWithOffsets: the scan's form folds to the text rules' form, any script") {
+  std::mt19937 rng(11);
+  // Characters whose NFKC form is ASCII (fullwidth, ligature, Kelvin sign),
+  // folds that change length (ß, İ), compositions, CJK, punctuation.
+  const std::string pieces[] = {"Ｒ",     "ａ",      "ＧａＮ",  "ﬁ",  "\u212A", "ß",  "\u0130",
+                                "É",      "e\u0301", "E\u0301", "Ω",  "中国",   "“",  "–",
+                                "\u00a0", "Rare",    "EARTHS",  "us", " ",      "  ", "-",
+                                "\t",     "Ⅻ",       "㎏",      "ǅ"};
+  for (int round = 0; round < 3000; ++round) {
+    std::string s;
+    const size_t n = rng() % 12;
+    for (size_t i = 0; i < n; ++i) s += pieces[rng() % std::size(pieces)];
+    NormalizedText folded;
+    NormalizeWithOffsets(s, CaseFold::kAll, folded);
+    INFO("input '" << s << "'");
+    REQUIRE(folded.text == text::NormalizeForMatching(s));
+    RequireScanFormFolds(s, folded);
+  }
+}
+
 TEST_CASE("NormalizeWithOffsets: the ASCII fast path gives NormalizeForMatching's text") {
   std::mt19937 rng(5);
   const std::string alphabet = "aZ q-X.\t\n\r\x01\x7f  ,'Mm09";
@@ -297,15 +336,16 @@ TEST_CASE("NormalizeWithOffsets: the ASCII fast path gives NormalizeForMatching'
     if (round % 3 == 1) s += "m\u0301x";
     if (round % 3 == 2) s += "\u00C9 Y";
     NormalizedText out;
-    NormalizeWithOffsets(s, true, out);
+    NormalizeWithOffsets(s, CaseFold::kAll, out);
     INFO("input '" << s << "'");
+    RequireScanFormFolds(s, out);
     if (round % 3 == 1) {
       // The run up to its last character, then that character composed.
       const size_t last = s.size() - 4;  // the "m" before U+0301
       NormalizedText head;
-      NormalizeWithOffsets(std::string_view(s).substr(0, last), true, head);
+      NormalizeWithOffsets(std::string_view(s).substr(0, last), CaseFold::kAll, head);
       NormalizedText tail;
-      NormalizeWithOffsets(std::string_view(s).substr(last), true, tail);
+      NormalizeWithOffsets(std::string_view(s).substr(last), CaseFold::kAll, tail);
       // A space between when the head ends in whitespace (controls aside).
       bool space = false;
       for (size_t k = last; k > 0; --k) {
@@ -334,7 +374,7 @@ TEST_CASE("NormalizeWithOffsets: the ASCII fast path gives NormalizeForMatching'
       REQUIRE(out.Begin(out.NormOffset(out.Begin(k))) == out.Begin(k));
     }
     NormalizedText kept;
-    NormalizeWithOffsets(s, false, kept);
+    NormalizeWithOffsets(s, CaseFold::kKeep, kept);
     REQUIRE(kept.text.size() == out.text.size());
   }
 }
@@ -379,9 +419,10 @@ TEST_CASE("NormalizeWithOffsets: the map of ASCII text, eight bytes at once or n
       want_map.emplace_back(static_cast<uint32_t>(k), static_cast<uint32_t>(k + 1));
     }
     NormalizedText out;
-    NormalizeWithOffsets(s, true, out);
+    NormalizeWithOffsets(s, CaseFold::kAll, out);
     INFO("input '" << s << "'");
     REQUIRE(out.text == want_text);
+    RequireScanFormFolds(s, out);
     for (size_t k = 0; k < want_map.size(); ++k) {
       INFO("byte " << k);
       REQUIRE(out.Begin(k) == want_map[k].first);

@@ -90,11 +90,25 @@ struct NormalizedText {
   }
 };
 
-// Fills `out` (reusing its buffers).  `fold_case` false keeps case (NFKC only).
-void NormalizeWithOffsets(std::string_view text, bool fold_case, NormalizedText& out);
+// What NormalizeWithOffsets does to letter case.
+enum class CaseFold {
+  kKeep,  // NFKC only
+  kAll,   // NFKC case folding: text::NormalizeForMatching's text
+  // Every character folded but ASCII ones, which keep their case, and
+  // characters whose NFKC form is ASCII, which keep its case ("ＵＳ" gives
+  // "US"): the form the scan reads.  The scan matches ASCII letters caseless
+  // (free in Hyperscan), so it finds what it would find in the kAll form,
+  // and a case-sensitive term ("US") is matched case-sensitively by the
+  // scan itself instead of as "us" in every "industry" and "focus".
+  // Lower-casing its ASCII letters gives the kAll form.
+  kNonAscii,
+};
 
-// An item's four text fields normalized once (case folded), for the Tagger
-// and the RuleEngine to share.  Reused across items to keep its buffers.
+// Fills `out` (reusing its buffers).
+void NormalizeWithOffsets(std::string_view text, CaseFold fold, NormalizedText& out);
+
+// An item's four text fields normalized once (CaseFold::kNonAscii), for the
+// Tagger and the RuleEngine to share.  Reused across items to keep its buffers.
 struct NormalizedItem {
   std::string categories;           // Item::categories joined by "\n"
   NormalizedText fields[4];         // by Field: title, summary, content, categories
@@ -151,8 +165,8 @@ class Tagger {
   virtual void TagIndices(const Item& item, const std::vector<Hit>& hits,
                           std::vector<int>& concepts) const;
 
-  // The Tagger's literals and another matcher's (`extra`, exact bytes of the
-  // normalized text, as NormalizeWithOffsets folds it) compiled into one
+  // The Tagger's literals and another matcher's (`extra`, in the
+  // CaseFold::kAll form, matched with ASCII letters caseless) compiled into one
   // database, so that FindHitsCombined reads an item's text once for both
   // (the RuleEngine's keywords).  Null (and Ok) when this Tagger cannot
   // combine; the default.

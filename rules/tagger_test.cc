@@ -57,6 +57,19 @@ Ids HitTexts(const std::string& title, const std::vector<Hit>& hits) {
   return texts;
 }
 
+// A Tagger over the built-in vocabulary plus `user_toml`.
+std::shared_ptr<const Tagger> WithUserTerms(const std::string& user_toml) {
+  Result<Vocabulary> v = LoadBuiltinVocabulary();
+  REQUIRE(v.ok());
+  const Status parsed = ParseVocabularyToml(user_toml, "user.toml", *v);
+  INFO(parsed.message());
+  REQUIRE(parsed.ok());
+  auto t = Tagger::Compile(*v);
+  INFO(t.status().message());
+  REQUIRE(t.ok());
+  return *t;
+}
+
 bool Contains(const Ids& ids, const std::string& id) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
@@ -70,7 +83,7 @@ TEST_CASE("field names") {
 
 TEST_CASE("normalization keeps a map back to the original bytes") {
   NormalizedText n;
-  NormalizeWithOffsets("Ｒare  EARTHS\u00a0– Straße", true, n);
+  NormalizeWithOffsets("Ｒare  EARTHS\u00a0– Straße", CaseFold::kAll, n);
   CHECK(n.text == "rare earths - strasse");
   CHECK(n.Begin(0) == 0);
   CHECK(n.End(0) == 3);  // fullwidth R is three bytes
@@ -96,8 +109,14 @@ TEST_CASE("normalization keeps a map back to the original bytes") {
   CHECK(n.End(n.text.size() - 1) == sharp_s + 3);
   CHECK(n.NormOffset(1000) == n.text.size());
   NormalizedText keep;
-  NormalizeWithOffsets("ＧａＮ US", false, keep);
+  NormalizeWithOffsets("ＧａＮ US", CaseFold::kKeep, keep);
   CHECK(keep.text == "GaN US");
+  // The scan's form: ASCII letters keep their case, and so do characters
+  // whose NFKC form is ASCII; every other character is folded.
+  NormalizedText scan;
+  NormalizeWithOffsets("Ｒare  EARTHS\u00a0– Straße ＧａＮ ÉTAIN", CaseFold::kNonAscii, scan);
+  CHECK(scan.text == "Rare EARTHS - Strasse GaN éTAIN");
+  CHECK(scan.Begin(1) == 3);
 }
 
 TEST_CASE("whole words for Latin script") {
@@ -244,32 +263,21 @@ TEST_CASE("countries: demonyms, vetoes, containment, opt-in capitals") {
 }
 
 TEST_CASE("a user vocabulary can add terms") {
-  Result<Vocabulary> v = LoadBuiltinVocabulary();
-  REQUIRE(v.ok());
-  REQUIRE(ParseVocabularyToml("[[mineral]]\nid = \"helium\"\nterms = [\"helium\"]\nzh = [\"氦\"]\n",
-                              "user.toml", *v)
-              .ok());
-  auto t = Tagger::Compile(*v);
-  REQUIRE(t.ok());
+  const auto t =
+      WithUserTerms("[[mineral]]\nid = \"helium\"\nterms = [\"helium\"]\nzh = [\"氦\"]\n");
   const Item item = MakeItem("Helium exports from Qatar", "氦气");
-  CHECK((*t)->Tag(item, (*t)->FindHits(item)).minerals == Ids{"helium"});
+  CHECK(t->Tag(item, t->FindHits(item)).minerals == Ids{"helium"});
 }
 
 // Plural spellings ("s", "es") and their edges: what a change to how the
 // scan finds plurals (from their singular, say) must keep.
 TEST_CASE("plurals and their word edges") {
-  Result<Vocabulary> v = LoadBuiltinVocabulary();
-  REQUIRE(v.ok());
-  REQUIRE(ParseVocabularyToml(
-              "[[mineral]]\nid = \"widgetite\"\nterms = [\"widget\", \"box ore\", \"glass\"]\n",
-              "user.toml", *v)
-              .ok());
-  auto t = Tagger::Compile(*v);
-  REQUIRE(t.ok());
+  const auto t = WithUserTerms(
+      "[[mineral]]\nid = \"widgetite\"\nterms = [\"widget\", \"box ore\", \"glass\"]\n");
   auto spans = [&](const std::string& title) {
     std::vector<std::string> out;
-    for (const Hit& h : (*t)->FindHits(MakeItem(title))) {
-      if ((*t)->vocabulary().concepts[static_cast<size_t>(h.concept_index)].id != "widgetite") {
+    for (const Hit& h : t->FindHits(MakeItem(title))) {
+      if (t->vocabulary().concepts[static_cast<size_t>(h.concept_index)].id != "widgetite") {
         continue;
       }
       out.push_back(title.substr(h.offset, h.length));
@@ -288,6 +296,30 @@ TEST_CASE("plurals and their word edges") {
   const std::vector<std::string> found = HitTexts(title, Shared().FindHits(MakeItem(title)));
   CHECK(Contains(found, "rare-earths"));
   CHECK(Contains(found, "tariffs"));
+}
+
+// A plural that is also a term of its own is found twice, once as its own
+// literal and once as its singular's with an ending: one hit stays, the
+// lower term's, as when both were one literal's entries in term order.
+TEST_CASE("a plural that is a term of its own is one hit, of the lower term") {
+  const auto t = WithUserTerms(
+      "[[mineral]]\nid = \"gizmoite\"\nterms = [\"gizmos\", \"gizmo\", \"jig battery\"]\n"
+      "[[mineral]]\nid = \"doodadite\"\nterms = [\"doodad\", \"doodads\"]\n");
+  auto terms = [&](const std::string& title) {
+    std::vector<std::string> out;
+    for (const Hit& h : t->FindHits(MakeItem(title))) {
+      const Concept& c = t->vocabulary().concepts[static_cast<size_t>(h.concept_index)];
+      if (c.id != "gizmoite" && c.id != "doodadite") continue;
+      out.push_back(title.substr(h.offset, h.length) + "=" +
+                    c.terms[static_cast<size_t>(h.term_index)].text);
+    }
+    return out;
+  };
+  CHECK(terms("GIZMOS and gizmo") == Ids{"GIZMOS=gizmos", "gizmo=gizmo"});
+  CHECK(terms("doodads and Doodad") == Ids{"doodads=doodad", "Doodad=doodad"});
+  CHECK(terms("jig batteries, JIG-BATTERIES, jig battery") ==
+        Ids{"jig batteries=jig battery", "JIG-BATTERIES=jig battery", "jig battery=jig battery"});
+  CHECK(terms("jig batterys gizmoes doodadss") == Ids{});
 }
 
 TEST_CASE("the tagger is thread-safe") {
