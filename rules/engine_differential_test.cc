@@ -299,7 +299,8 @@ TEST_CASE("NormalizeWithOffsets: the scan's form folds to the text rules' form, 
   const std::string pieces[] = {"Ｒ",     "ａ",      "ＧａＮ",  "ﬁ",  "\u212A", "ß",  "\u0130",
                                 "É",      "e\u0301", "E\u0301", "Ω",  "中国",   "“",  "–",
                                 "\u00a0", "Rare",    "EARTHS",  "us", " ",      "  ", "-",
-                                "\t",     "Ⅻ",       "㎏",      "ǅ"};
+                                "\t",     "Ⅻ",       "㎏",      "ǅ",  "稀土",   "镓", "\u0301",
+                                "\u4E00", "\u9FFF",  "\u4DFF"};
   for (int round = 0; round < 3000; ++round) {
     std::string s;
     const size_t n = rng() % 12;
@@ -309,6 +310,17 @@ TEST_CASE("NormalizeWithOffsets: the scan's form folds to the text rules' form, 
     INFO("input '" << s << "'");
     REQUIRE(folded.text == text::NormalizeForMatching(s));
     RequireScanFormFolds(s, folded);
+    // An ideograph maps back to its own three bytes (and a combining mark
+    // after it, which stays beside it).
+    for (size_t k = 0; k + 3 <= folded.text.size(); ++k) {
+      const std::string ideograph = folded.text.substr(k, 3);
+      if (ideograph != "稀" && ideograph != "土" && ideograph != "镓" && ideograph != "中" &&
+          ideograph != "国" && ideograph != "\u4E00" && ideograph != "\u9FFF") {
+        continue;
+      }
+      REQUIRE(folded.End(k + 2) >= folded.Begin(k) + 3);
+      REQUIRE(s.substr(folded.Begin(k), 3) == ideograph);
+    }
   }
 }
 

@@ -97,6 +97,16 @@ bool IsUnicodeSpace(char32_t cp) {
 
 // Scripts written without spaces between words: their terms match as
 // substrings and their characters bound Latin words.
+// Whether the three bytes at `p` are a CJK ideograph in U+4E00-U+9FFF
+// (lead byte E4 with a second byte from B8, or E5-E9).
+inline bool IsCjkIdeograph(const char* p) {
+  const auto b0 = static_cast<unsigned char>(p[0]);
+  const auto b1 = static_cast<unsigned char>(p[1]);
+  const auto b2 = static_cast<unsigned char>(p[2]);
+  return b0 >= 0xE4 && b0 <= 0xE9 && (b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 &&
+         (b0 != 0xE4 || b1 >= 0xB8);
+}
+
 bool IsCjk(char32_t cp) {
   return (cp >= 0x2E80 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||
          (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF00 && cp <= 0xFFEF) ||
@@ -391,6 +401,27 @@ void NormalizeWithOffsets(std::string_view text, CaseFold fold, NormalizedText& 
         continue;
       }
     }
+    // A run of CJK ideographs (U+4E00-U+9FFF): each is its own NFKC form and
+    // case fold, so the run is copied whole and mapped byte for byte (a
+    // Chinese item is mostly such runs).
+    if (c >= 0xE4 && c <= 0xE9) {
+      size_t j = i;
+      while (j + 3 <= text.size() && IsCjkIdeograph(text.data() + j)) j += 3;
+      // A combining mark after the run composes with its last ideograph,
+      // which goes the general way.
+      if (j > i && next_is_combining(j)) j -= 3;
+      if (j > i) {
+        flush_space();
+        if (i != next_linear) {
+          out.pieces.push_back(
+              Piece{static_cast<uint32_t>(out.text.size()), static_cast<uint32_t>(i), kLinear});
+        }
+        out.text.append(text.data() + i, j - i);
+        next_linear = static_cast<uint32_t>(j);
+        i = j;
+        continue;
+      }
+    }
     const text::Utf8Char ch = text::DecodeUtf8Char(text.substr(i));
     if (!ch.valid) {
       emit("\xEF\xBF\xBD", 3, i, i + ch.length);
@@ -400,11 +431,6 @@ void NormalizeWithOffsets(std::string_view text, CaseFold fold, NormalizedText& 
     if (IsUnicodeSpace(ch.code_point)) {
       space(i, i + ch.length);
       i += ch.length;
-      continue;
-    }
-    if (ch.code_point >= 0x4E00 && ch.code_point <= 0x9FFF && !next_is_combining(i + 3)) {
-      emit(text.data() + i, 3, i, i + 3);  // CJK ideographs are their own NFKC form
-      i += 3;
       continue;
     }
     size_t seg_end = i + ch.length;
