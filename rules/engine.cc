@@ -45,11 +45,15 @@ bool IsCjk(char32_t cp) {
 
 // A letter or digit of a script that separates words with spaces: whole-word
 // matching applies at its edges.  CJK is matched as substrings (issue 3).
+// IsWordChar of an ASCII byte, inline: word positions classify every byte
+// of a field.
+inline bool IsAsciiWordByte(unsigned char b) {
+  return static_cast<unsigned>((b | 0x20) - 'a') < 26u || static_cast<unsigned>(b - '0') < 10u ||
+         b == '_';
+}
+
 bool IsWordChar(char32_t cp) {
-  if (cp < 0x80) {
-    return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') ||
-           cp == '_';
-  }
+  if (cp < 0x80) return IsAsciiWordByte(static_cast<unsigned char>(cp));
   if (IsCjk(cp)) return false;
   if (cp == 0xD7 || cp == 0xF7) return false;
   // Latin-1 letters, Latin extended, IPA, Greek, Cyrillic, Armenian, Hebrew,
@@ -95,13 +99,21 @@ struct FieldText {
       while (i < norm.size()) {
         const auto byte = static_cast<unsigned char>(norm[i]);
         if (byte < 0x80) {  // ASCII: no decoding
-          if (IsWordChar(byte)) {
+          if (IsAsciiWordByte(byte)) {
             if (!in_word) word_starts.push_back(static_cast<uint32_t>(i));
             in_word = true;
           } else {
             in_word = false;
           }
           ++i;
+          continue;
+        }
+        if (byte >= 0xE4 && byte <= 0xE9) {
+          // U+4000-U+9FFF (the normalized text is valid UTF-8): CJK, each
+          // character a word, without decoding.
+          word_starts.push_back(static_cast<uint32_t>(i));
+          in_word = false;
+          i += 3;
           continue;
         }
         const text::Utf8Char ch = text::DecodeUtf8Char(norm.substr(i));
