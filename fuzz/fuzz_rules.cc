@@ -3,9 +3,12 @@
 //
 //   build/fuzz/fuzz/fuzz_rules -max_len=4096 CORPUS rules/examples
 //
-// The input is a rules file.  Invariants: no crash, no exception; every
-// error message starts "rules.toml:LINE:COL: " and ends with a caret line;
-// a rule set that parses also compiles, and matching one item with it works.
+// The input is a rules file, and the text of an item.  Invariants: no
+// crash, no exception; every error message starts "rules.toml:LINE:COL: "
+// and ends with a caret line; a rule set that parses also compiles, and
+// matching one item with it works; as item text, the scan's case form of the
+// input folds to the text rules' form with the same map, and its hits lie
+// inside the field.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -37,12 +40,40 @@ const Fixture& GetFixture() {
   return fixture;
 }
 
+// The input as item text: the scan's form of it lower-cases (ASCII) to the
+// text rules' form with the same map back, and every hit lies inside its
+// field.
+void CheckTextForms(const Fixture& fixture, std::string_view text) {
+  using namespace mineral::rules;
+  NormalizedText folded;
+  NormalizeWithOffsets(text, CaseFold::kAll, folded);
+  NormalizedText scan;
+  NormalizeWithOffsets(text, CaseFold::kNonAscii, scan);
+  FUZZ_CHECK(scan.text.size() == folded.text.size());
+  for (size_t k = 0; k < scan.text.size(); ++k) {
+    char c = scan.text[k];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    FUZZ_CHECK(c == folded.text[k]);
+    FUZZ_CHECK(scan.Begin(k) == folded.Begin(k) && scan.End(k) == folded.End(k));
+    FUZZ_CHECK(scan.Begin(k) < scan.End(k) && scan.End(k) <= text.size());
+  }
+  if (fixture.tagger == nullptr) return;
+  mineral::Item item;
+  item.title = std::string(text);
+  item.summary_text = item.title;
+  for (const Hit& h : fixture.tagger->FindHits(item)) {
+    FUZZ_CHECK(h.offset + h.length <= item.title.size());
+    FUZZ_CHECK(h.length > 0);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace mineral;
   const Fixture& fixture = GetFixture();
   const std::string_view text = fuzz::AsText(data, size);
+  CheckTextForms(fixture, text);
   rules::RuleParseOptions options;
   options.max_rules = 64;  // keeps engine compilation cheap per input
   Result<rules::RuleSet> set = rules::ParseRules(text, "rules.toml", fixture.vocabulary, options);

@@ -285,6 +285,11 @@ struct ItemState {
   const std::vector<Hit>* hits = nullptr;
   std::vector<int> hits_by_concept;  // indices into *hits, sorted by concept
   std::vector<char> tagged;          // per concept
+  // Evaluate's span lists for a positional concept or a NEAR, kept between
+  // items for their buffers (neither case evaluates another node while it
+  // holds them).
+  std::vector<Span> spans_a;
+  std::vector<Span> spans_b;
 
   std::pair<std::vector<PatternMatch>::const_iterator, std::vector<PatternMatch>::const_iterator>
   MatchesOf(int pattern) const {
@@ -442,7 +447,8 @@ bool Evaluate(const CNode& node, ItemState& state, std::vector<MatchedTerm>* exp
     }
     case NodeKind::kConcept: {
       if (node.positional) {
-        std::vector<Span> spans;
+        std::vector<Span>& spans = state.spans_a;
+        spans.clear();
         CollectSpans(node, state, spans);
         if (explain != nullptr) {
           for (const Span& s : spans) explain->push_back(SpanEvidence(s));
@@ -470,8 +476,10 @@ bool Evaluate(const CNode& node, ItemState& state, std::vector<MatchedTerm>* exp
       return about;
     }
     case NodeKind::kNear: {
-      std::vector<Span> left;
-      std::vector<Span> right;
+      std::vector<Span>& left = state.spans_a;
+      std::vector<Span>& right = state.spans_b;
+      left.clear();
+      right.clear();
       CollectSpans(node.children[0], state, left);
       if (left.empty()) return false;
       CollectSpans(node.children[1], state, right);
