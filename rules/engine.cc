@@ -3,6 +3,7 @@
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
 #include <map>
 #include <optional>
@@ -325,9 +326,22 @@ int FieldIndex(Field f) {
   return 2;
 }
 
-MatchedTerm SpanEvidence(const Span& s) {
-  return MatchedTerm{*s.term, TextFieldName(kFields[s.field]), s.offset, s.length};
+// A MatchedTerm while a rule is evaluated, without its strings: they are
+// made only for what the sorted list keeps (evidence repeats when a concept
+// or keyword appears in several parts of a rule).
+struct Evidence {
+  const std::string* term;  // CNode::label or Impl::concept_labels
+  const char* field;        // a static name: "title", ..., "lang", "source"
+  int field_rank;           // title, summary, content, categories, then the rest
+  size_t offset;
+  size_t length;
+};
+
+Evidence TextEvidence(const std::string& term, int field, size_t offset, size_t length) {
+  return Evidence{&term, TextFieldName(kFields[field]), field, offset, length};
 }
+
+Evidence SpanEvidence(const Span& s) { return TextEvidence(*s.term, s.field, s.offset, s.length); }
 
 // The places a positional node (keyword, regex, concept, OR of those) was
 // found in the item.
@@ -408,7 +422,7 @@ bool MetaMatches(const CNode& node, const Item& item) {
 
 // Decides `node`; when `explain` is given and the node holds, appends the
 // evidence of the parts that made it hold (and nothing when it does not).
-bool Evaluate(const CNode& node, ItemState& state, std::vector<MatchedTerm>* explain) {
+bool Evaluate(const CNode& node, ItemState& state, std::vector<Evidence>* explain) {
   switch (node.kind) {
     case NodeKind::kAnd:
       for (const CNode& child : node.children) {
@@ -440,8 +454,8 @@ bool Evaluate(const CNode& node, ItemState& state, std::vector<MatchedTerm>* exp
         if (explain == nullptr) break;
         const FieldText& f = state.fields[it->field];
         const size_t offset = f.nt->Begin(it->begin);
-        explain->push_back(MatchedTerm{node.label, TextFieldName(kFields[it->field]), offset,
-                                       f.nt->End(it->end - 1) - offset});
+        explain->push_back(
+            TextEvidence(node.label, it->field, offset, f.nt->End(it->end - 1) - offset));
       }
       return found;
     }
@@ -468,8 +482,8 @@ bool Evaluate(const CNode& node, ItemState& state, std::vector<MatchedTerm>* exp
           const auto [lo, hi] = state.HitsOf(c);
           for (auto it = lo; it != hi; ++it) {
             const Hit& hit = (*state.hits)[static_cast<size_t>(*it)];
-            explain->push_back(MatchedTerm{state.impl->concept_labels[static_cast<size_t>(c)],
-                                           TextFieldName(hit.field), hit.offset, hit.length});
+            explain->push_back(TextEvidence(state.impl->concept_labels[static_cast<size_t>(c)],
+                                            FieldIndex(hit.field), hit.offset, hit.length));
           }
         }
       }
@@ -503,11 +517,11 @@ bool Evaluate(const CNode& node, ItemState& state, std::vector<MatchedTerm>* exp
       const bool ok = MetaMatches(node, *state.item);
       if (ok && explain != nullptr) {
         if (node.meta == MetaField::kLang) {
-          explain->push_back(MatchedTerm{node.label, "lang", 0, state.item->language.size()});
+          explain->push_back(Evidence{&node.label, "lang", 4, 0, state.item->language.size()});
         } else if (node.meta == MetaField::kCategory) {
-          explain->push_back(MatchedTerm{node.label, "category", 0, 0});
+          explain->push_back(Evidence{&node.label, "category", 4, 0, 0});
         } else {
-          explain->push_back(MatchedTerm{node.label, "source", 0, state.item->source_feed.size()});
+          explain->push_back(Evidence{&node.label, "source", 4, 0, state.item->source_feed.size()});
         }
       }
       return ok;
@@ -988,6 +1002,7 @@ struct MatchScratch {
   std::vector<uint8_t> present;      // by trigger; zero between items
   std::vector<int> fired;            // the triggers set in `present`
   std::vector<int> candidates;
+  std::vector<Evidence> evidence;  // of the rule being evaluated
   uint32_t stamp = 0;
   bool busy = false;
 };
@@ -1144,35 +1159,36 @@ std::vector<RuleMatch> MatchWith(const RuleEngine::Impl& impl, const RuleSet& ru
       if (!rule.enabled) continue;
       // Decided and explained in one pass: a node adds evidence only when it
       // holds, so a rule that does not hold leaves `explain` empty.
+      std::vector<Evidence>& evidence = s.evidence;
+      evidence.clear();
+      if (!Evaluate(rule.root, state, &evidence)) continue;
       RuleMatch match;
-      if (!Evaluate(rule.root, state, &match.explain)) continue;
       match.rule_index = index;
       match.rule_id = rules.rules[static_cast<size_t>(index)].id;
       match.severity = rules.rules[static_cast<size_t>(index)].severity;
-      // string_view compares: the size first, so a rank costs a byte or two.
-      auto field_rank = [](std::string_view f) {
-        return f == std::string_view("title")        ? 0
-               : f == std::string_view("summary")    ? 1
-               : f == std::string_view("content")    ? 2
-               : f == std::string_view("categories") ? 3
-                                                     : 4;
-      };
-      std::sort(match.explain.begin(), match.explain.end(),
-                [&](const MatchedTerm& a, const MatchedTerm& b) {
-                  const int fa = field_rank(a.field);
-                  const int fb = field_rank(b.field);
-                  if (fa != fb) return fa < fb;
-                  if (a.field != b.field) return a.field < b.field;
-                  if (a.offset != b.offset) return a.offset < b.offset;
-                  if (a.length != b.length) return a.length < b.length;
-                  return a.term < b.term;
-                });
-      match.explain.erase(std::unique(match.explain.begin(), match.explain.end(),
-                                      [](const MatchedTerm& a, const MatchedTerm& b) {
-                                        return a.field == b.field && a.offset == b.offset &&
-                                               a.length == b.length && a.term == b.term;
-                                      }),
-                          match.explain.end());
+      std::sort(evidence.begin(), evidence.end(), [](const Evidence& a, const Evidence& b) {
+        if (a.field_rank != b.field_rank) return a.field_rank < b.field_rank;
+        if (a.field != b.field) {
+          const int by_name = std::strcmp(a.field, b.field);
+          if (by_name != 0) return by_name < 0;
+        }
+        if (a.offset != b.offset) return a.offset < b.offset;
+        if (a.length != b.length) return a.length < b.length;
+        return *a.term < *b.term;
+      });
+      match.explain.reserve(evidence.size());
+      for (size_t k = 0; k < evidence.size(); ++k) {
+        const Evidence& e = evidence[k];
+        if (k > 0) {
+          const Evidence& p = evidence[k - 1];
+          if (p.offset == e.offset && p.length == e.length &&
+              (p.field == e.field || std::strcmp(p.field, e.field) == 0) &&
+              (p.term == e.term || *p.term == *e.term)) {
+            continue;
+          }
+        }
+        match.explain.push_back(MatchedTerm{*e.term, e.field, e.offset, e.length});
+      }
       result.push_back(std::move(match));
     }
   }
