@@ -7,6 +7,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,17 +15,76 @@
 
 #include "model/time.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace mineral {
+
+namespace json_out_detail {
+
+// Whether RapidJSON's writer escapes a byte of `text`: a control character
+// (below 0x20), '"' or '\\'.  Other bytes, UTF-8 or not, it copies as they
+// are.  Sixteen bytes at a time where SSE2 is there.
+inline bool NeedsEscape(std::string_view text) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i control = _mm_set1_epi8(0x1F);
+  for (; end - p >= 16; p += 16) {
+    const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // min(s, 0x1F) == s: s <= 0x1F, unsigned.
+    const __m128i hit =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(s, quote), _mm_cmpeq_epi8(s, backslash)),
+                     _mm_cmpeq_epi8(_mm_min_epu8(s, control), s));
+    if (_mm_movemask_epi8(hit) != 0) return true;
+  }
+#endif
+  for (; p != end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c < 0x20 || c == '"' || c == '\\') return true;
+  }
+  return false;
+}
+
+// RapidJSON's writer, and a string none of whose bytes is escaped written as
+// one copy: the writer's own String() looks each byte up and puts it
+// separately (most of a webhook payload's rendering time).  The bytes
+// written are the same.
+class JsonWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
+ public:
+  using Writer::Writer;
+
+  bool PlainString(std::string_view text) {
+    Prefix(rapidjson::kStringType);
+    char* out = os_->Push(text.size() + 2);
+    out[0] = '"';
+    if (!text.empty()) std::memcpy(out + 1, text.data(), text.size());
+    out[text.size() + 1] = '"';
+    return EndValue(true);
+  }
+};
+
+}  // namespace json_out_detail
 
 class JsonOut {
  public:
+  JsonOut() = default;
+  // Room for `capacity` bytes of output before the buffer grows (a payload
+  // of a known size grows it once instead of four times).
+  explicit JsonOut(size_t capacity) : buffer_(nullptr, capacity) {}
+
   rapidjson::Writer<rapidjson::StringBuffer>& w() { return writer_; }
 
-  void Key(std::string_view key) {
-    writer_.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-  }
+  void Key(std::string_view key) { String(key); }
   void String(std::string_view value) {
-    writer_.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    if (json_out_detail::NeedsEscape(value)) {
+      writer_.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    } else {
+      writer_.PlainString(value);
+    }
   }
   void Str(std::string_view key, std::string_view value) {
     Key(key);
@@ -42,7 +102,8 @@ class JsonOut {
   void Time(std::string_view key, const std::optional<UtcTime>& t) {
     Key(key);
     if (t) {
-      String(FormatRfc3339(*t));
+      char text[kRfc3339Capacity];
+      writer_.PlainString(std::string_view(text, FormatRfc3339To(*t, text)));
     } else {
       writer_.Null();
     }
@@ -52,7 +113,7 @@ class JsonOut {
     if (!value.empty()) Str(key, value);
   }
   void TimeIfSet(std::string_view key, const std::optional<UtcTime>& t) {
-    if (t) Str(key, FormatRfc3339(*t));
+    if (t) Time(key, t);
   }
   void StringsIfAny(std::string_view key, const std::vector<std::string>& values) {
     if (!values.empty()) Strings(key, values);
@@ -89,7 +150,7 @@ class JsonOut {
 
  private:
   rapidjson::StringBuffer buffer_;
-  rapidjson::Writer<rapidjson::StringBuffer> writer_{buffer_};
+  json_out_detail::JsonWriter writer_{buffer_};
 };
 
 // `text` as a JSON string literal, quotes included (bytes that are not UTF-8
