@@ -17,19 +17,35 @@ std::string TruncateUtf8(std::string_view text, size_t max_bytes) {
   return out;
 }
 
-std::string MatchedTermsList(const Alert& alert) {
-  std::vector<std::string> seen;
+namespace {
+
+// Each distinct value once, in first-seen order (a handful per alert: a
+// linear search beats hashing).  Views into the alert's evidence.
+void AddOnce(std::vector<std::string_view>& seen, std::string_view value) {
+  if (std::find(seen.begin(), seen.end(), value) == seen.end()) seen.push_back(value);
+}
+
+void AppendTermsList(const Alert& alert, std::string& out) {
+  std::vector<std::string_view> seen;
+  seen.reserve(alert.evidence.size());
   for (const MatchEvidence& e : alert.evidence) {
     // Concept terms ("mineral:gallium") read as their name.
-    size_t colon = e.term.find(':');
-    std::string term = colon == std::string::npos ? e.term : e.term.substr(colon + 1);
-    if (std::find(seen.begin(), seen.end(), term) == seen.end()) seen.push_back(term);
+    std::string_view term = e.term;
+    const size_t colon = term.find(':');
+    if (colon != std::string_view::npos) term.remove_prefix(colon + 1);
+    AddOnce(seen, term);
   }
+  for (size_t i = 0; i < seen.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += seen[i];
+  }
+}
+
+}  // namespace
+
+std::string MatchedTermsList(const Alert& alert) {
   std::string out;
-  for (const std::string& t : seen) {
-    if (!out.empty()) out += ", ";
-    out += t;
-  }
+  AppendTermsList(alert, out);
   return out;
 }
 
@@ -89,23 +105,28 @@ std::string MessageHeadline(const Message& message) {
 }
 
 std::string WhyItMatched(const Alert& alert) {
-  std::vector<std::string> fields;
-  for (const MatchEvidence& e : alert.evidence) {
-    if (std::find(fields.begin(), fields.end(), e.field) == fields.end()) {
-      fields.push_back(e.field);
-    }
+  // One string built in place (every webhook payload has one).
+  std::string out;
+  out.reserve(64 + alert.rule_id.size() + 24 * alert.evidence.size());
+  out += "Rule ";
+  out += alert.rule_id;
+  const size_t before_terms = out.size() + 9;  // after " matched "
+  out += " matched ";
+  AppendTermsList(alert, out);
+  if (out.size() == before_terms) {  // no terms: "Rule x matched."
+    out.resize(before_terms - 1);
+    out += '.';
+    return out;
   }
-  std::string where;
+  std::vector<std::string_view> fields;
+  fields.reserve(alert.evidence.size());
+  for (const MatchEvidence& e : alert.evidence) AddOnce(fields, e.field);
   for (size_t i = 0; i < fields.size(); ++i) {
-    if (i > 0) where += i + 1 == fields.size() ? " and " : ", ";
-    where += fields[i];
+    out += i == 0 ? " in the " : i + 1 == fields.size() ? " and " : ", ";
+    out += fields[i];
   }
-  std::string terms = MatchedTermsList(alert);
-  std::string out = "Rule " + alert.rule_id;
-  if (terms.empty()) return out + " matched.";
-  out += " matched " + terms;
-  if (!where.empty()) out += " in the " + where;
-  return out + ".";
+  out += '.';
+  return out;
 }
 
 }  // namespace mineral::notify

@@ -164,5 +164,24 @@ TEST_CASE("WhyItMatched names terms and fields", "[format]") {
         "and summary.");
 }
 
+TEST_CASE("WhyItMatched and MatchedTermsList: no terms, one field, several, repeats", "[format]") {
+  Alert a;
+  a.rule_id = "r";
+  CHECK(WhyItMatched(a) == "Rule r matched.");
+  CHECK(MatchedTermsList(a).empty());
+  a.evidence = {{"mineral:gallium", "title", 0, 7}};
+  CHECK(WhyItMatched(a) == "Rule r matched gallium in the title.");
+  a.evidence.push_back({"gallium", "title", 9, 7});  // the same word, as a plain term
+  a.evidence.push_back({"quota", "summary", 1, 5});
+  a.evidence.push_back({"ban", "content", 2, 3});
+  CHECK(MatchedTermsList(a) == "gallium, quota, ban");
+  CHECK(WhyItMatched(a) == "Rule r matched gallium, quota, ban in the title, summary and content.");
+  // A concept term with an empty name counts as no term.
+  Alert empty;
+  empty.rule_id = "e";
+  empty.evidence = {{"mineral:", "title", 0, 0}};
+  CHECK(WhyItMatched(empty) == "Rule e matched.");
+}
+
 }  // namespace
 }  // namespace mineral::notify
