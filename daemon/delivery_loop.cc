@@ -5,6 +5,7 @@
 #include <deque>
 #include <optional>
 #include <random>
+#include <type_traits>
 
 #include "notify/format.h"
 
@@ -55,31 +56,55 @@ std::function<double()> DefaultRandom() {
 
 }  // namespace
 
-notify::Alert ToNotifyAlert(const storage::OutboxEntry& entry) {
-  const storage::AlertRecord& record = entry.alert;
+namespace {
+
+// ToNotifyAlert and TakeNotifyAlert: `Text` is const std::string& (copies)
+// or std::string& (moves).
+template <typename Entry>
+notify::Alert MakeNotifyAlert(Entry& entry) {
+  constexpr bool kMove = !std::is_const_v<Entry>;
+  auto take = [](auto& value) -> decltype(auto) {
+    if constexpr (kMove) {
+      return std::move(value);
+    } else {
+      return static_cast<const std::remove_reference_t<decltype(value)>&>(value);
+    }
+  };
+  auto& record = entry.alert;
   notify::Alert a;
   a.id = record.id;
-  a.idempotency_key = entry.idempotency_key;
-  a.rule_id = record.rule_id;
-  a.severity = record.severity;
-  a.labels = record.labels;
+  a.idempotency_key = entry.idempotency_key;  // the row keeps it (OnResult)
+  a.rule_id = take(record.rule_id);
+  a.severity = take(record.severity);
+  a.labels = take(record.labels);
   a.amended = record.kind == "amended";
-  a.doc_number = record.doc_number;
+  a.doc_number = take(record.doc_number);
   a.created_at = record.created_at;
-  a.evidence = record.evidence;
-  for (const storage::StoredItem& source : record.sources) {
+  a.evidence = take(record.evidence);
+  a.items.reserve(record.sources.size());
+  for (auto& source : record.sources) {
     notify::AlertItem item;
-    item.feed = source.feed_id;
-    item.title = source.item.title;
-    item.link = source.item.link;
-    item.origin = source.item.origin;
+    item.feed = take(source.feed_id);
+    item.title = take(source.item.title);
+    item.link = take(source.item.link);
+    item.origin = take(source.item.origin);
     item.published = source.item.published ? source.item.published : source.item.updated;
-    item.language = source.item.language;
-    item.summary = notify::TruncateUtf8(source.item.summary_text, kMaxSummaryBytes);
+    item.language = take(source.item.language);
+    if (source.item.summary_text.size() <= kMaxSummaryBytes) {
+      item.summary = take(source.item.summary_text);
+    } else {
+      item.summary = notify::TruncateUtf8(source.item.summary_text, kMaxSummaryBytes);
+    }
     a.items.push_back(std::move(item));
   }
   return a;
 }
+
+}  // namespace
+
+notify::Alert ToNotifyAlert(const storage::OutboxEntry& entry) { return MakeNotifyAlert(entry); }
+
+notify::Alert TakeNotifyAlert(storage::OutboxEntry& entry) { return MakeNotifyAlert(entry); }
 
 DeliveryLoop::DeliveryLoop(boost::asio::io_context& io, storage::Store& store,
                            DeliveryLoopOptions options)
@@ -370,7 +395,10 @@ void DeliveryLoop::StartSend(const std::shared_ptr<Slot>& slot,
   ++slot->state.in_flight;
   ++in_flight_;
   std::vector<notify::Alert> alerts;
-  for (const storage::OutboxEntry& e : entries) alerts.push_back(ToNotifyAlert(e));
+  alerts.reserve(entries.size());
+  // The alerts' text moves to the message: OnResult needs only the rows'
+  // ids, keys, attempts and creation times.
+  for (storage::OutboxEntry& e : entries) alerts.push_back(TakeNotifyAlert(e));
   notify::Message message = notify::GroupMessage(slot->state.id, std::move(alerts));
   auto shared = std::make_shared<std::vector<storage::OutboxEntry>>(std::move(entries));
   // The callback holds the slot: a reload may drop it from slots_ while the

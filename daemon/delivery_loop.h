@@ -247,5 +247,9 @@ class DeliveryLoop {
 // Summaries are cut to kMaxSummaryBytes.
 inline constexpr size_t kMaxSummaryBytes = 2000;
 notify::Alert ToNotifyAlert(const storage::OutboxEntry& entry);
+// The same, moving the alert's text out of `entry` instead of copying it;
+// the entry keeps its row's id, key and attempts, the alert's id and
+// creation time.
+notify::Alert TakeNotifyAlert(storage::OutboxEntry& entry);
 
 }  // namespace mineral::daemon

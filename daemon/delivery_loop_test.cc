@@ -541,6 +541,61 @@ TEST_CASE("ToNotifyAlert carries the alert, its sources and the row's key", "[de
   CHECK(a.items[0].summary.size() <= kMaxSummaryBytes);
 }
 
+TEST_CASE("TakeNotifyAlert gives what ToNotifyAlert gives, and leaves the row's keys",
+          "[delivery_loop]") {
+  storage::OutboxEntry e;
+  e.id = 3;
+  e.attempts = 2;
+  e.idempotency_key = "abc";
+  e.alert.id = 7;
+  e.alert.kind = "new";
+  e.alert.rule_id = "r";
+  e.alert.severity = "critical";
+  e.alert.labels = {"l1", "l2"};
+  e.alert.doc_number = "fr:1";
+  e.alert.created_at = kT0;
+  e.alert.evidence = {{"gallium", "title", 0, 7}};
+  storage::StoredItem s;
+  s.feed_id = "wire";
+  s.item.title = "T";
+  s.item.link = "https://example.org/a";
+  s.item.origin = "Reuters";
+  s.item.language = "en";
+  s.item.published = kT0 + std::chrono::seconds(5);
+  s.item.summary_text = "short";
+  storage::StoredItem long_one = s;
+  long_one.item.summary_text = std::string(5000, 'y');
+  e.alert.sources = {s, long_one};
+  const notify::Alert copied = ToNotifyAlert(e);
+  notify::Alert taken = TakeNotifyAlert(e);
+  CHECK(taken.id == copied.id);
+  CHECK(taken.idempotency_key == "abc");
+  CHECK(taken.rule_id == "r");
+  CHECK(taken.severity == "critical");
+  CHECK(taken.labels == copied.labels);
+  CHECK(taken.doc_number == "fr:1");
+  CHECK(taken.created_at == kT0);
+  CHECK(taken.evidence.size() == 1);
+  REQUIRE(taken.items.size() == 2);
+  for (size_t i = 0; i < 2; ++i) {
+    CHECK(taken.items[i].feed == copied.items[i].feed);
+    CHECK(taken.items[i].title == copied.items[i].title);
+    CHECK(taken.items[i].link == copied.items[i].link);
+    CHECK(taken.items[i].origin == copied.items[i].origin);
+    CHECK(taken.items[i].published == copied.items[i].published);
+    CHECK(taken.items[i].language == copied.items[i].language);
+    CHECK(taken.items[i].summary == copied.items[i].summary);
+  }
+  CHECK(taken.items[0].summary == "short");
+  CHECK(taken.items[1].summary.size() <= kMaxSummaryBytes);
+  // What OnResult reads stays in the row.
+  CHECK(e.id == 3);
+  CHECK(e.attempts == 2);
+  CHECK(e.idempotency_key == "abc");
+  CHECK(e.alert.id == 7);
+  CHECK(e.alert.created_at == kT0);
+}
+
 }  // namespace
 }  // namespace mineral::daemon
 
