@@ -23,30 +23,47 @@ namespace mineral {
 
 namespace json_out_detail {
 
+// Whether RapidJSON's writer escapes a byte of `text`, byte by byte.
+inline bool NeedsEscapeBytewise(std::string_view text) {
+  for (const char byte : text) {
+    const auto c = static_cast<unsigned char>(byte);
+    if (c < 0x20 || c == '"' || c == '\\') return true;
+  }
+  return false;
+}
+
 // Whether RapidJSON's writer escapes a byte of `text`: a control character
 // (below 0x20), '"' or '\\'.  Other bytes, UTF-8 or not, it copies as they
 // are.  Sixteen bytes at a time where SSE2 is there.
 inline bool NeedsEscape(std::string_view text) {
+#if defined(__SSE2__)
   const char* p = text.data();
   const char* const end = p + text.size();
-#if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"');
   const __m128i backslash = _mm_set1_epi8('\\');
   const __m128i control = _mm_set1_epi8(0x1F);
-  for (; end - p >= 16; p += 16) {
-    const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  auto escapes = [&](const char* block) {
+    const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block));
     // min(s, 0x1F) == s: s <= 0x1F, unsigned.
     const __m128i hit =
         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(s, quote), _mm_cmpeq_epi8(s, backslash)),
                      _mm_cmpeq_epi8(_mm_min_epu8(s, control), s));
-    if (_mm_movemask_epi8(hit) != 0) return true;
+    return _mm_movemask_epi8(hit) != 0;
+  };
+  for (; end - p >= 16; p += 16) {
+    if (escapes(p)) return true;
   }
+  if (p == end) return false;
+  // The last bytes: the final 16 of a longer text (again in part), or a
+  // short one (keys, most values) padded with a byte that is not escaped.
+  if (text.size() >= 16) return escapes(end - 16);
+  char block[16];
+  std::memset(block, 'a', sizeof block);
+  std::memcpy(block, p, static_cast<size_t>(end - p));
+  return escapes(block);
+#else
+  return NeedsEscapeBytewise(text);
 #endif
-  for (; p != end; ++p) {
-    const auto c = static_cast<unsigned char>(*p);
-    if (c < 0x20 || c == '"' || c == '\\') return true;
-  }
-  return false;
 }
 
 // RapidJSON's writer, and a string none of whose bytes is escaped written as

@@ -47,6 +47,7 @@ TEST_CASE("JsonOut writes every byte as RapidJSON's writer does, wherever it sta
         text[at] = static_cast<char>(byte);
         INFO("length " << length << ", byte " << byte << " at " << at);
         REQUIRE(JsonOutString(text) == RapidJsonString(text));
+        REQUIRE(json_out_detail::NeedsEscape(text) == json_out_detail::NeedsEscapeBytewise(text));
       }
     }
   }
