@@ -185,8 +185,10 @@ struct Transfer {
   HttpRequest request;
   HttpClient::Callback done;
   HttpResponse response;
-  std::string url;                // this hop's URL
-  std::set<std::string> visited;  // every hop's URL, for loop detection
+  std::string url;  // this hop's URL
+  // Every hop's URL, for loop detection; filled at the first redirect (most
+  // requests have none).
+  std::set<std::string> visited;
   bool leading_permanent = true;  // every hop so far was 301/308
   bool body_too_large = false;
   // Content-Encoding is undone here, not by curl (see content_decoder.h):
@@ -510,6 +512,7 @@ struct CurlHttpClient::Impl {
       response.error_message = "redirect to unsupported scheme '" + scheme + "'";
       return false;
     }
+    if (transfer.visited.empty()) transfer.visited.insert(transfer.url);  // the first hop
     if (transfer.visited.contains(target)) {
       response.error = FetchError::kRedirectLoop;
       response.error_message = "redirect loop at " + target;
@@ -609,8 +612,9 @@ struct CurlHttpClient::Impl {
       t.header_list = nullptr;
     }
     for (const auto& [name, value] : r.headers) {
-      std::string line = name + ": " + value;
-      t.header_list = curl_slist_append(t.header_list, line.c_str());
+      // curl copies the line: one buffer serves every header.
+      header_line.assign(name).append(": ").append(value);
+      t.header_list = curl_slist_append(t.header_list, header_line.c_str());
     }
     if (r.method != "GET") {
       // libcurl 7.x sends "Expect: 100-continue" for bodies over 1 KiB and
@@ -716,7 +720,6 @@ struct CurlHttpClient::Impl {
     transfer->request = std::move(request);
     transfer->done = std::move(done);
     transfer->url = transfer->request.url;
-    transfer->visited.insert(transfer->url);
     transfer->start = Clock::now();
     transfer->easy = TakeEasy();
     if (transfer->easy == nullptr) {
@@ -866,6 +869,7 @@ struct CurlHttpClient::Impl {
   Clock::time_point timer_due;
   bool drive_posted = false;     // a Drive(CURL_SOCKET_TIMEOUT) is posted
   std::vector<CURL*> idle_easy;  // finished handles, reset, for the next transfers
+  std::string header_line;       // Configure's, reused
   // Curl's sockets, in a level-triggered epoll set of our own (see
   // SocketWatch), which is waited on while `wanted` > 0.
   boost::asio::posix::stream_descriptor poller;

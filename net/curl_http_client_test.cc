@@ -193,10 +193,15 @@ TEST_CASE("redirect loops, long chains and redirects off the web are errors", "[
   for (int i = 0; i < 10; ++i)
     server.Route("/hop" + std::to_string(i), RedirectTo(302, "/hop" + std::to_string(i + 1)));
   server.Route("/to-file", RedirectTo(302, "file:///etc/passwd"));
+  server.Route("/self", RedirectTo(302, "/self"));
   Fixture f;
   HttpResponse loop = f.Get(server.Url("/a"));
   CHECK(loop.error == FetchError::kRedirectLoop);
   CHECK(loop.status == 0);
+  // The first URL counts as visited from the first redirect on.
+  HttpResponse self = f.Get(server.Url("/self"));
+  CHECK(self.error == FetchError::kRedirectLoop);
+  CHECK(self.redirects.empty());
   HttpResponse chain = f.Get(server.Url("/hop0"));
   CHECK(chain.error == FetchError::kTooManyRedirects);
   CHECK(chain.error_message ==
