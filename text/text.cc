@@ -12,6 +12,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "text/run_scan.h"
+
 namespace mineral::text {
 namespace {
 
@@ -77,60 +79,69 @@ inline Utf8Char DecodeUtf8At(std::string_view text) {
   return {cp, length, true};
 }
 
-// Where a run of text that can be copied as it is ends.  From `i`, the run
-// holds no ASCII whitespace but single spaces each followed by a byte that
-// is kept as it is, and, when `kMarkup`, no '<' or '&'; the result is the
-// first byte that breaks this (or n).  A run so never ends in a space, and
-// what stops it is whitespace, or '<' or '&' when `kMarkup`.  Prose is
-// mostly such runs: this finds their ends 16 bytes at a time.
-template <bool kMarkup>
-size_t PlainRunEnd(const char* s, size_t i, size_t n) {
-  // A byte that stops a run wherever it is: \t \n \v \f \r, and '<' '&'.
-  const auto stops = [](char c) {
-    return (c >= '\t' && c <= '\r') || (kMarkup && (c == '<' || c == '&'));
-  };
-#if defined(__SSE2__)
-  // \t-\r moved to -128..-124, so one signed compare tests the range.
-  const __m128i tab_to_min = _mm_set1_epi8(static_cast<char>(0x80 - '\t'));
-  const __m128i past_cr = _mm_set1_epi8(static_cast<char>(-128 + ('\r' - '\t') + 1));
-  const __m128i space = _mm_set1_epi8(' ');
-  const __m128i lt = _mm_set1_epi8('<');
-  const __m128i amp = _mm_set1_epi8('&');
-  // One load per 16 bytes: whether the byte after each one is a space or a
-  // stop comes from the same masks shifted by one, and for the 16th from a
-  // look at the byte past the block (so 17 bytes must remain).
-  for (; i + 17 <= n; i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
-    __m128i stop = _mm_cmplt_epi8(_mm_add_epi8(v, tab_to_min), past_cr);
-    if constexpr (kMarkup) {
-      stop = _mm_or_si128(stop, _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, amp)));
-    }
-    const auto stop_bits = static_cast<unsigned>(_mm_movemask_epi8(stop));
-    const auto space_bits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, space)));
-    const char after = s[i + 16];
-    const unsigned next_breaks =
-        ((stop_bits | space_bits) >> 1) | (after == ' ' || stops(after) ? 0x8000u : 0u);
-    if (const unsigned breaks = stop_bits | (space_bits & next_breaks); breaks != 0) {
-      return i + static_cast<size_t>(__builtin_ctz(breaks));
-    }
+// Writes the UTF-8 form of `cp` (at most U+10FFFF) to `out` and returns
+// the end of what it wrote, 1 to 4 bytes.
+char* EncodeUtf8(char32_t cp, char* out) {
+  if (cp < 0x80) {
+    *out++ = static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    *out++ = static_cast<char>(0xC0 | (cp >> 6));
+    *out++ = static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    *out++ = static_cast<char>(0xE0 | (cp >> 12));
+    *out++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *out++ = static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    *out++ = static_cast<char>(0xF0 | (cp >> 18));
+    *out++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    *out++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *out++ = static_cast<char>(0x80 | (cp & 0x3F));
   }
-#endif
-  for (; i < n; ++i) {
-    const char c = s[i];
-    if (stops(c)) return i;
-    if (c == ' ' && (i + 1 == n || s[i + 1] == ' ' || stops(s[i + 1]))) return i;
-  }
-  return n;
+  return out;
 }
 
+// A thread's buffer for CollapsingWriter: kept between calls, so writing
+// needs neither an allocation nor zero-filling per call.
+thread_local std::string t_collapsing_buffer;
+
 // Collects text, turning every run of ASCII whitespace into one space and
-// dropping it at both ends, so HtmlToText needs no second pass.
+// dropping it at both ends, so HtmlToText needs no second pass.  It writes
+// through a pointer into a buffer with room for the whole input up front
+// (the output is rarely longer: only references such as "&nGt;" expand) and
+// for the run scanners to store whole blocks past what they copy; Take()
+// copies the result out at its exact size.
 class CollapsingWriter {
  public:
-  explicit CollapsingWriter(size_t capacity) { out_.reserve(capacity); }
+  explicit CollapsingWriter(size_t expected)
+      : scanners_(internal::Scanners()), buffer_(std::move(t_collapsing_buffer)) {
+    if (buffer_.size() < expected + 1 + kSlack) buffer_.resize(expected + 1 + kSlack);
+    begin_ = p_ = buffer_.data();
+    end_ = begin_ + buffer_.size();
+  }
+
+  ~CollapsingWriter() {
+    // A writer made while another is alive found the buffer taken and made
+    // its own; the larger stays, unless it is too large to keep.
+    if (buffer_.size() <= kKeptBufferSize && buffer_.size() > t_collapsing_buffer.size()) {
+      t_collapsing_buffer = std::move(buffer_);
+    }
+  }
+
+  CollapsingWriter(const CollapsingWriter&) = delete;
+  CollapsingWriter& operator=(const CollapsingWriter&) = delete;
+
+  // Makes room for `size` more bytes of output and the scanners' spill.
+  void Reserve(size_t size) {
+    if (static_cast<size_t>(end_ - p_) < size + kSlack) Grow(size + kSlack);
+  }
 
   void Append(std::string_view s) {
     const size_t n = s.size();
+    Reserve(n + 1);
+    if (n <= 8) {  // references, "<", "&": a byte loop is cheaper than a scanner call
+      for (const char c : s) AppendByte(c);
+      return;
+    }
     size_t i = 0;
     while (i < n) {
       if (IsAsciiSpace(s[i])) {
@@ -138,37 +149,69 @@ class CollapsingWriter {
         ++i;
         continue;
       }
-      const size_t end = PlainRunEnd<false>(s.data(), i + 1, n);
-      AppendRun(s.substr(i, end - i));
+      OpenRun();
+      const size_t end = scanners_.copy_plain_run(s.data(), i, n, p_);
+      p_ += end - i;
       i = end;
     }
   }
 
-  // Precondition: `run` is not empty and in its collapsed form: no ASCII
-  // whitespace at either end, none inside but single spaces.
-  void AppendRun(std::string_view run) {
-    if (pending_space_ && !out_.empty()) out_.push_back(' ');
-    pending_space_ = false;
-    out_.append(run);
+  // Copies the markup run (see internal::RunScanners) at html[i] and returns
+  // its end.  Precondition: html[i] is neither whitespace nor '<' nor '&'.
+  size_t CopyMarkupRun(std::string_view html, size_t i) {
+    Reserve(html.size() - i + 1);
+    OpenRun();
+    const size_t end = scanners_.copy_markup_run(html.data(), i, html.size(), p_);
+    p_ += end - i;
+    return end;
   }
 
   void AppendCodePoint(char32_t cp) {
+    Reserve(5);
     if (cp < 0x80) {
-      char c = static_cast<char>(cp);
-      Append(std::string_view(&c, 1));
+      AppendByte(static_cast<char>(cp));
       return;
     }
-    if (pending_space_ && !out_.empty()) out_.push_back(' ');
-    pending_space_ = false;
-    AppendUtf8(cp, out_);
+    OpenRun();
+    p_ = EncodeUtf8(cp, p_);
   }
 
   void Separate() { pending_space_ = true; }
 
-  std::string Take() { return std::move(out_); }
+  std::string Take() const { return std::string(begin_, p_); }
 
  private:
-  std::string out_;
+  static constexpr size_t kSlack = internal::kCopySpill;
+  static constexpr size_t kKeptBufferSize = size_t{1} << 20;
+
+  // Writes the space a run of whitespace left, unless nothing came before it.
+  void OpenRun() {
+    if (pending_space_ && p_ != begin_) *p_++ = ' ';
+    pending_space_ = false;
+  }
+
+  void AppendByte(char c) {
+    if (IsAsciiSpace(c)) {
+      pending_space_ = true;
+      return;
+    }
+    OpenRun();
+    *p_++ = c;
+  }
+
+  [[gnu::noinline]] void Grow(size_t room) {
+    const size_t used = static_cast<size_t>(p_ - begin_);
+    buffer_.resize(std::max(buffer_.size() * 2, used + room));
+    begin_ = buffer_.data();
+    p_ = begin_ + used;
+    end_ = begin_ + buffer_.size();
+  }
+
+  const internal::RunScanners& scanners_;
+  std::string buffer_;  // its size() is the room: all of it is written over
+  char* begin_;
+  char* p_;
+  char* end_;
   bool pending_space_ = false;
 };
 
@@ -358,30 +401,6 @@ static_assert(kElementTable.Find(Pack("p")).block && kElementTable.Find(Pack("fi
 static_assert(kElementTable.Find(Pack("template")).dropped == 7);
 static_assert(!kElementTable.Find(Pack("b")).block && kElementTable.Find(Pack("b")).dropped == -1);
 
-// A tag name, lower-cased into a small buffer; names longer than any element
-// we treat specially are left empty, which matches nothing.
-class TagName {
- public:
-  TagName(std::string_view html, size_t begin, size_t end) {
-    if (end - begin > kMaxSize) return;
-    for (size_t i = begin; i < end; ++i) buffer_[size_++] = AsciiLower(html[i]);
-  }
-  std::string_view view() const { return std::string_view(buffer_, size_); }
-
-  ElementKind kind() const {
-    PackedName p;
-    std::memcpy(&p.lo, buffer_, 8);
-    std::memcpy(&p.hi, buffer_ + 8, 8);
-    p.size = size_;
-    return size_ == 0 ? ElementKind{} : kElementTable.Find(p);
-  }
-
- private:
-  static constexpr size_t kMaxSize = 12;
-  char buffer_[16] = {};  // zero past size_, as Pack pads
-  size_t size_ = 0;
-};
-
 // Bytes that end a tag name (whitespace, '/', '>') and an attribute name
 // (those and '='): tables, as names are scanned a byte at a time.
 constexpr std::array<bool, 256> kEndsTagName = [] {
@@ -395,17 +414,48 @@ constexpr std::array<bool, 256> kEndsAttributeName = [] {
   return table;
 }();
 
-// The end of a tag name that starts at `i` (HTML Standard, tag name state).
-size_t ScanTagName(std::string_view html, size_t i) {
-  while (i < html.size() && !kEndsTagName[static_cast<unsigned char>(html[i])]) ++i;
-  return i;
-}
+// The tag name that starts at html[begin] (HTML Standard, tag name state):
+// where it ends, and its lower-case form, copied into a small buffer as it is
+// scanned; names longer than any element we treat specially are left empty,
+// which matches nothing.
+class TagName {
+ public:
+  TagName(std::string_view html, size_t begin) : end_(begin) {
+    const size_t n = html.size();
+    for (; end_ < n && !kEndsTagName[static_cast<unsigned char>(html[end_])]; ++end_) {
+      if (end_ - begin == kMaxSize) {
+        std::memset(buffer_, 0, sizeof buffer_);
+        while (end_ < n && !kEndsTagName[static_cast<unsigned char>(html[end_])]) ++end_;
+        return;
+      }
+      buffer_[end_ - begin] = AsciiLower(html[end_]);
+    }
+    size_ = end_ - begin;
+  }
+
+  size_t end() const { return end_; }
+  std::string_view view() const { return std::string_view(buffer_, size_); }
+
+  ElementKind kind() const {
+    PackedName p;
+    std::memcpy(&p.lo, buffer_, 8);
+    std::memcpy(&p.hi, buffer_ + 8, 8);
+    p.size = size_;
+    return size_ == 0 ? ElementKind{} : kElementTable.Find(p);
+  }
+
+ private:
+  static constexpr size_t kMaxSize = 12;
+  size_t end_;
+  char buffer_[16] = {};  // zero past size_, as Pack pads
+  size_t size_ = 0;
+};
 
 // Skips the attributes of a tag from `i` (just after its name) to past its
 // '>', honouring quoted values so `<a title="x > y">` is one tag.  Returns
 // html.size() when the tag never closes: the HTML Standard drops a tag cut off
 // by the end of input.
-size_t SkipAttributes(std::string_view html, size_t i, bool* self_closing) {
+size_t SkipAttributesSlow(std::string_view html, size_t i, bool* self_closing) {
   const size_t n = html.size();
   bool slash = false;
   while (i < n) {
@@ -442,6 +492,16 @@ size_t SkipAttributes(std::string_view html, size_t i, bool* self_closing) {
     }
   }
   return n;
+}
+
+// SkipAttributes with its inline fast path: most tags end right after
+// their name.
+size_t SkipAttributes(std::string_view html, size_t i, bool* self_closing) {
+  if (i < html.size() && html[i] == '>') {
+    if (self_closing) *self_closing = false;
+    return i + 1;
+  }
+  return SkipAttributesSlow(html, i, self_closing);
 }
 
 // Where the end tag `</name` (any case, followed by a delimiter) begins at or
@@ -524,9 +584,9 @@ size_t ConsumeMarkup(std::string_view html, size_t lt, MarkupState& state, Colla
     }
     if (html[i + 1] == '>') return i + 2;
     if (!IsAsciiAlpha(html[i + 1])) return PastNext(html, i, ">");
-    const size_t name_end = ScanTagName(html, i + 1);
-    if (TagName(html, i + 1, name_end).kind().block) out.Separate();
-    return SkipAttributes(html, name_end, nullptr);
+    const TagName tag(html, i + 1);
+    if (tag.kind().block) out.Separate();
+    return SkipAttributes(html, tag.end(), nullptr);
   }
 
   if (!IsAsciiAlpha(c)) {
@@ -534,10 +594,9 @@ size_t ConsumeMarkup(std::string_view html, size_t lt, MarkupState& state, Colla
     return i;
   }
 
-  const size_t name_end = ScanTagName(html, i);
-  const TagName tag(html, i, name_end);
+  const TagName tag(html, i);
   bool self_closing = false;
-  const size_t after = SkipAttributes(html, name_end, &self_closing);
+  const size_t after = SkipAttributes(html, tag.end(), &self_closing);
   const ElementKind kind = tag.kind();
   if (kind.dropped >= 0) {
     // <script/> is not self-closing in HTML, but in XHTML feed content it is,
@@ -706,21 +765,8 @@ std::string CleanUtf8(std::string_view text, bool remove_controls) {
 }  // namespace
 
 void AppendUtf8(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
+  char bytes[4];
+  out.append(bytes, static_cast<size_t>(EncodeUtf8(cp, bytes) - bytes));
 }
 
 char32_t Windows1252ToUnicode(unsigned char byte) {
@@ -898,9 +944,7 @@ std::string HtmlToText(std::string_view html) {
       out.Separate();
       ++i;
     } else {
-      const size_t end = PlainRunEnd<true>(html.data(), i + 1, n);
-      out.AppendRun(html.substr(i, end - i));
-      i = end;
+      i = out.CopyMarkupRun(html, i);
     }
   }
   return out.Take();
@@ -947,7 +991,7 @@ void CollapseWhitespaceInPlace(std::string& text) {
   if (n == 0) return;
   // Collapsed: no whitespace in front, and one plain run to the end (no
   // whitespace at the end, none inside but single spaces).
-  if (!IsAsciiSpace(text[0]) && PlainRunEnd<false>(text.data(), 1, n) == n) return;
+  if (!IsAsciiSpace(text[0]) && internal::Scanners().plain_run_end(text.data(), 0, n) == n) return;
   text = CollapseWhitespace(text);
 }
 
