@@ -12,6 +12,7 @@
 
 #include "feeds/encoding.h"
 #include "fuzz/fuzz_checks.h"
+#include "text/run_scan.h"
 #include "text/text.h"
 
 namespace {
@@ -51,6 +52,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(in_place == collapsed);
   // Without markup or references, HTML to text is collapsing alone.
   if (input.find_first_of("<&") == std::string_view::npos) FUZZ_CHECK(plain == collapsed);
+  // The run scanners of every instruction set this CPU has (AVX2, SSE2, a
+  // byte loop) give the same text; libFuzzer's input is a heap block of its
+  // exact size, so ASan sees any read past it.
+  for (const auto isa :
+       {text::internal::Isa::kPortable, text::internal::Isa::kSse2, text::internal::Isa::kAvx2}) {
+    if (isa > text::internal::BestIsa()) continue;
+    text::internal::UseIsaForTesting(isa);
+    FUZZ_CHECK(text::HtmlToText(input) == plain);
+    FUZZ_CHECK(text::CollapseWhitespace(input) == collapsed);
+    std::string isa_in_place(input);
+    text::CollapseWhitespaceInPlace(isa_in_place);
+    FUZZ_CHECK(isa_in_place == collapsed);
+  }
+  text::internal::UseIsaForTesting(text::internal::BestIsa());
   const std::string normalized = text::NormalizeForMatching(input);
   if (valid) {
     FUZZ_CHECK(fuzz::Utf8(plain));

@@ -762,6 +762,22 @@ std::string CleanUtf8(std::string_view text, bool remove_controls) {
   return out;
 }
 
+// Collapsed already: no whitespace in front, and one plain run to the end
+// (no whitespace at the end, none inside but single spaces).  Most titles,
+// names and categories are.
+bool IsCollapsed(std::string_view text) {
+  const size_t n = text.size();
+  return n == 0 ||
+         (!IsAsciiSpace(text[0]) && internal::Scanners().plain_run_end(text.data(), 0, n) == n);
+}
+
+// Out of line, so that callers of the check above keep a light frame.
+[[gnu::noinline]] std::string CollapseWithWriter(std::string_view text) {
+  CollapsingWriter out(text.size());
+  out.Append(text);
+  return out.Take();
+}
+
 }  // namespace
 
 void AppendUtf8(char32_t cp, std::string& out) {
@@ -981,18 +997,11 @@ std::string EscapeHtml(std::string_view text) {
 }
 
 std::string CollapseWhitespace(std::string_view text) {
-  CollapsingWriter out(text.size());
-  out.Append(text);
-  return out.Take();
+  return IsCollapsed(text) ? std::string(text) : CollapseWithWriter(text);
 }
 
 void CollapseWhitespaceInPlace(std::string& text) {
-  const size_t n = text.size();
-  if (n == 0) return;
-  // Collapsed: no whitespace in front, and one plain run to the end (no
-  // whitespace at the end, none inside but single spaces).
-  if (!IsAsciiSpace(text[0]) && internal::Scanners().plain_run_end(text.data(), 0, n) == n) return;
-  text = CollapseWhitespace(text);
+  if (!IsCollapsed(text)) text = CollapseWithWriter(text);
 }
 
 std::string NormalizeForMatching(std::string_view text) {
