@@ -49,6 +49,16 @@ size_t ScanPortable(const char* s, size_t i, size_t n, char* out) {
 
 #if defined(MINERAL_RUN_SCAN_X86)
 
+// Where a block of kWidth bytes breaks, from the bits of its bytes that stop
+// runs and of its spaces: a stop, or a space whose next byte (for the last
+// one, `after`) breaks runs after a space.
+template <size_t kWidth, bool kMarkup>
+uint32_t Combine(uint32_t stop_bits, uint32_t space_bits, unsigned char after) {
+  const uint32_t next_breaks = ((stop_bits | space_bits) >> 1) |
+                               (uint32_t{kBreaksAfterSpace<kMarkup>[after]} << (kWidth - 1));
+  return stop_bits | (space_bits & next_breaks);
+}
+
 // One block of kWidth bytes: where, within it, a run breaks.  A byte breaks
 // the run when it stops runs, or when it is a space and the byte after it
 // (for the last one, `after`) breaks runs after a space.
@@ -75,9 +85,7 @@ struct Sse2 {
     const auto stop_bits = static_cast<uint32_t>(_mm_movemask_epi8(stop));
     const auto space_bits =
         static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))));
-    const uint32_t next_breaks = ((stop_bits | space_bits) >> 1) |
-                                 (uint32_t{kBreaksAfterSpace<kMarkup>[after]} << (kWidth - 1));
-    return stop_bits | (space_bits & next_breaks);
+    return Combine<kWidth, kMarkup>(stop_bits, space_bits, after);
   }
 };
 
@@ -103,9 +111,7 @@ struct Avx2 {
     const auto stop_bits = static_cast<uint32_t>(_mm256_movemask_epi8(stop));
     const auto space_bits =
         static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(' '))));
-    const uint32_t next_breaks = ((stop_bits | space_bits) >> 1) |
-                                 (uint32_t{kBreaksAfterSpace<kMarkup>[after]} << (kWidth - 1));
-    return stop_bits | (space_bits & next_breaks);
+    return Combine<kWidth, kMarkup>(stop_bits, space_bits, after);
   }
 };
 
@@ -200,7 +206,6 @@ Isa DetectIsa() {
   return Isa::kPortable;
 }
 
-std::atomic<Isa> g_isa{Isa::kPortable};
 std::atomic<const RunScanners*> g_scanners{nullptr};
 
 }  // namespace
@@ -211,20 +216,21 @@ Isa BestIsa() {
 }
 
 Isa ActiveIsa() {
-  Scanners();
-  return g_isa.load(std::memory_order_relaxed);
+  // The weakest Isa whose scanners are those in use (without x86 every Isa
+  // has the portable ones).
+  const RunScanners* active = &Scanners();
+  for (const Isa isa : {Isa::kPortable, Isa::kSse2, Isa::kAvx2}) {
+    if (&ScannersFor(isa) == active) return isa;
+  }
+  return Isa::kPortable;
 }
 
-void UseIsaForTesting(Isa isa) {
-  g_isa.store(isa, std::memory_order_relaxed);
-  g_scanners.store(&ScannersFor(isa), std::memory_order_relaxed);
-}
+void UseIsaForTesting(Isa isa) { g_scanners.store(&ScannersFor(isa), std::memory_order_relaxed); }
 
 const RunScanners& Scanners() {
   const RunScanners* scanners = g_scanners.load(std::memory_order_relaxed);
   if (scanners == nullptr) {
-    // Racing first calls store the same values.
-    g_isa.store(BestIsa(), std::memory_order_relaxed);
+    // Racing first calls store the same value.
     scanners = &ScannersFor(BestIsa());
     g_scanners.store(scanners, std::memory_order_relaxed);
   }
