@@ -2,7 +2,7 @@
 // a floor measured in the same run: the bare XML parser (pugixml) or JSON
 // parser (RapidJSON) building its DOM and nothing else.
 //
-//   parse_bench CORPUS_DIR [--reps N] [--cpu-time] [--verbose]
+//   parse_bench CORPUS_DIR [--reps N] [--cpu-time] [--only floor|parse] [--verbose]
 //
 // Every *.rss, *.atom, *.rdf, *.xml and *.json file under CORPUS_DIR is read
 // into memory first, so no I/O is timed.  Each repetition times the floor and
@@ -11,6 +11,7 @@
 // Passes are timed on the wall clock (steady_clock), or with --cpu-time on
 // the process's CPU clock, which leaves out the time spent waiting for a core
 // on a shared machine.
+// --only runs one side (for a profiler); the ratio column is then left out.
 // The corpus comes from bench/gen_corpus.py; bench/run_parse_bench.sh does it
 // all.
 #include <rapidjson/document.h>
@@ -64,10 +65,14 @@ struct Args {
   int reps = 3;
   bool cpu_time = false;
   bool verbose = false;
+  bool run_floor = true;
+  bool run_parse = true;
 };
 
 void Usage(const char* argv0) {
-  std::fprintf(stderr, "usage: %s CORPUS_DIR [--reps N] [--cpu-time] [--verbose]\n", argv0);
+  std::fprintf(stderr,
+               "usage: %s CORPUS_DIR [--reps N] [--cpu-time] [--only floor|parse] [--verbose]\n",
+               argv0);
 }
 
 bool ParseArgs(int argc, char** argv, Args& args) {
@@ -78,6 +83,11 @@ bool ParseArgs(int argc, char** argv, Args& args) {
       if (args.reps < 1) return false;
     } else if (a == "--cpu-time") {
       args.cpu_time = true;
+    } else if (a == "--only" && i + 1 < argc) {
+      std::string_view side = argv[++i];
+      if (side != "floor" && side != "parse") return false;
+      args.run_floor = side == "floor";
+      args.run_parse = side == "parse";
     } else if (a == "--verbose" || a == "-v") {
       args.verbose = true;
     } else if (!a.empty() && a[0] != '-' && args.corpus_dir.empty()) {
@@ -242,7 +252,7 @@ void PrintRow(const Row& r) {
               r.files, mb, r.parse.items, floor_mbs,
               rate(static_cast<double>(r.floor.items), r.floor.seconds), r.floor.items, parse_mbs,
               rate(static_cast<double>(r.parse.items), r.parse.seconds), r.parse.items,
-              floor_mbs > 0 ? parse_mbs / floor_mbs : 0.0);
+              floor_mbs > 0 && parse_mbs > 0 ? parse_mbs / floor_mbs : 0.0);
 }
 
 }  // namespace
@@ -283,12 +293,16 @@ int main(int argc, char** argv) {
     const bool report = verbose && rep == 0;
     for (auto [row, set] : {std::pair{&xml, &xml_docs}, std::pair{&json, &json_docs}}) {
       if (set->empty()) continue;
-      KeepBest(row->floor, TimePass(*set, cpu_time, [report](const Document& d, Pass& p) {
-                 FloorOne(d, p, report);
-               }));
-      KeepBest(row->parse, TimePass(*set, cpu_time, [report](const Document& d, Pass& p) {
-                 ParseOne(d, p, report);
-               }));
+      if (args.run_floor) {
+        KeepBest(row->floor, TimePass(*set, cpu_time, [report](const Document& d, Pass& p) {
+                   FloorOne(d, p, report);
+                 }));
+      }
+      if (args.run_parse) {
+        KeepBest(row->parse, TimePass(*set, cpu_time, [report](const Document& d, Pass& p) {
+                   ParseOne(d, p, report);
+                 }));
+      }
     }
   }
 
@@ -327,7 +341,7 @@ int main(int argc, char** argv) {
       "floor: %zu documents rejected; parse: %zu documents failed, %zu parsed with "
       "ParsedFeed::error set\n",
       all.floor.failed, all.parse.failed, all.parse.ill_formed);
-  if (all.floor.items != all.parse.items) {
+  if (args.run_floor && args.run_parse && all.floor.items != all.parse.items) {
     std::printf("note: item counts differ (floor %zu, parse %zu)%s\n", all.floor.items,
                 all.parse.items, verbose ? "" : "; --verbose lists the documents with problems");
   }
