@@ -332,6 +332,34 @@ TEST_CASE("Parse enforces the document size and item count bounds") {
   CHECK(f.error == "more than 2 items; the rest were dropped");
 }
 
+// The builder reserves room for the items it expects from how far into the
+// document the first ones end: items of very different sizes make that guess
+// too low (a long item first) or too high (long items last); every item
+// still arrives, in order, and the item bound still holds.
+TEST_CASE("Parse keeps every item in order however their sizes vary") {
+  for (const bool long_first : {true, false}) {
+    std::string items;
+    const int n = 1500;
+    for (int i = 0; i < n; ++i) {
+      const bool is_long = long_first ? i < 3 : i >= n - 3;
+      items += "<item><guid>g" + std::to_string(i) + "</guid><description>" +
+               std::string(is_long ? 20000 : 5, 'x') + "</description></item>";
+    }
+    CAPTURE(long_first);
+    const ParsedFeed all = MustParse(Rss(items));
+    REQUIRE(all.items.size() == n);
+    for (int i = 0; i < n; ++i) REQUIRE(all.items[i].guid == "g" + std::to_string(i));
+    CHECK(all.items[n - 1].summary_text.size() == (long_first ? 5 : 20000));
+
+    ParseOptions bounded;
+    bounded.max_items = 1000;
+    const ParsedFeed some = MustParse(Rss(items), bounded);
+    REQUIRE(some.items.size() == 1000);
+    CHECK(some.items[999].guid == "g999");
+    CHECK(some.error == "more than 1000 items; the rest were dropped");
+  }
+}
+
 TEST_CASE("Parse gives every item a stable key") {
   const std::string doc = Rss(
       "<item><guid>g1</guid><link>https://example.com/1</link></item>"

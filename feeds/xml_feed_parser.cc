@@ -1,10 +1,12 @@
 #include "feeds/xml_feed_parser.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "feeds/bytes.h"
 #include "feeds/date.h"
 #include "feeds/url.h"
 #include "feeds/xml_reader.h"
@@ -88,7 +90,7 @@ class LowerName {
   LowerName& operator=(const LowerName&) = delete;
 
   std::string_view view() const { return name_; }
-  bool operator==(std::string_view s) const { return name_ == s; }
+  bool operator==(std::string_view s) const { return SameBytes(name_, s); }
 
  private:
   std::array<char, 32> buf_;  // written only for a name with a capital
@@ -879,8 +881,10 @@ void FeedBuilder::FinishCapture() {
   capturing_ = false;
   Capture& c = capture_;
   // Plain text read into something else (a date, a number, an author's
-  // name) is read where it is: the buffer keeps its capacity for the next
-  // capture instead of being moved out and freed.
+  // name) is read where it is.  Other values are copied out at their size:
+  // the buffer keeps its capacity for the next capture, so text appended a
+  // token at a time grows it only while it is smaller than the largest value
+  // so far, instead of from nothing (four reallocations for a long title).
   if (c.type == TextType::kText && !c.had_children && !c.rss_title && ReadInPlace(c.field)) {
     return;
   }
@@ -893,7 +897,7 @@ void FeedBuilder::FinishCapture() {
         value = RawContent();
         is_html = true;
       } else {
-        value = std::move(c.text);
+        value = c.text;
         if (c.rss_title && LooksLikeHtml(value)) is_html = true;
       }
       break;
@@ -904,7 +908,7 @@ void FeedBuilder::FinishCapture() {
       if (c.had_children && c.text.find('<') == std::string::npos) {
         value = RawContent();
       } else {
-        value = std::move(c.text);
+        value = c.text;
       }
       is_html = true;
       break;
@@ -1072,8 +1076,18 @@ void FeedBuilder::FinishItem() {
     }
     return;
   }
+  std::vector<Item>& items = out_.items;
+  if (items.size() == items.capacity()) {
+    // An item is a dozen strings: moving them all at every doubling costs
+    // more than reading some of them.  The items so far and how far into the
+    // document they end tell how many there will be.
+    const size_t n = items.size() + 1;
+    const size_t read = std::max<size_t>(reader_.token_end(), 1);
+    const size_t expected = n * reader_.document().size() / read + n / 8 + 1;
+    items.reserve(std::min(std::max(expected, 2 * items.size()), options_.max_items));
+  }
   ItemBuilder& b = item_;
-  Item item;
+  Item& item = items.emplace_back();  // built where it stays: no move of a dozen strings
   if (b.title_rich.rank > 0 && b.title_rich.rank >= b.title_text.rank) {
     item.title = text::HtmlToText(b.title_rich.value);
   } else {
@@ -1115,7 +1129,6 @@ void FeedBuilder::FinishItem() {
       item.title.resize(item.title.size() - suffix.size());
     }
   }
-  out_.items.push_back(std::move(item));
 }
 
 void FeedBuilder::OnEnd() {
