@@ -49,5 +49,4 @@ Result<Utf8Document> DecodeToUtf8(std::string_view bytes, std::string_view chars
 // bytes in place instead of copying a large document.  Pure.
 bool IsCleanUtf8(std::string_view bytes, std::string_view charset_hint);
 
-
 }  // namespace mineral::feeds

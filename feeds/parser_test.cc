@@ -131,6 +131,24 @@ TEST_CASE("Parse handles CDATA, HTML entities and double-escaped HTML") {
   CHECK(f.items[1].summary_text == "The Bureau's rule <b>now</b>");
 }
 
+// A captured element's text viewed in the document while it is one token,
+// copied once a second token or a reference comes: every order of the two.
+TEST_CASE("Parse joins an element's text, CDATA sections and references in order") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"<![CDATA[Rare]]> earths", "Rare earths"},
+      {"Rare<![CDATA[ earths]]>", "Rare earths"},
+      {"<![CDATA[Rare ]]>&amp;<![CDATA[ earths]]>", "Rare & earths"},
+      {"R&amp;D<![CDATA[ & more]]> tail", "R&D & more tail"},
+      {"plain <!-- note --> text", "plain text"},
+      {"<![CDATA[]]>after empty", "after empty"},
+  };
+  for (const auto& [title, want] : cases) {
+    const ParsedFeed f = MustParse(Rss(std::string("<item><title>") + title + "</title></item>"));
+    REQUIRE(f.items.size() == 1);
+    CHECK(f.items[0].title == want);
+  }
+}
+
 TEST_CASE("Parse converts declared and BOM-signalled encodings to UTF-8") {
   struct Case {
     const char* name;

@@ -32,7 +32,8 @@ void CheckItemsValid(const ParsedFeed& f) {
 }
 
 TEST_CASE("Fuzzer regression inputs parse cleanly everywhere") {
-  const std::filesystem::path root = std::filesystem::path(MINERAL_SOURCE_DIR) / "tests/regressions";
+  const std::filesystem::path root =
+      std::filesystem::path(MINERAL_SOURCE_DIR) / "tests/regressions";
   size_t files = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
     if (!entry.is_regular_file()) continue;

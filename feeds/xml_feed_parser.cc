@@ -189,6 +189,39 @@ enum class Context {
 // How a text construct's content is to be read.
 enum class TextType { kText, kHtml, kXhtml, kBase64Text, kXml };
 
+// The text of the element being captured.  Most hold one text token (a
+// CDATA section, or text without references): that text is viewed where it
+// stands in the document and copied once, into the value, at the element's
+// end.  A second token, or one that needs decoding, goes into the buffer,
+// which keeps its capacity from one capture to the next.
+class CapturedText {
+ public:
+  void Clear() {
+    buffer_.clear();
+    view_ = {};
+    in_buffer_ = false;
+  }
+  void Append(XmlReader& reader) {
+    if (!in_buffer_) {
+      if (view_.empty()) {
+        if (const std::optional<std::string_view> v = reader.text_in_document()) {
+          view_ = *v;
+          return;
+        }
+      }
+      buffer_.assign(view_);
+      in_buffer_ = true;
+    }
+    reader.AppendText(buffer_);
+  }
+  std::string_view view() const { return in_buffer_ ? std::string_view(buffer_) : view_; }
+
+ private:
+  std::string buffer_;
+  std::string_view view_;  // into the document, while !in_buffer_
+  bool in_buffer_ = false;
+};
+
 struct Capture {
   Field field = Field::kNone;
   int rank = 0;
@@ -197,7 +230,7 @@ struct Capture {
   size_t depth = 0;        // reader depth of the captured element
   size_t content_begin = 0;
   bool had_children = false;
-  std::string text;
+  CapturedText text;
   size_t base = 0;  // index of the xml:base in effect (FeedBuilder::bases_)
   bool base_active = false;
 };
@@ -455,7 +488,7 @@ Result<ParsedFeed> FeedBuilder::Run() {
         OnEnd();
         break;
       case XmlReader::Token::kText:
-        if (capturing_) reader_.AppendText(capture_.text);
+        if (capturing_) capture_.text.Append(reader_);
         break;
       case XmlReader::Token::kEnd:
         break;
@@ -811,7 +844,7 @@ void FeedBuilder::BeginCapture(Field field, int rank, TextType type) {
   capture_.depth = reader_.depth();
   capture_.content_begin = reader_.token_end();
   capture_.had_children = false;
-  capture_.text.clear();
+  capture_.text.Clear();
   capture_.base = frames_.back().base;  // the frame outlives the capture
   capture_.base_active = frames_.back().has_xml_base;
 }
@@ -881,13 +914,11 @@ void FeedBuilder::FinishCapture() {
   capturing_ = false;
   Capture& c = capture_;
   // Plain text read into something else (a date, a number, an author's
-  // name) is read where it is.  Other values are copied out at their size:
-  // the buffer keeps its capacity for the next capture, so text appended a
-  // token at a time grows it only while it is smaller than the largest value
-  // so far, instead of from nothing (four reallocations for a long title).
+  // name) is read where it is.  Other values are copied out at their size.
   if (c.type == TextType::kText && !c.had_children && !c.rss_title && ReadInPlace(c.field)) {
     return;
   }
+  const std::string_view text = c.text.view();
   std::string value;
   bool is_html = false;
   switch (c.type) {
@@ -897,7 +928,7 @@ void FeedBuilder::FinishCapture() {
         value = RawContent();
         is_html = true;
       } else {
-        value = c.text;
+        value = text;
         if (c.rss_title && LooksLikeHtml(value)) is_html = true;
       }
       break;
@@ -905,20 +936,20 @@ void FeedBuilder::FinishCapture() {
       // Elements inside HTML content: usually HTML pasted unescaped, so the
       // markup is the value; but when the text inside holds escaped markup
       // (an XHTML <div> wrapping escaped HTML), the text is the HTML.
-      if (c.had_children && c.text.find('<') == std::string::npos) {
+      if (c.had_children && text.find('<') == std::string_view::npos) {
         value = RawContent();
       } else {
-        value = c.text;
+        value = text;
       }
       is_html = true;
       break;
     case TextType::kXhtml:
     case TextType::kXml:
-      value = c.had_children ? RawContent() : text::EscapeHtml(c.text);
+      value = c.had_children ? RawContent() : text::EscapeHtml(text);
       is_html = true;
       break;
     case TextType::kBase64Text:
-      value = DecodeBase64(c.text);
+      value = DecodeBase64(text);
       is_html = c.rss_title;
       if (!text::IsValidUtf8(value)) value = text::SanitizeUtf8(value);
       break;
@@ -931,7 +962,7 @@ void FeedBuilder::FinishCapture() {
 }
 
 bool FeedBuilder::ReadInPlace(Field field) {
-  const std::string& text = capture_.text;
+  const std::string_view text = capture_.text.view();
   const int rank = capture_.rank;
   switch (field) {
     case Field::kPublished:

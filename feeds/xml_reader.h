@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -67,6 +68,13 @@ class XmlReader {
   std::string_view text();
   // Appends text() to `out`, decoding straight into it.
   void AppendText(std::string& out);
+  // The text as it stands in the document (no reference in it, or a CDATA
+  // section): a view that stays valid as long as the document, or empty when
+  // the text needs decoding first.
+  std::optional<std::string_view> text_in_document() const {
+    if (text_undecoded_ || text_in_buffer_) return std::nullopt;
+    return text_;
+  }
   // True when this text token came from a CDATA section.
   bool is_cdata() const { return is_cdata_; }
 
@@ -155,6 +163,7 @@ class XmlReader {
   size_t attribute_storage_used_ = 0;
   std::string_view text_;  // raw while text_undecoded_
   bool text_undecoded_ = false;
+  bool text_in_buffer_ = false;  // text_ views text_buffer_, not the document
   std::string text_buffer_;
   bool is_cdata_ = false;
   size_t token_begin_ = 0, token_end_ = 0;
