@@ -281,6 +281,35 @@ TEST_CASE("Parse reads element names in any case") {
   CHECK(p.items[1].title == "lower");
   CHECK(p.items[1].guid == "g");
   CHECK(p.items[1].summary_text.empty());
+
+  // Names of 1-3, 4-7 and 8-16 bytes are checked for capitals differently
+  // (a byte loop, two 4-byte and two 8-byte words): a capital at every
+  // position of each still finds the field.
+  for (const std::string name : {"ttl", "link", "pubdate", "description", "lastbuilddate"}) {
+    for (size_t i = 0; i < name.size(); ++i) {
+      std::string named = name;
+      named[i] = static_cast<char>(named[i] - 'a' + 'A');
+      CAPTURE(named);
+      const auto element = [&](std::string_view value) {
+        return "<" + named + ">" + std::string(value) + "</" + named + ">";
+      };
+      if (name == "ttl") {
+        CHECK(MustParse(Rss("", element("30"))).feed.ttl_minutes == 30);
+      } else if (name == "lastbuilddate") {
+        const ParsedFeed f = MustParse(Rss("", element("Wed, 25 Jun 2025 19:52:00 +0100")));
+        CHECK(Time(f.feed.updated) == "2025-06-25T18:52:00Z");
+      } else {
+        const std::string_view value = name == "link"      ? "https://example.com/a"
+                                       : name == "pubdate" ? "Wed, 25 Jun 2025 19:52:00 +0100"
+                                                           : "Words";
+        const ParsedFeed f = MustParse(Rss("<item>" + element(value) + "</item>"));
+        REQUIRE(f.items.size() == 1);
+        if (name == "link") CHECK(f.items[0].link == value);
+        if (name == "pubdate") CHECK(Time(f.items[0].published) == "2025-06-25T18:52:00Z");
+        if (name == "description") CHECK(f.items[0].summary_text == value);
+      }
+    }
+  }
 }
 
 TEST_CASE("Parse keeps what a truncated or ill-formed document gave, and says so") {

@@ -66,6 +66,39 @@ Ns ClassifyNamespace(std::string_view uri) {
   return Ns::kOther;
 }
 
+// Whether some byte of `word` is an ASCII capital, for words of ASCII bytes:
+// a byte of 0x41-0x5A reaches the top bit when 0x3F is added and not when
+// 0x25 is.  A byte of 0x80 or more answers true: the caller looks closer.
+template <typename Word>
+bool WordMayHoldCapital(Word word) {
+  constexpr Word kOnes = static_cast<Word>(~Word{0}) / 0xFF;  // 0x0101...
+  constexpr Word kTops = kOnes * 0x80;
+  if (word & kTops) return true;
+  return ((word + kOnes * 0x3F) & ~(word + kOnes * 0x25) & kTops) != 0;
+}
+
+// Whether s may hold an ASCII capital: names of up to 16 bytes (nearly all)
+// are read as two words, overlapping, instead of a byte at a time.
+bool MayHoldCapital(std::string_view s) {
+  const size_t n = s.size();
+  if (n >= 8 && n <= 16) {
+    uint64_t first, last;
+    std::memcpy(&first, s.data(), 8);
+    std::memcpy(&last, s.data() + n - 8, 8);
+    return WordMayHoldCapital(first) || WordMayHoldCapital(last);
+  }
+  if (n >= 4 && n < 8) {
+    uint32_t first, last;
+    std::memcpy(&first, s.data(), 4);
+    std::memcpy(&last, s.data() + n - 4, 4);
+    return WordMayHoldCapital(first) || WordMayHoldCapital(last);
+  }
+  for (char c : s) {
+    if (c >= 'A' && c <= 'Z') return true;
+  }
+  return false;
+}
+
 // Names compare without case: CDF and some RSS generators write <TITLE>.
 // Nearly every name is lower case already and is used where it is; only a
 // name with a capital is copied, lowered.
@@ -73,6 +106,10 @@ class LowerName {
  public:
   explicit LowerName(std::string_view s) {
     if (s.size() >= buf_.size()) return;  // no field name is this long: empty
+    if (!MayHoldCapital(s)) {
+      name_ = s;
+      return;
+    }
     size_t upper = 0;
     while (upper < s.size() && !(s[upper] >= 'A' && s[upper] <= 'Z')) ++upper;
     if (upper == s.size()) {
@@ -147,6 +184,13 @@ struct ItemBuilder {
   std::vector<std::string> categories;
   std::vector<Enclosure> enclosures;
   std::string origin;  // RSS <source>
+
+  void AddCategory(std::string category) {
+    // Items that have categories mostly have a few: room for four at once,
+    // instead of growing through one and two.
+    if (categories.capacity() == 0) categories.reserve(4);
+    categories.push_back(std::move(category));
+  }
 };
 
 // Which value a captured element feeds.
@@ -775,7 +819,7 @@ void FeedBuilder::StartInItem(Ns ns, const LowerName& name) {
   } else if (atom && name == "category") {
     const XmlAttribute* term = reader_.FindAttribute({}, "term");
     if (!term) term = reader_.FindAttribute({}, "label");
-    if (term && !term->value.empty()) item_.categories.emplace_back(term->value);
+    if (term && !term->value.empty()) item_.AddCategory(std::string(term->value));
   } else if (rss && name == "enclosure") {
     const XmlAttribute* url = reader_.FindAttribute({}, "url");
     if (url) {
@@ -1075,7 +1119,7 @@ void FeedBuilder::AssignToItem(Field field, int rank, std::string value, bool is
       break;
     case Field::kCategory: {
       std::string v = Collapsed(std::move(value));
-      if (!v.empty()) item_.categories.push_back(std::move(v));
+      if (!v.empty()) item_.AddCategory(std::move(v));
       break;
     }
     case Field::kOrigin:
