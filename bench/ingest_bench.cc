@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "allocator/allocator.h"
 #include "storage/database.h"
 
 namespace {
@@ -373,6 +374,7 @@ int main(int argc, char** argv) {
 
   const double rate = static_cast<double>(items) / Seconds(record.time);
   const double floor_rate = static_cast<double>(items) / Seconds(floor_time);
+  std::printf("allocator             %s\n", mineral::AllocatorName().c_str());
   std::printf("items                 %llu in %lld polls of %d over %d feeds\n",
               static_cast<unsigned long long>(items), static_cast<long long>(poll), per_poll,
               feeds);

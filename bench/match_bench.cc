@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "allocator/allocator.h"
 #include "rules/engine.h"
 #include "rules/rule_parser.h"
 #include "rules/tagger.h"
@@ -254,8 +255,9 @@ int main(int argc, char** argv) {
 
   std::printf(
       "match benchmark: %d items (%.1f MB of text), vocabulary %zu concepts / %zu terms, "
-      "best of %d\n\n",
-      n_items, static_cast<double>(bytes) / 1e6, vocab->concepts.size(), terms_total, reps);
+      "best of %d; %s\n\n",
+      n_items, static_cast<double>(bytes) / 1e6, vocab->concepts.size(), terms_total, reps,
+      mineral::AllocatorName().c_str());
 
   std::vector<Row> rows;
   // Floor: one multi-literal scan of the same text, no normalization, no rules.

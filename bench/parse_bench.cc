@@ -35,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "allocator/allocator.h"
 #include "feeds/parsed_feed.h"
 #include "feeds/parser.h"
 
@@ -321,10 +322,10 @@ int main(int argc, char** argv) {
 
   std::printf(
       "parse_bench: %s: %zu files (%zu XML, %zu JSON), %.2f MB; best of %d reps, "
-      "%s, I/O excluded\n",
+      "%s, I/O excluded; %s\n",
       args.corpus_dir.c_str(), all.files, xml.files, json.files,
       static_cast<double>(all.bytes) / 1e6, args.reps,
-      cpu_time ? "process CPU time" : "steady_clock");
+      cpu_time ? "process CPU time" : "steady_clock", mineral::AllocatorName().c_str());
   std::printf(
       "floor = pugixml load_buffer (XML) / RapidJSON Document::Parse (JSON), DOM only; "
       "parse = feeds::Parse, default options\n\n");

@@ -6,6 +6,8 @@ pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 find_package(Iconv REQUIRED)
 pkg_check_modules(HYPERSCAN REQUIRED IMPORTED_TARGET libhs)
 find_package(tomlplusplus REQUIRED)
+# allocator/: mimalloc as the process's malloc (libmimalloc-dev).
+option(MINERAL_MIMALLOC "Link mimalloc as the process's malloc (the sanitizer presets turn it off)" ON)
 if(MINERAL_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
 endif()

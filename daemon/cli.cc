@@ -3,6 +3,7 @@
 #include <chrono>
 #include <ostream>
 
+#include "allocator/allocator.h"
 #include "config/environment.h"
 #include "daemon/check_command.h"
 #include "daemon/feeds_command.h"
@@ -92,7 +93,7 @@ int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream&
     return kExitOk;
   }
   if (command == "--version") {
-    out << "mineral-alertd " << kVersion << "\n";
+    out << "mineral-alertd " << kVersion << " (" << AllocatorName() << ")\n";
     return kExitOk;
   }
   if (command == "help") {

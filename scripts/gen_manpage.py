@@ -23,7 +23,7 @@ def main():
     binary, out = sys.argv[1], sys.argv[2]
     run = lambda *args: subprocess.run([binary, *args], capture_output=True, text=True).stdout
     usage = run("--help")
-    version = run("--version").split()[-1]
+    version = run("--version").split()[1]  # "mineral-alertd 0.1.0 (mimalloc 2.0.9)"
     commands = re.findall(r"^  ([a-z][a-z-]+)\s+", usage.split("commands:")[1].split("options:")[0], re.M)
     page = [
         f'.TH MINERAL-ALERTD 1 "" "mineral-alertd {version}" "User Commands"',

@@ -11,7 +11,7 @@ set -eu
 
 packages="cmake ninja-build g++ pkg-config git python3 tzdata
   libboost1.81-dev libboost-url1.81-dev rapidjson-dev libutf8proc-dev
-  libpugixml-dev catch2 libhyperscan-dev libtomlplusplus-dev
+  libpugixml-dev catch2 libhyperscan-dev libtomlplusplus-dev libmimalloc-dev
   libcurl4-openssl-dev libsqlitecpp-dev libsqlite3-dev libssl-dev libsystemd-dev zlib1g-dev
   systemd"
 
