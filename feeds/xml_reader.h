@@ -129,8 +129,6 @@ class XmlReader {
   size_t DecodeReference(std::string_view raw, size_t i, std::string& out, int entity_depth);
   std::string_view ResolvePrefix(std::string_view prefix, bool is_attribute) const;
   // `colon`: the offset of the first ':' in qname, or npos.
-  void SplitName(std::string_view qname, size_t colon, std::string_view* prefix,
-                 std::string_view* local) const;
   void SetError(size_t offset, std::string message);
 
   std::string_view doc_;
