@@ -93,21 +93,22 @@ size_t FindLtOrAmp(std::string_view s, size_t i) {
   return n;
 }
 
-// The first '&' in s from `i`, or s.size().  Inline rather than memchr:
-// in escaped HTML a reference comes every few bytes ("&lt;p&gt;"), and the
-// call costs more than the bytes it reads.
-size_t FindAmp(std::string_view s, size_t i) {
+// The first `c` in s from `i`, or s.size().  Inline rather than memchr: the
+// distances are short (a reference every few bytes in escaped HTML, an
+// attribute value's closing quote), and the call costs more than the bytes
+// it reads.
+size_t FindByte(std::string_view s, size_t i, char c) {
   const size_t n = s.size();
 #if defined(__SSE2__)
-  const __m128i amp = _mm_set1_epi8('&');
+  const __m128i wanted = _mm_set1_epi8(c);
   for (; i + 16 <= n; i += 16) {
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(b, amp));
+    const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(b, wanted));
     if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
   }
 #endif
   for (; i < n; ++i) {
-    if (s[i] == '&') return i;
+    if (s[i] == c) return i;
   }
   return n;
 }
@@ -478,7 +479,8 @@ XmlReader::Token XmlReader::ReadStartTag() {
       while (i < n && IsSpace(doc_[i])) ++i;
       if (i < n && (doc_[i] == '"' || doc_[i] == '\'')) {
         const char q = doc_[i];
-        const size_t end = doc_.find(q, i + 1);
+        const size_t found = FindByte(doc_, i + 1, q);
+        const size_t end = found == n ? std::string_view::npos : found;
         if (end == std::string_view::npos) {
           SetError(i, "unterminated attribute value");
           value = doc_.substr(i + 1);
@@ -642,6 +644,8 @@ XmlReader::Token XmlReader::ReadText() {
     size_t lt = has_reference ? i : FindLtOrAmp(doc_, i);
     if (has_reference || (lt < n && doc_[lt] == '&')) {
       has_reference = true;
+      // memchr: the rest of a text with a reference is often all of an
+      // escaped HTML summary, where its wider loads win.
       const void* p = std::memchr(doc_.data() + lt, '<', n - lt);
       lt = p ? static_cast<size_t>(static_cast<const char*>(p) - doc_.data()) : n;
     }
@@ -700,7 +704,7 @@ void XmlReader::DecodeInto(std::string_view raw, std::string& out, int entity_de
   out.reserve(out.size() + raw.size());
   size_t i = 0;
   while (i < raw.size()) {
-    const size_t amp = FindAmp(raw, i);
+    const size_t amp = FindByte(raw, i, '&');
     out.append(raw.data() + i, amp - i);
     if (amp == raw.size()) return;
     i = amp + DecodeReference(raw, amp, out, entity_depth);
