@@ -877,62 +877,6 @@ bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) {
 
 Utf8Char DecodeUtf8Char(std::string_view text) { return DecodeUtf8At(text); }
 
-bool IsValidUtf8(std::string_view text) {
-  size_t i = 0;
-  const size_t n = text.size();
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  while (i < n) {
-#if defined(__SSE2__)
-    // Runs of ASCII, 32 bytes at a time; a block with a byte of 0x80 or more
-    // moves `i` straight to that byte.
-    while (i + 32 <= n) {
-      const auto* v = reinterpret_cast<const __m128i*>(p + i);
-      const unsigned lo = static_cast<unsigned>(_mm_movemask_epi8(_mm_loadu_si128(v)));
-      const unsigned hi = static_cast<unsigned>(_mm_movemask_epi8(_mm_loadu_si128(v + 1)));
-      const unsigned mask = lo | (hi << 16);
-      if (mask != 0) {
-        i += static_cast<size_t>(__builtin_ctz(mask));
-        break;
-      }
-      i += 32;
-    }
-    if (i == n) break;  // the input ended with a whole block of ASCII
-#endif
-    if (i + 8 <= n && p[i] < 0x80) {
-      uint64_t chunk;
-      std::memcpy(&chunk, p + i, 8);
-      if ((chunk & 0x8080808080808080ULL) == 0) {
-        i += 8;
-        continue;
-      }
-    }
-    if (p[i] < 0x80) {
-      ++i;
-      continue;
-    }
-    // A run of sequences (CJK text is one), without going back to the ASCII
-    // scan between them.  The common ones without DecodeUtf8At's range
-    // table: three bytes led by E1-EC or EE-EF (most of CJK, punctuation
-    // such as U+2019), whose second byte may be any continuation byte, and
-    // two bytes led by C2-DF.
-    const auto continuation = [&](size_t k) { return (p[k] & 0xC0) == 0x80; };
-    do {
-      const unsigned lead = p[i];
-      if (lead >= 0xE1 && lead <= 0xEF && lead != 0xED && i + 2 < n && continuation(i + 1) &&
-          continuation(i + 2)) {
-        i += 3;
-      } else if (lead >= 0xC2 && lead <= 0xDF && i + 1 < n && continuation(i + 1)) {
-        i += 2;
-      } else {
-        const Utf8Char ch = DecodeUtf8At(text.substr(i));
-        if (!ch.valid) return false;
-        i += ch.length;
-      }
-    } while (i < n && p[i] >= 0x80);
-  }
-  return true;
-}
-
 std::string SanitizeUtf8(std::string_view text) { return CleanUtf8(text, true); }
 
 std::string ReplaceInvalidUtf8(std::string_view text) { return CleanUtf8(text, false); }
