@@ -12,6 +12,7 @@
 #endif
 
 #include "text/text.h"
+#include "text/utf8_validate.h"
 
 namespace mineral::feeds {
 namespace {
@@ -406,14 +407,10 @@ bool IsCleanUtf8(std::string_view bytes, std::string_view charset_hint) {
       break;
     }
   }
-  if (!text::IsValidUtf8(bytes)) return false;
-  // Tidy rewrites C1 controls (C2 80-9F) as windows-1252 characters.
-  for (size_t at = bytes.find('\xC2'); at != std::string_view::npos && at + 1 < bytes.size();
-       at = bytes.find('\xC2', at + 1)) {
-    const auto next = static_cast<unsigned char>(bytes[at + 1]);
-    if (next >= 0x80 && next <= 0x9F) return false;
-  }
-  return true;
+  // Tidy rewrites C1 controls (C2 80-9F) as windows-1252 characters; one
+  // read of the document finds them and checks it.
+  const text::Utf8Check check = text::CheckUtf8(bytes);
+  return check.valid && !check.c1_controls;
 }
 
 std::string CharsetFromContentType(std::string_view content_type) {

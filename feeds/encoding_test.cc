@@ -400,6 +400,12 @@ TEST_CASE("IsCleanUtf8 is true exactly when decoding would change nothing") {
       {"hint GBK", "<rss>x</rss>", "gbk", false},
       {"invalid UTF-8", "<rss>\xE9</rss>", "", false},
       {"C1 control to tidy", "<rss>don\xC2\x92t</rss>", "", false},
+      {"C1 control across a 32-byte block", "<rss>" + std::string(26, 'a') + "\xC2\x92t</rss>", "",
+       false},
+      {"C1 control in a later block", "<rss>" + std::string(200, 'a') + "\xC2\x9F</rss>", "",
+       false},
+      {"no-break space, no C1 control", "<rss>" + std::string(26, 'a') + "\xC2\xA0</rss>", "",
+       true},
       {"UTF-16 BOM", std::string("\xFF\xFE<\0r\0", 6), "", false},
       {"double BOM", "\xEF\xBB\xBF\xEF\xBB\xBF<rss/>", "", false},
   };
