@@ -14,6 +14,7 @@
 #include "fuzz/fuzz_checks.h"
 #include "text/run_scan.h"
 #include "text/text.h"
+#include "text/utf8_validate.h"
 
 namespace {
 
@@ -39,6 +40,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input = fuzz::AsText(data + 1, size - 1);
   const bool valid = text::IsValidUtf8(input);
   FUZZ_CHECK(valid == fuzz::ReferenceValidUtf8(input));
+  // Every UTF-8 validator this CPU runs (AVX2 lookups, the scalar loop)
+  // against the scalar reference, C1 controls included.
+  const text::Utf8Check reference = text::internal::CheckUtf8Scalar(input);
+  FUZZ_CHECK(reference.valid == valid);
+  for (const auto isa : {text::internal::Utf8Isa::kScalar, text::internal::Utf8Isa::kAvx2}) {
+    if (isa > text::internal::BestUtf8Isa()) continue;
+    text::internal::UseUtf8IsaForTesting(isa);
+    const text::Utf8Check check = text::CheckUtf8(input);
+    FUZZ_CHECK(check.valid == reference.valid);
+    FUZZ_CHECK(check.c1_controls == reference.c1_controls);
+  }
+  text::internal::UseUtf8IsaForTesting(text::internal::BestUtf8Isa());
 
   // Never fails, whatever the bytes; UTF-8 in gives UTF-8 out.
   const std::string plain = text::HtmlToText(input);

@@ -192,6 +192,33 @@ TEST_CASE("CheckUtf8 agrees with the reference on every string of three bytes", 
   }
 }
 
+TEST_CASE("CheckUtf8 agrees with the reference on four bytes led by E0-FF", "[text]") {
+  // Every lead of a three- or four-byte sequence and every second byte, the
+  // third and fourth from each class of byte the validity rules tell apart
+  // (ASCII, the edges of the continuation ranges the leads narrow, each kind
+  // of lead), alone and with the lead three bytes before a block's end.
+  const unsigned char classes[] = {0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2,
+                                   0xDF, 0xE0, 0xE1, 0xED, 0xEF, 0xF0, 0xF3, 0xF4, 0xF5, 0xFF};
+  for (const Utf8Isa isa : VectorIsas()) {
+    const IsaScope scope(isa);
+    std::string straddling(29, 'a');
+    straddling += "wxyz";
+    for (int a = 0xE0; a <= 0xFF; ++a) {
+      for (int b = 0; b <= 0xFF; ++b) {
+        for (const unsigned char c : classes) {
+          for (const unsigned char d : classes) {
+            const char four[] = {static_cast<char>(a), static_cast<char>(b), static_cast<char>(c),
+                                 static_cast<char>(d)};
+            REQUIRE(Agrees(std::string_view(four, 4)));
+            straddling.replace(29, 4, four, 4);
+            REQUIRE(Agrees(straddling));
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("CheckUtf8 agrees with the reference on valid text with any byte changed", "[text]") {
   // Random valid text of up to about four 32-byte blocks; every byte in turn
   // replaced by bytes of each class (ASCII, continuations at the edges of
