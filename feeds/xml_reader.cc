@@ -701,14 +701,67 @@ void XmlReader::AppendText(std::string& out) {
 }
 
 void XmlReader::DecodeInto(std::string_view raw, std::string& out, int entity_depth) {
-  out.reserve(out.size() + raw.size());
+  // Escaped HTML is a reference every few bytes ("&lt;p&gt;"): appending
+  // each run and each character to `out` cost a call or two apiece.  Runs
+  // are copied 16 bytes at a time into the scratch buffer while '&' is
+  // searched, and &lt; &gt; &amp; &quot; (which DecodeReference would read
+  // the same way) are written there too; both shrink, so the buffer never
+  // needs more than the input's size.  Any other reference goes through
+  // DecodeReference, after what is buffered has been appended.
+  const size_t n = raw.size();
+  out.reserve(out.size() + n);
+  if (decode_buffer_.size() < n) decode_buffer_.resize(n);
+  char* buf = decode_buffer_.data();
+  char* w = buf;  // never past buf + i: what is written is never longer than what was read
+  const char* const r = raw.data();
   size_t i = 0;
-  while (i < raw.size()) {
-    const size_t amp = FindByte(raw, i, '&');
-    out.append(raw.data() + i, amp - i);
-    if (amp == raw.size()) return;
-    i = amp + DecodeReference(raw, amp, out, entity_depth);
+  while (i < n) {
+#if defined(__SSE2__)
+    const __m128i amp = _mm_set1_epi8('&');
+    bool found = false;
+    while (i + 16 <= n) {
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r + i));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(w), b);
+      const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(b, amp));
+      if (mask != 0) {
+        const auto k = static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+        i += k;
+        w += k;
+        found = true;
+        break;
+      }
+      i += 16;
+      w += 16;
+    }
+    if (!found) {
+      while (i < n && r[i] != '&') *w++ = r[i++];
+      if (i == n) break;
+    }
+#else
+    while (i < n && r[i] != '&') *w++ = r[i++];
+    if (i == n) break;
+#endif
+    // r[i] == '&'
+    const size_t left = n - i;
+    if (left >= 4 && r[i + 3] == ';' && r[i + 2] == 't' && (r[i + 1] == 'l' || r[i + 1] == 'g')) {
+      *w++ = r[i + 1] == 'l' ? '<' : '>';
+      i += 4;
+    } else if (left >= 5 && SameBytes(r + i + 1, "amp;", 4)) {
+      *w++ = '&';
+      i += 5;
+    } else if (left >= 6 && SameBytes(r + i + 1, "quot;", 5)) {
+      *w++ = '"';
+      i += 6;
+    } else {
+      out.append(buf, static_cast<size_t>(w - buf));
+      i += DecodeReference(raw, i, out, entity_depth);
+      // A DTD entity's expansion decodes through this function too, and may
+      // have grown the buffer.
+      buf = decode_buffer_.data();
+      w = buf;
+    }
   }
+  out.append(buf, static_cast<size_t>(w - buf));
 }
 
 size_t XmlReader::DecodeReference(std::string_view raw, size_t i, std::string& out,

@@ -163,6 +163,9 @@ class XmlReader {
   bool text_undecoded_ = false;
   bool text_in_buffer_ = false;  // text_ views text_buffer_, not the document
   std::string text_buffer_;
+  // DecodeInto's scratch: runs of text and the common references are
+  // written here through a pointer, then appended to the output at once.
+  std::string decode_buffer_;
   bool is_cdata_ = false;
   size_t token_begin_ = 0, token_end_ = 0;
 

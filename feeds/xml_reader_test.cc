@@ -316,6 +316,63 @@ TEST_CASE("XmlReader::AppendText decodes as text() does, onto what is there") {
         "[&Ex|");
 }
 
+// Runs are copied 16 bytes at a time while '&' is searched, and the common
+// references written in the same buffer: every reference at every offset
+// from a block's start, at the very end, cut short, and between others.
+TEST_CASE("XmlReader decodes references at every offset of a text") {
+  struct Ref {
+    const char* written;
+    const char* decoded;
+  };
+  const Ref refs[] = {
+      {"&lt;", "<"},        {"&gt;", ">"},
+      {"&amp;", "&"},       {"&quot;", "\""},
+      {"&apos;", "'"},      {"&#x2014;", "\u2014"},
+      {"&#233;", "\u00e9"}, {"&eacute;", "\u00e9"},
+      {"&nbsp;", "\u00a0"}, {"&unknown;", "&unknown;"},
+      {"&", "&"},           {"&lt", "&lt"},
+      {"&am", "&am"},
+  };
+  for (const Ref& ref : refs) {
+    for (size_t before = 0; before <= 40; ++before) {
+      for (size_t after : {size_t{0}, size_t{1}, size_t{15}, size_t{17}}) {
+        const std::string head(before, 'a'), tail(after, 'z');
+        // A cut-short reference must not run into the tail's letters.
+        const bool cut = std::string_view(ref.written).back() != ';';
+        const std::string sep = cut && after > 0 ? " " : "";
+        const std::string doc = "<t>" + head + ref.written + sep + tail + "</t>";
+        XmlReader r(doc);
+        REQUIRE(r.Next() == XmlReader::Token::kStartElement);
+        REQUIRE(r.Next() == XmlReader::Token::kText);
+        CAPTURE(doc);
+        CHECK(r.text() == head + ref.decoded + sep + tail);
+      }
+    }
+  }
+  // Escaped HTML: a reference every few bytes, at every alignment.
+  for (size_t shift = 0; shift < 16; ++shift) {
+    std::string written(shift, 'x'), want(shift, 'x');
+    for (int i = 0; i < 30; ++i) {
+      written += "&lt;p class=&quot;c&quot;&gt;Caf&eacute; &amp; bar&#8217;s&lt;/p&gt;";
+      want += "<p class=\"c\">Caf\u00e9 & bar\u2019s</p>";
+    }
+    const std::string doc = "<t>" + written + "</t>";  // the reader views it
+    XmlReader r(doc);
+    REQUIRE(r.Next() == XmlReader::Token::kStartElement);
+    REQUIRE(r.Next() == XmlReader::Token::kText);
+    CHECK(r.text() == want);
+  }
+  // A DTD entity whose expansion is longer than the text that uses it: its
+  // decoding grows the shared buffer in the middle of the outer text's.
+  const std::string long_value(300, 'v');
+  const std::string doc = "<!DOCTYPE t [<!ENTITY big \"" + long_value + "&amp;" + long_value +
+                          "\">]><t>a&lt;&big;&gt;b</t>";
+  XmlReader r(doc);
+  REQUIRE(r.Next() == XmlReader::Token::kStartElement);
+  REQUIRE(r.Next() == XmlReader::Token::kText);
+  CHECK(r.text() == "a<" + long_value + "&" + long_value + ">b");
+}
+
 TEST_CASE("XmlReader reports an entity limit whether or not the text is read") {
   // Without DTD entities decoding is left until the text is read; with them
   // it happens at once, so the limit's error is the same either way.
