@@ -950,6 +950,25 @@ bool FastOffset(string_view s, size_t at, bool colon, Fields* f) {
   return true;
 }
 
+// RFC 822's North American zones as written there, in capitals ("EST",
+// "PDT"): the kZones offsets, without the general parser's lookup.
+std::optional<int> UsZoneOffset(string_view name) {
+  if (name.size() != 3 || name[2] != 'T' || (name[1] != 'S' && name[1] != 'D')) return std::nullopt;
+  const int daylight = name[1] == 'D' ? 60 : 0;
+  switch (name[0]) {
+    case 'E':
+      return -300 + daylight;
+    case 'C':
+      return -360 + daylight;
+    case 'M':
+      return -420 + daylight;
+    case 'P':
+      return -480 + daylight;
+    default:
+      return std::nullopt;
+  }
+}
+
 // RFC 1123: "Wed, 25 Jun 2025 19:52:00 +0100" or "... GMT" (a day of one
 // digit too), English names as written by nearly every generator.
 bool ParseCommonRfc822(string_view s, Fields* f) {
@@ -985,6 +1004,8 @@ bool ParseCommonRfc822(string_view s, Fields* f) {
   const string_view name = s.substr(zone);
   if (name == "GMT" || name == "UTC" || name == "UT" || name == "Z") {
     f->offset_minutes = 0;
+  } else if (const std::optional<int> us = UsZoneOffset(name)) {
+    f->offset_minutes = *us;
   } else if (!FastOffset(s, zone, false, f)) {
     return false;
   }
