@@ -417,20 +417,19 @@ constexpr std::array<bool, 256> kEndsAttributeName = [] {
 // The tag name that starts at html[begin] (HTML Standard, tag name state):
 // where it ends, and its lower-case form, copied into a small buffer as it is
 // scanned; names longer than any element we treat specially are left empty,
-// which matches nothing.
+// which matches nothing.  With kFast, a name that ends within the next 16
+// bytes is read with one load: the byte loop is the reference, and what
+// reads the last 15 bytes of an input.
 class TagName {
  public:
-  TagName(std::string_view html, size_t begin) : end_(begin) {
-    const size_t n = html.size();
-    for (; end_ < n && !kEndsTagName[static_cast<unsigned char>(html[end_])]; ++end_) {
-      if (end_ - begin == kMaxSize) {
-        std::memset(buffer_, 0, sizeof buffer_);
-        while (end_ < n && !kEndsTagName[static_cast<unsigned char>(html[end_])]) ++end_;
-        return;
-      }
-      buffer_[end_ - begin] = AsciiLower(html[end_]);
-    }
-    size_ = end_ - begin;
+  template <bool kFast>
+  static TagName Read(std::string_view html, size_t begin) {
+    TagName tag(begin);
+#if defined(__SSE2__)
+    if (kFast && html.size() - begin >= 16 && tag.ReadBlock(html.data() + begin)) return tag;
+#endif
+    tag.ReadBytes(html);
+    return tag;
   }
 
   size_t end() const { return end_; }
@@ -446,15 +445,86 @@ class TagName {
 
  private:
   static constexpr size_t kMaxSize = 12;
+
+  explicit TagName(size_t begin) : begin_(begin), end_(begin) {}
+
+  void ReadBytes(std::string_view html) {
+    const size_t n = html.size();
+    for (; end_ < n && !kEndsTagName[static_cast<unsigned char>(html[end_])]; ++end_) {
+      if (end_ - begin_ == kMaxSize) {
+        std::memset(buffer_, 0, sizeof buffer_);
+        while (end_ < n && !kEndsTagName[static_cast<unsigned char>(html[end_])]) ++end_;
+        return;
+      }
+      buffer_[end_ - begin_] = AsciiLower(html[end_]);
+    }
+    size_ = end_ - begin_;
+  }
+
+#if defined(__SSE2__)
+  // The name from the 16 bytes at p: false, having read nothing, when it does
+  // not end among them or is longer than kMaxSize.
+  bool ReadBlock(const char* p) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // kEndsTagName: \t-\r (moved to -128..-124 for one signed compare), ' ', '/', '>'.
+    const __m128i controls =
+        _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(static_cast<char>(0x80 - '\t'))),
+                       _mm_set1_epi8(static_cast<char>(-128 + ('\r' - '\t') + 1)));
+    const __m128i ends = _mm_or_si128(
+        _mm_or_si128(controls, _mm_cmpeq_epi8(v, _mm_set1_epi8(' '))),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('/')), _mm_cmpeq_epi8(v, _mm_set1_epi8('>'))));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(ends));
+    if (mask == 0) return false;
+    const auto size = static_cast<unsigned>(__builtin_ctz(mask));
+    if (size > kMaxSize) return false;
+    // AsciiLower (bytes of 0x80 and above are negative, so never upper case),
+    // and zero past the name.
+    const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                                        _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+    const __m128i lower = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+    const __m128i in_name =
+        _mm_cmpgt_epi8(_mm_set1_epi8(static_cast<char>(size)),
+                       _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(buffer_), _mm_and_si128(lower, in_name));
+    size_ = size;
+    end_ = begin_ + size;
+    return true;
+  }
+#endif
+
+  size_t begin_;
   size_t end_;
   char buffer_[16] = {};  // zero past size_, as Pack pads
   size_t size_ = 0;
 };
 
+// The first `c` in html[from, size), or npos: with kFast 16 bytes at a time,
+// inline (most quoted attribute values are shorter than memchr's call).
+template <bool kFast>
+size_t FindByte(std::string_view html, size_t from, char c) {
+  const size_t n = html.size();
+#if defined(__SSE2__)
+  if (kFast) {
+    const __m128i needle = _mm_set1_epi8(c);
+    for (; n - from >= 16; from += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(html.data() + from));
+      const auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, needle)));
+      if (mask != 0) return from + static_cast<size_t>(__builtin_ctz(mask));
+    }
+    for (; from < n; ++from) {
+      if (html[from] == c) return from;
+    }
+    return std::string_view::npos;
+  }
+#endif
+  return html.find(c, from);
+}
+
 // Skips the attributes of a tag from `i` (just after its name) to past its
 // '>', honouring quoted values so `<a title="x > y">` is one tag.  Returns
 // html.size() when the tag never closes: the HTML Standard drops a tag cut off
 // by the end of input.
+template <bool kFast>
 size_t SkipAttributesSlow(std::string_view html, size_t i, bool* self_closing) {
   const size_t n = html.size();
   bool slash = false;
@@ -484,7 +554,7 @@ size_t SkipAttributesSlow(std::string_view html, size_t i, bool* self_closing) {
     while (i < n && IsAsciiSpace(html[i])) ++i;
     if (i >= n) break;
     if (html[i] == '"' || html[i] == '\'') {
-      const size_t close = html.find(html[i], i + 1);
+      const size_t close = FindByte<kFast>(html, i + 1, html[i]);
       if (close == std::string_view::npos) return n;
       i = close + 1;
     } else {
@@ -496,12 +566,13 @@ size_t SkipAttributesSlow(std::string_view html, size_t i, bool* self_closing) {
 
 // SkipAttributes with its inline fast path: most tags end right after
 // their name.
+template <bool kFast>
 size_t SkipAttributes(std::string_view html, size_t i, bool* self_closing) {
   if (i < html.size() && html[i] == '>') {
     if (self_closing) *self_closing = false;
     return i + 1;
   }
-  return SkipAttributesSlow(html, i, self_closing);
+  return SkipAttributesSlow<kFast>(html, i, self_closing);
 }
 
 // Where the end tag `</name` (any case, followed by a delimiter) begins at or
@@ -544,6 +615,7 @@ struct MarkupState {
 // Consumes the markup that starts with the '<' at html[lt], writing any text
 // it carries, and returns where text resumes.  A '<' that starts no markup
 // ("a < b", "1<2") is written as text.
+template <bool kFast>
 size_t ConsumeMarkup(std::string_view html, size_t lt, MarkupState& state, CollapsingWriter& out) {
   const size_t n = html.size();
   const size_t i = lt + 1;
@@ -584,9 +656,9 @@ size_t ConsumeMarkup(std::string_view html, size_t lt, MarkupState& state, Colla
     }
     if (html[i + 1] == '>') return i + 2;
     if (!IsAsciiAlpha(html[i + 1])) return PastNext(html, i, ">");
-    const TagName tag(html, i + 1);
+    const TagName tag = TagName::Read<kFast>(html, i + 1);
     if (tag.kind().block) out.Separate();
-    return SkipAttributes(html, tag.end(), nullptr);
+    return SkipAttributes<kFast>(html, tag.end(), nullptr);
   }
 
   if (!IsAsciiAlpha(c)) {
@@ -594,9 +666,9 @@ size_t ConsumeMarkup(std::string_view html, size_t lt, MarkupState& state, Colla
     return i;
   }
 
-  const TagName tag(html, i);
+  const TagName tag = TagName::Read<kFast>(html, i);
   bool self_closing = false;
-  const size_t after = SkipAttributes(html, tag.end(), &self_closing);
+  const size_t after = SkipAttributes<kFast>(html, tag.end(), &self_closing);
   const ElementKind kind = tag.kind();
   if (kind.dropped >= 0) {
     // <script/> is not self-closing in HTML, but in XHTML feed content it is,
@@ -611,10 +683,35 @@ size_t ConsumeMarkup(std::string_view html, size_t lt, MarkupState& state, Colla
       // <head> and <template> are ordinary containers: keep their text.
       return tag.view() == "head" || tag.view() == "template" ? after : n;
     }
-    return SkipAttributes(html, end_tag + 2 + tag.view().size(), nullptr);
+    return SkipAttributes<kFast>(html, end_tag + 2 + tag.view().size(), nullptr);
   }
   if (kind.block) out.Separate();
   return after;
+}
+
+// HtmlToText; kFast chooses the fast paths (see HtmlToTextWithoutFastPaths).
+template <bool kFast>
+std::string ConvertHtml(std::string_view html) {
+  CollapsingWriter out(html.size());
+  MarkupState state;
+  const size_t n = html.size();
+  size_t i = 0;
+  while (i < n) {
+    const char c = html[i];
+    if (c == '<') {
+      i = ConsumeMarkup<kFast>(html, i, state, out);
+    } else if (c == '&') {
+      const size_t used = DecodeReferenceAt(html, i, out);
+      if (used == 0) out.Append("&");
+      i += std::max<size_t>(used, 1);
+    } else if (IsAsciiSpace(c)) {
+      out.Separate();
+      ++i;
+    } else {
+      i = out.CopyMarkupRun(html, i);
+    }
+  }
+  return out.Take();
 }
 
 // ---- Whitespace -----------------------------------------------------------
@@ -887,28 +984,9 @@ std::string DecodeHtmlEntities(std::string_view text) {
   return out.Take();
 }
 
-std::string HtmlToText(std::string_view html) {
-  CollapsingWriter out(html.size());
-  MarkupState state;
-  const size_t n = html.size();
-  size_t i = 0;
-  while (i < n) {
-    const char c = html[i];
-    if (c == '<') {
-      i = ConsumeMarkup(html, i, state, out);
-    } else if (c == '&') {
-      const size_t used = DecodeReferenceAt(html, i, out);
-      if (used == 0) out.Append("&");
-      i += std::max<size_t>(used, 1);
-    } else if (IsAsciiSpace(c)) {
-      out.Separate();
-      ++i;
-    } else {
-      i = out.CopyMarkupRun(html, i);
-    }
-  }
-  return out.Take();
-}
+std::string HtmlToText(std::string_view html) { return ConvertHtml<true>(html); }
+
+std::string HtmlToTextWithoutFastPaths(std::string_view html) { return ConvertHtml<false>(html); }
 
 std::string EscapeHtml(std::string_view text) {
   std::string out;

@@ -35,6 +35,11 @@ std::string DecodeHtmlEntities(std::string_view text);
 // invalid bytes are passed through, not repaired.
 std::string HtmlToText(std::string_view html);
 
+// HtmlToText without its fast paths (tag names read a byte at a time, quoted
+// attribute values searched by std::string_view::find): the reference the
+// tests and fuzz_text hold HtmlToText to.  Same result, slower.
+std::string HtmlToTextWithoutFastPaths(std::string_view html);
+
 // Escapes &, <, > and " so plain text can be shown as HTML.
 std::string EscapeHtml(std::string_view text);
 

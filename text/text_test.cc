@@ -283,6 +283,122 @@ TEST_CASE("HtmlToText survives random markup", "[text]") {
   }
 }
 
+// `s` in a heap block of its exact size, so AddressSanitizer sees any read
+// past it.
+struct ExactCopy {
+  explicit ExactCopy(std::string_view s) : bytes(new char[s.size()]), size(s.size()) {
+    std::memcpy(bytes.get(), s.data(), s.size());
+  }
+  std::string_view view() const { return std::string_view(bytes.get(), size); }
+  std::unique_ptr<char[]> bytes;
+  size_t size;
+};
+
+TEST_CASE("HtmlToText agrees with its reference at every truncation", "[text]") {
+  // The fast paths (tag names read 16 bytes at a time, quoted values searched
+  // 16 at a time) against the byte loops, on every prefix and suffix of markup
+  // that puts each kind of tag at every distance from the end of the input.
+  static constexpr char kWithNul[] =
+      "<p\x01><p\v>x</p\f><div\0x>y</div><di\xC3\xA9v>z</di\xC3\xA9v><template>t</template>"
+      "<noscript/>n<a title=x\"y>w</a><a \"q>r\">s</a><iframe src=\"a\"></iframe>";
+  const std::string_view samples[] = {
+      "<p>Germany said <a href=\"https://x.example/a?b=1&amp;c=2\" rel=\"nofollow\">the "
+      "decision</a> was <STRONG>consistent</STRONG>.</p><p>Tokyo &mdash; 32%</p>",
+      "<figure class=\"wp-block-image\"><img decoding=\"async\" width=\"900\" "
+      "src='https://example.com/a.jpg' alt=\"Lithium > mine\" /><figcaption>Greenbushes"
+      "</figcaption></figure><Br/><br /><hr\t/><LI\n>x</li\r>",
+      "<blockquote class=twitter-tweet><p lang=en dir=ltr>Cobalt</p></blockquote>"
+      "<script async src=\"https://platform.twitter.com/widgets.js\">if(a<b&&c){}</script>"
+      "<STYLE type=text/css>p{}</STYLE>tail",
+      "<abcdefghijkl>12</abcdefghijkl><abcdefghijklm>13</abcdefghijklm><figcaptionx>y"
+      "<blockquote2>z</blockquote2><h1>h</h1 ><h7>h7</h7><a =x title=\"q>\" b==\"c\">d</a>",
+      std::string_view(kWithNul, sizeof kWithNul - 1),
+  };
+  for (const std::string_view sample : samples) {
+    for (size_t cut = 0; cut <= sample.size(); ++cut) {
+      for (const std::string_view part : {sample.substr(0, cut), sample.substr(cut)}) {
+        const ExactCopy html(part);
+        INFO("html: [" << part << "]");
+        REQUIRE(HtmlToText(html.view()) == HtmlToTextWithoutFastPaths(html.view()));
+      }
+    }
+  }
+}
+
+TEST_CASE("HtmlToText agrees with its reference on random markup", "[text]") {
+  // Tag names of every length around the 12 bytes a name may have to count,
+  // in any case, ended by each byte that ends a name (and some that do not),
+  // with quoted and unquoted attributes.
+  std::mt19937 rng(20261127);
+  const std::string_view names[] = {"p",
+                                    "P",
+                                    "a",
+                                    "br",
+                                    "li",
+                                    "h2",
+                                    "img",
+                                    "div",
+                                    "span",
+                                    "strong",
+                                    "td",
+                                    "figcaption",
+                                    "blockquote",
+                                    "script",
+                                    "STYLE",
+                                    "head",
+                                    "template",
+                                    "abcdefghijk",
+                                    "abcdefghijkl",
+                                    "abcdefghijklm",
+                                    "abcdefghijklmnop",
+                                    "abcdefghijklmnopq"};
+  const std::string_view after_name[] = {">",        " ",  "/",  "/>",
+                                         "\t",       "\n", "\v", "\f",
+                                         "\r",       "=",  "\"", std::string_view("\0", 1),
+                                         "\xC3\xA9", "x",  ""};
+  const std::string_view pieces[] = {" href=\"https://a.example/x?y=1\"",
+                                     " rel='nofollow'",
+                                     " title=\"a > b\"",
+                                     " alt=x",
+                                     " = ",
+                                     "\"",
+                                     "'",
+                                     ">",
+                                     "/",
+                                     " ",
+                                     "text ",
+                                     "&amp;",
+                                     "<",
+                                     "</",
+                                     "\n"};
+  std::uniform_int_distribution<size_t> pick_name(0, std::size(names) - 1);
+  std::uniform_int_distribution<size_t> pick_after(0, std::size(after_name) - 1);
+  std::uniform_int_distribution<size_t> pick_piece(0, std::size(pieces) - 1);
+  std::uniform_int_distribution<int> count(0, 12);
+  for (int round = 0; round < 20000; ++round) {
+    std::string html;
+    for (int k = count(rng); k > 0; --k) {
+      switch (k % 3) {
+        case 0:
+          html += "<";
+          break;
+        case 1:
+          html += "</";
+          break;
+        default:
+          html += pieces[pick_piece(rng)];
+          continue;
+      }
+      html += names[pick_name(rng)];
+      html += after_name[pick_after(rng)];
+      for (int a = count(rng) % 4; a > 0; --a) html += pieces[pick_piece(rng)];
+    }
+    const ExactCopy exact(html);
+    INFO("html: [" << html << "]");
+    REQUIRE(HtmlToText(exact.view()) == HtmlToTextWithoutFastPaths(exact.view()));
+  }
+}
+
 TEST_CASE("HtmlToText is linear on hostile repetitions", "[text]") {
   // Each would take minutes if some construct rescanned the rest of the input.
   for (std::string_view unit : {"<head>", "<template>", "<script>", "<!--", "<![CDATA[", "<a ",
