@@ -2,7 +2,8 @@
 
 #include <cstdio>
 #include <cstring>
-#include <unordered_map>
+#include <functional>
+#include <vector>
 
 #include "feeds/url.h"
 #include "text/text.h"
@@ -87,12 +88,52 @@ std::string BaseKey(const Item& item) {
   return "hash:" + Hex(Fnv1a(material), 16);
 }
 
+// The keys of a document's items, each with the first item that has it: open
+// addressing over views of the items' keys, in one allocation (a node per
+// key in std::unordered_map).  Holds at most `capacity` keys.
+class KeyTable {
+ public:
+  explicit KeyTable(size_t capacity) {
+    size_t slots = 16;
+    while (slots < 2 * capacity) slots *= 2;
+    slots_.resize(slots);
+  }
+
+  // Adds `key` with `index` unless it is there: then returns the index it
+  // has, and false.
+  std::pair<size_t, bool> Insert(std::string_view key, size_t index) {
+    Slot& slot = Find(key);
+    if (slot.index != kEmpty) return {slot.index, false};
+    slot = {key, index};
+    return {index, true};
+  }
+
+  bool Contains(std::string_view key) { return Find(key).index != kEmpty; }
+
+ private:
+  static constexpr size_t kEmpty = static_cast<size_t>(-1);
+  struct Slot {
+    std::string_view key;
+    size_t index = kEmpty;
+  };
+
+  // The slot holding `key`, or the empty one where it would go.
+  Slot& Find(std::string_view key) {
+    const size_t mask = slots_.size() - 1;
+    for (size_t h = std::hash<std::string_view>{}(key)&mask;; h = (h + 1) & mask) {
+      if (slots_[h].index == kEmpty || slots_[h].key == key) return slots_[h];
+    }
+  }
+
+  std::vector<Slot> slots_;
+};
+
 }  // namespace
 
 void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
   Feed& feed = parsed.feed;
   text::CollapseWhitespaceInPlace(feed.title);
-  if (!feed.link.empty()) feed.link = ResolveUrl(options.fetch_url, feed.link);
+  if (!feed.link.empty()) ResolveUrlInPlace(options.fetch_url, feed.link);
   const std::string& link_base = feed.link.empty() ? options.fetch_url : feed.link;
 
   if (parsed.items.size() > options.max_items) {
@@ -107,7 +148,7 @@ void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
     text::CollapseWhitespaceInPlace(item.title);
     text::CollapseWhitespaceInPlace(item.guid);
     // An empty reference would resolve to the base itself: keep it empty.
-    if (!item.link.empty()) item.link = ResolveUrl(link_base, item.link);
+    if (!item.link.empty()) ResolveUrlInPlace(link_base, item.link);
     NormalizeText(item.summary_html, item.summary_text);
     // Aggregators end the excerpt with the credited publisher's name too.
     if (!item.origin.empty() && item.summary_text.size() > item.origin.size() &&
@@ -128,24 +169,23 @@ void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
       text::CollapseWhitespaceInPlace(c);
       return c.empty();
     });
-    for (Enclosure& e : item.enclosures) e.url = ResolveUrl(link_base, e.url);
+    for (Enclosure& e : item.enclosures) ResolveUrlInPlace(link_base, e.url);
     if (item.language.empty()) item.language = feed.language;
     if (item.source_feed.empty()) item.source_feed = options.source_feed;
     item.key = BaseKey(item);
   }
 
   // Fold republished stories and tell apart items that share a GUID.  The
-  // map views the items' keys: no item is moved or re-keyed once its key is
+  // table views the items' keys: no item is moved or re-keyed once its key is
   // in it (a swap below exchanges two items with equal keys, so every view
-  // still reads the same bytes).
-  std::unordered_map<std::string_view, size_t> first_with_key;
-  first_with_key.reserve(parsed.items.size());
+  // still reads the same bytes).  Each item adds at most two keys.
+  KeyTable first_with_key(2 * parsed.items.size());
   std::vector<bool> dropped(parsed.items.size(), false);
   for (size_t i = 0; i < parsed.items.size(); ++i) {
     Item& item = parsed.items[i];
-    auto [it, inserted] = first_with_key.emplace(item.key, i);
+    const auto [first, inserted] = first_with_key.Insert(item.key, i);
     if (inserted) continue;
-    Item& earlier = parsed.items[it->second];
+    Item& earlier = parsed.items[first];
     // Only an identity the publisher gave (GUID or link) says "same story";
     // two hash-keyed items are merely alike and both are kept.
     const bool publisher_key = item.key.rfind("hash:", 0) != 0;
@@ -162,11 +202,11 @@ void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
     material += item.title;
     std::string key = item.key + "#" + Hex(Fnv1a(material), 8);
     // A pathological feed could repeat link and title too: count on.
-    for (int n = 2; first_with_key.count(std::string_view(key)); ++n) {
+    for (int n = 2; first_with_key.Contains(key); ++n) {
       key = item.key + "#" + Hex(Fnv1a(material + std::to_string(n)), 8);
     }
     item.key = std::move(key);
-    first_with_key.emplace(item.key, i);
+    first_with_key.Insert(item.key, i);
   }
   size_t kept = 0;
   for (size_t i = 0; i < parsed.items.size(); ++i) {

@@ -3,6 +3,7 @@
 #include "feeds/parser.h"
 
 #include <catch2/catch.hpp>
+#include <set>
 #include <string>
 
 namespace mineral::feeds {
@@ -444,6 +445,25 @@ TEST_CASE("Parse folds a republished story and tells apart items sharing a GUID"
     CHECK(f.items[1].key.rfind("https://site/#", 0) == 0);
     CHECK(f.items[1].key != f.items[0].key);
     CHECK(MustParse(doc).items[1].key == f.items[1].key);  // stable from poll to poll
+  }
+  SECTION("hundreds sharing one GUID, and identical items without GUID or link") {
+    std::string items;
+    for (int i = 0; i < 300; ++i) {
+      items += "<item><guid>G</guid><link>https://site/" + std::to_string(i) + "</link><title>T" +
+               std::to_string(i) + "</title></item>";
+    }
+    for (int i = 0; i < 40; ++i) items += "<item><title>Same</title></item>";
+    const ParsedFeed f = MustParse(Rss(items));
+    REQUIRE(f.items.size() == 340);
+    std::set<std::string> keys;
+    for (const Item& item : f.items) keys.insert(item.key);
+    CHECK(keys.size() == 340);
+    CHECK(f.items[0].key == "G");
+    CHECK(f.items[1].key.rfind("G#", 0) == 0);
+    CHECK(f.items[300].key.rfind("hash:", 0) == 0);
+    CHECK(f.items[301].key.rfind(f.items[300].key + "#", 0) == 0);
+    const ParsedFeed again = MustParse(Rss(items));
+    for (size_t i = 0; i < f.items.size(); ++i) CHECK(again.items[i].key == f.items[i].key);
   }
 }
 

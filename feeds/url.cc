@@ -70,4 +70,11 @@ std::string ResolveUrl(std::string_view base, std::string_view ref) {
   return std::string(ref);
 }
 
+void ResolveUrlInPlace(std::string_view base, std::string& url) {
+  // ResolveUrl trims `url` and returns an absolute one as it is: with nothing
+  // to trim, that is `url` itself.
+  if (text::TrimAsciiWhitespace(url).size() == url.size() && IsAbsoluteUrl(url)) return;
+  url = ResolveUrl(base, url);
+}
+
 }  // namespace mineral::feeds

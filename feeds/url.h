@@ -12,6 +12,11 @@ namespace mineral::feeds {
 // percent-encoded, as browsers do.  Pure.
 std::string ResolveUrl(std::string_view base, std::string_view ref);
 
+// `url` = ResolveUrl(base, url).  A URL that is already absolute and has no
+// whitespace around it (nearly every item link) is left as it is, without the
+// copy ResolveUrl makes of it.
+void ResolveUrlInPlace(std::string_view base, std::string& url);
+
 // True for an absolute URL with a scheme ("https://x", "mailto:a@b").
 bool IsAbsoluteUrl(std::string_view url);
 

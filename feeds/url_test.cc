@@ -40,6 +40,40 @@ TEST_CASE("ResolveUrl percent-encodes what browsers would") {
   CHECK(ResolveUrl("http://example.com/n{e}ws/", "a") == "http://example.com/n%7Be%7Dws/a");
 }
 
+TEST_CASE("ResolveUrlInPlace gives what ResolveUrl gives") {
+  // Its shortcut (an absolute URL with no whitespace around it is kept)
+  // against ResolveUrl on every prefix and suffix of URLs with and without a
+  // scheme, whitespace around and inside, against bases good, bad and empty.
+  const std::string_view bases[] = {"http://example.com/news/a.html",
+                                    " https://x.org ",
+                                    "",
+                                    "not a url",
+                                    "mailto:a@b",
+                                    "http://a/b/c/d;p?q"};
+  const std::string_view urls[] = {
+      "https://www.example.com/news/2025/06/25/00002-0000.html?utm=1#top",
+      " \thttp://example.com/a b\n",
+      "../g?y#s",
+      "//cdn.example.com/x.jpg",
+      "mailto:x@y.org",
+      "a+b-c.d:rest",
+      "1http://x",
+      "/\u7a00\u571f|^",
+      "\v\f\r"};
+  for (const std::string_view base : bases) {
+    for (const std::string_view whole : urls) {
+      for (size_t cut = 0; cut <= whole.size(); ++cut) {
+        for (const std::string_view url : {whole.substr(0, cut), whole.substr(cut)}) {
+          INFO("base [" << base << "] url [" << url << "]");
+          std::string in_place(url);
+          ResolveUrlInPlace(base, in_place);
+          REQUIRE(in_place == ResolveUrl(base, url));
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("IsAbsoluteUrl wants a scheme") {
   CHECK(IsAbsoluteUrl("https://x"));
   CHECK(IsAbsoluteUrl("urn:tag:sec.gov,2008:accession-number=1"));
