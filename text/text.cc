@@ -989,10 +989,36 @@ std::string HtmlToText(std::string_view html) { return ConvertHtml<true>(html); 
 std::string HtmlToTextWithoutFastPaths(std::string_view html) { return ConvertHtml<false>(html); }
 
 std::string EscapeHtml(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
+  // How much escaping adds (4 bytes for &, 3 for < and >, 5 for "), counted
+  // first so the result is allocated once at its exact size; text without
+  // any of the four (most) is then copied whole.
+  size_t extra = 0;
+  size_t i = 0;
+#if defined(__SSE2__)
+  for (; text.size() - i >= 16; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+    const auto bits = [&v](char c) {
+      return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c))));
+    };
+    const unsigned amp = bits('&');
+    const unsigned angle = bits('<') | bits('>');
+    const unsigned quot = bits('"');
+    if ((amp | angle | quot) != 0) {
+      extra += 4 * static_cast<size_t>(__builtin_popcount(amp)) +
+               3 * static_cast<size_t>(__builtin_popcount(angle)) +
+               5 * static_cast<size_t>(__builtin_popcount(quot));
+    }
+  }
+#endif
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    extra += c == '&' ? 4 : c == '<' || c == '>' ? 3 : c == '"' ? 5 : 0;
+  }
+  if (extra == 0) return std::string(text);
+  std::string out(text.size() + extra, '\0');
+  char* p = out.data();
   size_t run = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
+  for (i = 0; i < text.size(); ++i) {
     std::string_view escaped;
     switch (text[i]) {
       case '&':
@@ -1010,11 +1036,13 @@ std::string EscapeHtml(std::string_view text) {
       default:
         continue;
     }
-    out.append(text.data() + run, i - run);
-    out.append(escaped);
+    std::memcpy(p, text.data() + run, i - run);
+    p += i - run;
+    std::memcpy(p, escaped.data(), escaped.size());
+    p += escaped.size();
     run = i + 1;
   }
-  out.append(text.data() + run, text.size() - run);
+  std::memcpy(p, text.data() + run, text.size() - run);
   return out;
 }
 

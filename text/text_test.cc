@@ -586,6 +586,33 @@ TEST_CASE("EscapeHtml", "[text]") {
   }
 }
 
+TEST_CASE("EscapeHtml escapes each character at every offset, into a string of its size",
+          "[text]") {
+  // The count of what escaping adds (16 bytes at a time) against a byte loop.
+  const auto reference = [](std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+      out += c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '"' ? "&quot;" : "";
+      if (c != '&' && c != '<' && c != '>' && c != '"') out += c;
+    }
+    return out;
+  };
+  const std::string filler = "abcdefghijklmnopqrstuvwxyz0123456789 \u00e9\u7a00 ABCDEFGHIJ";
+  for (const std::string_view special : {"", "&", "<", ">", "\"", "<&>\"\"", "'"}) {
+    for (size_t before = 0; before <= 40; ++before) {
+      for (size_t after : {0, 1, 15, 16, 17, 33}) {
+        const std::string input =
+            filler.substr(0, before) + std::string(special) + filler.substr(0, after);
+        const ExactCopy exact(input);
+        INFO(input);
+        const std::string escaped = EscapeHtml(exact.view());
+        REQUIRE(escaped == reference(input));
+        REQUIRE(escaped.capacity() == std::max<size_t>(escaped.size(), 15));
+      }
+    }
+  }
+}
+
 TEST_CASE("CollapseWhitespace folds ASCII whitespace only", "[text]") {
   const Case cases[] = {
       {"", ""},
