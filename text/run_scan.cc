@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -31,10 +32,11 @@ constexpr std::array<uint8_t, 256> kBreaksAfterSpace = [] {
   return table;
 }();
 
-// The definition, a byte at a time: for CPUs without the blocks below.
+// The definition, a byte at a time, copying as it goes: for CPUs without the
+// blocks below, and for runs shorter than a block (where a call to memcpy
+// would cost more than the bytes).
 template <bool kMarkup, bool kCopy>
-size_t ScanPortable(const char* s, size_t i, size_t n, char* out) {
-  const size_t begin = i;
+size_t ScanBytes(const char* s, size_t i, size_t n, char* out) {
   for (; i < n; ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (Stops<kMarkup>(c)) break;
@@ -42,8 +44,8 @@ size_t ScanPortable(const char* s, size_t i, size_t n, char* out) {
         (i + 1 == n || kBreaksAfterSpace<kMarkup>[static_cast<unsigned char>(s[i + 1])])) {
       break;
     }
+    if constexpr (kCopy) *out++ = static_cast<char>(c);
   }
-  if constexpr (kCopy) std::memcpy(out, s + begin, i - begin);
   return i;
 }
 
@@ -115,13 +117,25 @@ struct Avx2 {
   }
 };
 
-// A block at a time while a byte past the block remains (its `after`); the
-// last 1..kWidth bytes through a copy padded with '\n', which stops runs, so
-// the block code reads nothing past the input.  Copying stores every block
-// whole, wherever the run ends in it.  No vector type crosses these
-// functions' boundaries: ScanBlocks<Avx2> exists in code built without AVX.
-template <class V, bool kMarkup, bool kCopy>
+// A block at a time while a byte past the block remains (its `after`); then
+// the last block, which ends at n and so overlaps bytes scanned (and copied:
+// storing it again writes the same bytes) already; its `after` is '\n',
+// which stops runs, as the end of the input does.  Copying stores every block
+// whole, wherever the run ends in it.  Input shorter than a block goes to the
+// narrower blocks, or a byte at a time: nothing is read outside s[i, n), and
+// no block is read from memory just written a byte at a time (a padded copy
+// of the tail did that: the store-to-load forwarding stall cost more than
+// the scan).  No vector type crosses these functions' boundaries:
+// ScanBlocks<Avx2> exists in code built without AVX.
+template <class V, class Narrower, bool kMarkup, bool kCopy>
 size_t ScanBlocks(const char* s, size_t i, size_t n, char* out) {
+  if (n - i < V::kWidth) {
+    if constexpr (std::is_void_v<Narrower>) {
+      return ScanBytes<kMarkup, kCopy>(s, i, n, out);
+    } else {
+      return ScanBlocks<Narrower, void, kMarkup, kCopy>(s, i, n, out);
+    }
+  }
   for (; n - i > V::kWidth; i += V::kWidth) {
     const uint32_t breaks =
         V::template Breaks<kMarkup>(s + i, static_cast<unsigned char>(s[i + V::kWidth]));
@@ -132,12 +146,9 @@ size_t ScanBlocks(const char* s, size_t i, size_t n, char* out) {
     if (breaks != 0) return i + static_cast<size_t>(__builtin_ctz(breaks));
   }
   if (i == n) return n;
-  char tail[V::kWidth + 1];
-  std::memset(tail, '\n', sizeof tail);
-  std::memcpy(tail, s + i, n - i);
-  const uint32_t breaks =
-      V::template Breaks<kMarkup>(tail, static_cast<unsigned char>(tail[V::kWidth]));
-  if constexpr (kCopy) V::Copy(tail, out);
+  const size_t back = V::kWidth - (n - i);  // bytes of the last block before i
+  const uint32_t breaks = V::template Breaks<kMarkup>(s + n - V::kWidth, '\n') >> back;
+  if constexpr (kCopy) V::Copy(s + n - V::kWidth, out - back);
   return breaks == 0 ? n : i + static_cast<size_t>(__builtin_ctz(breaks));
 }
 
@@ -145,13 +156,13 @@ size_t ScanBlocks(const char* s, size_t i, size_t n, char* out) {
 // which only code built for AVX2 may do for Avx2's.
 template <bool kMarkup, bool kCopy>
 size_t ScanSse2(const char* s, size_t i, size_t n, char* out) {
-  return ScanBlocks<Sse2, kMarkup, kCopy>(s, i, n, out);
+  return ScanBlocks<Sse2, void, kMarkup, kCopy>(s, i, n, out);
 }
 
 template <bool kMarkup, bool kCopy>
 __attribute__((target("avx2"), flatten)) size_t ScanAvx2(const char* s, size_t i, size_t n,
                                                          char* out) {
-  return ScanBlocks<Avx2, kMarkup, kCopy>(s, i, n, out);
+  return ScanBlocks<Avx2, Sse2, kMarkup, kCopy>(s, i, n, out);
 }
 
 #endif  // MINERAL_RUN_SCAN_X86
@@ -162,9 +173,9 @@ size_t EndOnly(const char* s, size_t i, size_t n) {
 }
 
 constexpr RunScanners kPortable = {
-    EndOnly<ScanPortable<false, false>>,
-    ScanPortable<false, true>,
-    ScanPortable<true, true>,
+    EndOnly<ScanBytes<false, false>>,
+    ScanBytes<false, true>,
+    ScanBytes<true, true>,
 };
 
 #if defined(MINERAL_RUN_SCAN_X86)
