@@ -358,7 +358,8 @@ struct ElementKind {
   int dropped = -1;    // its index in kDroppedElements, or -1
 };
 
-// kBlockElements and kDroppedElements as an open-addressing hash table.
+// kBlockElements and kDroppedElements as a perfect hash table: one slot per
+// name, so a lookup is one hash, one index and one compare.
 class ElementTable {
  public:
   constexpr ElementTable() {
@@ -369,31 +370,37 @@ class ElementTable {
   }
 
   constexpr ElementKind Find(const PackedName& name) const {
-    for (size_t h = Hash(name);; h = (h + 1) % kSlots) {
-      if (slots_[h].name.size == 0) return {};
-      if (slots_[h].name == name) return slots_[h].kind;
-    }
+    const uint8_t index = index_[Hash(name)];
+    if (index == 0) return {};
+    const Entry& entry = entries_[index - 1];
+    return entry.name == name ? entry.kind : ElementKind{};
   }
 
  private:
-  static constexpr size_t kSlots = 256;  // a quarter full: probes are short
-  struct Slot {
+  static constexpr size_t kSlots = 256;
+  struct Entry {
     PackedName name;
     ElementKind kind;
   };
 
+  // The first multiplier was found by a search for one that gives each name
+  // above a slot of its own; Insert stops the build if a name is added that
+  // shares one (then search again: about one multiplier in 200 does).
   static constexpr size_t Hash(const PackedName& name) {
-    const uint64_t h = (name.lo * 0x9E3779B97F4A7C15ULL) ^ (name.hi * 0xC2B2AE3D27D4EB4FULL);
-    return static_cast<size_t>((h ^ name.size) >> 56) % kSlots;
+    return static_cast<size_t>(
+        ((name.lo * 0xFB314FCA6A67BBE9ULL) ^ (name.hi * 0xC2B2AE3D27D4EB4FULL)) >> 56);
   }
 
   constexpr void Insert(const PackedName& name, ElementKind kind) {
-    size_t h = Hash(name);
-    while (slots_[h].name.size != 0) h = (h + 1) % kSlots;
-    slots_[h] = {name, kind};
+    const size_t h = Hash(name);
+    if (index_[h] != 0) throw "two element names share a slot: choose another multiplier";
+    entries_[count_] = {name, kind};
+    index_[h] = static_cast<uint8_t>(++count_);
   }
 
-  Slot slots_[kSlots]{};
+  uint8_t index_[kSlots]{};  // 1 + the entry's index; 0 for none
+  Entry entries_[std::size(kBlockElements) + std::size(kDroppedElements)]{};
+  size_t count_ = 0;
 };
 
 constexpr ElementTable kElementTable;
@@ -425,7 +432,7 @@ class TagName {
   template <bool kFast>
   static TagName Read(std::string_view html, size_t begin) {
     TagName tag(begin);
-#if defined(__SSE2__)
+#if defined(__SSE2__) && defined(__x86_64__)
     if (kFast && html.size() - begin >= 16 && tag.ReadBlock(html.data() + begin)) return tag;
 #endif
     tag.ReadBytes(html);
@@ -436,11 +443,7 @@ class TagName {
   std::string_view view() const { return std::string_view(buffer_, size_); }
 
   ElementKind kind() const {
-    PackedName p;
-    std::memcpy(&p.lo, buffer_, 8);
-    std::memcpy(&p.hi, buffer_ + 8, 8);
-    p.size = size_;
-    return size_ == 0 ? ElementKind{} : kElementTable.Find(p);
+    return size_ == 0 ? ElementKind{} : kElementTable.Find(PackedName{lo_, hi_, size_});
   }
 
  private:
@@ -459,9 +462,11 @@ class TagName {
       buffer_[end_ - begin_] = AsciiLower(html[end_]);
     }
     size_ = end_ - begin_;
+    std::memcpy(&lo_, buffer_, 8);
+    std::memcpy(&hi_, buffer_ + 8, 8);
   }
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) && defined(__x86_64__)
   // The name from the 16 bytes at p: false, having read nothing, when it does
   // not end among them or is longer than kMaxSize.
   bool ReadBlock(const char* p) {
@@ -485,7 +490,11 @@ class TagName {
     const __m128i in_name =
         _mm_cmpgt_epi8(_mm_set1_epi8(static_cast<char>(size)),
                        _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(buffer_), _mm_and_si128(lower, in_name));
+    const __m128i name = _mm_and_si128(lower, in_name);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(buffer_), name);  // for view()
+    // The words kind() looks up, taken from the register, not the buffer.
+    lo_ = static_cast<uint64_t>(_mm_cvtsi128_si64(name));
+    hi_ = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(name, name)));
     size_ = size;
     end_ = begin_ + size;
     return true;
@@ -496,6 +505,8 @@ class TagName {
   size_t end_;
   char buffer_[16] = {};  // zero past size_, as Pack pads
   size_t size_ = 0;
+  uint64_t lo_ = 0;  // buffer_ as PackedName's words
+  uint64_t hi_ = 0;
 };
 
 // The first `c` in html[from, size), or npos: with kFast 16 bytes at a time,
