@@ -5,6 +5,10 @@
 #include <functional>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "feeds/url.h"
 #include "text/text.h"
 
@@ -32,41 +36,55 @@ std::optional<UtcTime> LatestTime(const Item& item) {
   return item.updated ? item.updated : item.published;
 }
 
+// Where the last "The post " in `s` begins, or npos.  Candidates are found
+// by their "Th", 16 starts at a time from the end (memrchr for each 'T' cost
+// a call per capital T, and 2% of Parse).
+size_t FindLastPostHead(std::string_view s) {
+  constexpr std::string_view kHead = "The post ";
+  if (s.size() < kHead.size()) return std::string_view::npos;
+  const auto head_at = [&](size_t pos) { return s.compare(pos, kHead.size(), kHead) == 0; };
+  size_t end = s.size() - kHead.size() + 1;  // starts below `end` are left to try
+#if defined(__SSE2__)
+  // 16 starts read 17 bytes, the last at end <= s.size() - 8.
+  for (; end >= 16; end -= 16) {
+    const char* p = s.data() + end - 16;
+    const __m128i t =
+        _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('T'));
+    const __m128i h = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1)),
+                                     _mm_set1_epi8('h'));
+    for (auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(t, h))); mask != 0;) {
+      const unsigned k = 31 - static_cast<unsigned>(__builtin_clz(mask));
+      if (head_at(end - 16 + k)) return end - 16 + k;
+      mask &= ~(1u << k);
+    }
+  }
+#endif
+  while (end > 0) {
+    if (head_at(--end)) return end;
+  }
+  return std::string_view::npos;
+}
+
 // WordPress appends "The post <title> appeared first on <site>." to every
 // excerpt: it says nothing about the story and would make every item of a
-// site match the site's name.
-void DropWordPressFooter(std::string& text) {
+// site match the site's name.  The size of `text` without it (and the spaces
+// before it).
+size_t SizeWithoutWordPressFooter(std::string_view text) {
   // Only a footer within the last 600 bytes counts, so only they are searched.
   constexpr size_t kMaxFooter = 600;
-  constexpr std::string_view kHead = "The post ";
   const size_t window = text.size() > kMaxFooter ? text.size() - kMaxFooter : 0;
-  const std::string_view last = std::string_view(text).substr(window);
-  // The last "The post ", found by its 'T' (rare in prose) from the end:
-  // std::string::rfind would compare at every position.
-  size_t found = std::string_view::npos;
-  for (size_t end = last.size(); end > 0;) {
-    const void* t = memrchr(last.data(), 'T', end);
-    if (t == nullptr) break;
-    const size_t pos = static_cast<size_t>(static_cast<const char*>(t) - last.data());
-    if (last.substr(pos, kHead.size()) == kHead) {
-      found = pos;
-      break;
-    }
-    end = pos;
-  }
-  if (found == std::string_view::npos) return;
+  const size_t found = FindLastPostHead(text.substr(window));
+  if (found == std::string_view::npos) return text.size();
   const size_t at = window + found;
-  const std::string_view tail = std::string_view(text).substr(at);
-  if (tail.find(" appeared first on ") == std::string_view::npos) return;
+  if (text.find(" appeared first on ", at) == std::string_view::npos) return text.size();
   size_t end = at;
   while (end > 0 && text[end - 1] == ' ') --end;
-  text.resize(end);
+  return end;
 }
 
 void NormalizeText(std::string& html, std::string& text) {
   if (text.empty() && !html.empty()) {
-    text = text::HtmlToText(html);
-    DropWordPressFooter(text);
+    text = text::HtmlToText(html, SizeWithoutWordPressFooter);
   } else if (!text.empty()) {
     text::CollapseWhitespaceInPlace(text);
     if (html.empty()) html = text::EscapeHtml(text);

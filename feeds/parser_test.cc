@@ -5,6 +5,9 @@
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
+#include <vector>
+
+#include "text/text.h"
 
 namespace mineral::feeds {
 namespace {
@@ -531,6 +534,49 @@ TEST_CASE("Parse drops a WordPress footer only within the last 600 bytes") {
   // The last "The post " counts: the phrase must follow it.
   CHECK(summary("The post A appeared first on B. The post office") ==
         "The post A appeared first on B. The post office");
+}
+
+TEST_CASE("Parse finds the last footer head at every offset of the window") {
+  // The search 16 starts at a time from the end against rfind: "The post "
+  // (or a near miss) at every distance from the end and from the window's
+  // start, after text with and without other capital T's and "Th"s.
+  const auto reference = [](const std::string& text) {
+    const size_t window = text.size() > 600 ? text.size() - 600 : 0;
+    const size_t found = std::string_view(text).substr(window).rfind("The post ");
+    if (found == std::string_view::npos) return text;
+    if (text.find(" appeared first on ", window + found) == std::string::npos) return text;
+    size_t end = window + found;
+    while (end > 0 && text[end - 1] == ' ') --end;
+    return text.substr(0, end);
+  };
+  std::string items;
+  std::vector<std::string> texts;
+  const std::string fillers[] = {"Tx ThX T x", "abcdefghij"};
+  for (const std::string& filler : fillers) {
+    for (const std::string head : {"The post ", "The pos ", "Th", "The post The post "}) {
+      for (size_t before : {0, 1, 7, 15, 16, 17, 31, 40, 583, 590, 600, 610}) {
+        for (size_t after : {0, 1, 2, 8, 15, 16, 17, 33}) {
+          std::string text;
+          while (text.size() < before) text += filler + " ";
+          text.resize(before);
+          text += head + "A";
+          if (after % 2 == 0) text += " appeared first on B.";
+          for (size_t k = 0; k < after; ++k) text += k % 5 == 4 ? ' ' : 'T';
+          // As HtmlToText leaves it: no space at either end or two in a row.
+          const std::string plain = text::CollapseWhitespace(text);
+          texts.push_back(plain);
+          items += "<item><guid>" + std::to_string(texts.size()) + "</guid><description>" + plain +
+                   "</description></item>";
+        }
+      }
+    }
+  }
+  const ParsedFeed f = MustParse(Rss(items));
+  REQUIRE(f.items.size() == texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    INFO(texts[i]);
+    CHECK(f.items[i].summary_text == reference(texts[i]));
+  }
 }
 
 }  // namespace mineral::feeds

@@ -180,6 +180,14 @@ class CollapsingWriter {
 
   std::string Take() const { return std::string(begin_, p_); }
 
+  // The text written so far, in the buffer.
+  std::string_view view() const {
+    return std::string_view(begin_, static_cast<size_t>(p_ - begin_));
+  }
+
+  // Take(), cut to its first `size` bytes.
+  std::string Take(size_t size) const { return std::string(view().substr(0, size)); }
+
  private:
   static constexpr size_t kSlack = internal::kCopySpill;
   static constexpr size_t kKeptBufferSize = size_t{1} << 20;
@@ -702,7 +710,7 @@ size_t ConsumeMarkup(std::string_view html, size_t lt, MarkupState& state, Colla
 
 // HtmlToText; kFast chooses the fast paths (see HtmlToTextWithoutFastPaths).
 template <bool kFast>
-std::string ConvertHtml(std::string_view html) {
+std::string ConvertHtml(std::string_view html, size_t (*kept_size)(std::string_view) = nullptr) {
   CollapsingWriter out(html.size());
   MarkupState state;
   const size_t n = html.size();
@@ -722,7 +730,7 @@ std::string ConvertHtml(std::string_view html) {
       i = out.CopyMarkupRun(html, i);
     }
   }
-  return out.Take();
+  return kept_size == nullptr ? out.Take() : out.Take(kept_size(out.view()));
 }
 
 // ---- Whitespace -----------------------------------------------------------
@@ -996,6 +1004,10 @@ std::string DecodeHtmlEntities(std::string_view text) {
 }
 
 std::string HtmlToText(std::string_view html) { return ConvertHtml<true>(html); }
+
+std::string HtmlToText(std::string_view html, size_t (*kept_size)(std::string_view text)) {
+  return ConvertHtml<true>(html, kept_size);
+}
 
 std::string HtmlToTextWithoutFastPaths(std::string_view html) { return ConvertHtml<false>(html); }
 

@@ -35,6 +35,11 @@ std::string DecodeHtmlEntities(std::string_view text);
 // invalid bytes are passed through, not repaired.
 std::string HtmlToText(std::string_view html);
 
+// HtmlToText(html) cut to its first kept_size(text) bytes, for callers that
+// drop a suffix (a footer): kept_size reads the text where it was written,
+// still in cache, and only what is kept is copied out.
+std::string HtmlToText(std::string_view html, size_t (*kept_size)(std::string_view text));
+
 // HtmlToText without its fast paths (tag names read a byte at a time, quoted
 // attribute values searched by std::string_view::find): the reference the
 // tests and fuzz_text hold HtmlToText to.  Same result, slower.

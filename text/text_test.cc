@@ -399,6 +399,16 @@ TEST_CASE("HtmlToText agrees with its reference on random markup", "[text]") {
   }
 }
 
+TEST_CASE("HtmlToText keeps what kept_size says of the text", "[text]") {
+  const std::string_view html = "<p>One  two</p><p>three &amp; four</p>";
+  REQUIRE(HtmlToText(html) == "One two three & four");
+  CHECK(HtmlToText(html, [](std::string_view text) { return text.size(); }) == HtmlToText(html));
+  CHECK(HtmlToText(html, [](std::string_view text) { return text.find(" three"); }) == "One two");
+  CHECK(HtmlToText(html, [](std::string_view) { return size_t{0}; }).empty());
+  CHECK(HtmlToText(html, [](std::string_view) { return size_t{1000}; }) == HtmlToText(html));
+  CHECK(HtmlToText("", [](std::string_view text) { return text.size(); }).empty());
+}
+
 TEST_CASE("HtmlToText is linear on hostile repetitions", "[text]") {
   // Each would take minutes if some construct rescanned the rest of the input.
   for (std::string_view unit : {"<head>", "<template>", "<script>", "<!--", "<![CDATA[", "<a ",
