@@ -56,6 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Never fails, whatever the bytes; UTF-8 in gives UTF-8 out.
   const std::string plain = text::HtmlToText(input);
   FUZZ_CHECK(fuzz::Collapsed(plain));
+  // The fast paths for tags give what the byte loops give.
+  FUZZ_CHECK(plain == text::HtmlToTextWithoutFastPaths(input));
   const std::string decoded = text::DecodeHtmlEntities(input);
   const std::string collapsed = text::CollapseWhitespace(input);
   FUZZ_CHECK(fuzz::Collapsed(collapsed));
@@ -89,6 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const std::string escaped = text::EscapeHtml(input);
   FUZZ_CHECK(escaped.find_first_of("<>\"") == std::string::npos);
+  FUZZ_CHECK(text::DecodeHtmlEntities(escaped) == input);
 
   const std::string clean = text::SanitizeUtf8(input);
   FUZZ_CHECK(fuzz::Utf8(clean));
