@@ -428,11 +428,21 @@ class FeedBuilder {
   const std::string& Lang() const { return langs_[frames_.back().lang]; }
   Ns NamespaceOf(std::string_view uri);
 
+  // A captured link, collapsed, resolved against the capture's xml:base when
+  // one was in effect (else left for NormalizeFeed).
+  std::string CaptureLink(std::string value) const {
+    std::string url = Collapsed(std::move(value));
+    if (capture_.base_active) ResolveUrlInPlace(bases_[capture_.base], url);
+    return url;
+  }
   // Resolves against xml:base when one is in effect; otherwise the link stays
   // as written, for NormalizeFeed to resolve against the feed's link and
   // then the fetch URL.
   std::string Resolve(std::string_view ref) const {
-    return frames_.back().has_xml_base ? ResolveUrl(Base(), ref) : std::string(ref);
+    std::string url(ref);
+    // In place: an absolute link (nearly all) is kept as it is, not copied.
+    if (frames_.back().has_xml_base) ResolveUrlInPlace(Base(), url);
+    return url;
   }
 
   XmlReader reader_;
@@ -1040,10 +1050,7 @@ void FeedBuilder::AssignToFeed(Field field, int rank, std::string value, bool is
       }
       break;
     case Field::kLink:
-      feed_link_.Set(capture_.base_active
-                         ? ResolveUrl(bases_[capture_.base], Collapsed(std::move(value)))
-                         : Collapsed(std::move(value)),
-                     3);
+      feed_link_.Set(CaptureLink(std::move(value)), 3);
       break;
     case Field::kDescription:
       feed_description_.Set(std::move(value), is_html, rank);
@@ -1099,10 +1106,7 @@ void FeedBuilder::AssignToItem(Field field, int rank, std::string value, bool is
       }
       break;
     case Field::kLink:
-      item_.link.Set(capture_.base_active
-                         ? ResolveUrl(bases_[capture_.base], Collapsed(std::move(value)))
-                         : Collapsed(std::move(value)),
-                     rank);
+      item_.link.Set(CaptureLink(std::move(value)), rank);
       break;
     case Field::kGuid:
       item_.guid.Set(Collapsed(std::move(value)), rank);
