@@ -411,6 +411,19 @@ TEST_CASE("Parse keeps every item in order however their sizes vary") {
   }
 }
 
+// The room reserved from the first items is bounded by the document's
+// size: a tiny first item before megabytes of something else must not
+// reserve tens of thousands of Items.
+TEST_CASE("Parse reserves room for items in proportion to the document") {
+  const std::string doc =
+      Rss("<item><guid>1</guid></item>", "") + "<!--" + std::string(4 << 20, 'x') + "-->";
+  ParseOptions unbounded;
+  unbounded.max_items = 1'000'000'000;
+  const ParsedFeed f = MustParse(doc, unbounded);
+  REQUIRE(f.items.size() == 1);
+  CHECK(f.items.capacity() <= doc.size() / 256 + 16);
+}
+
 TEST_CASE("Parse gives every item a stable key") {
   const std::string doc = Rss(
       "<item><guid>g1</guid><link>https://example.com/1</link></item>"

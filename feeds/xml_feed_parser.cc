@@ -1167,8 +1167,13 @@ void FeedBuilder::FinishItem() {
     // more than reading some of them.  The items so far and how far into the
     // document they end tell how many there will be.
     const size_t n = items.size() + 1;
+    const size_t doc = reader_.document().size();
     const size_t read = std::max<size_t>(reader_.token_end(), 1);
-    const size_t expected = n * reader_.document().size() / read + n / 8 + 1;
+    // A small first item before a large rest (a huge last item, a long
+    // channel description after the items) would ask for far too many: no
+    // more than one item per 256 bytes of document is reserved ahead (about
+    // twice the document's size in Items), the doubling takes over past it.
+    const size_t expected = std::min(n * doc / read + n / 8 + 1, doc / 256 + 16);
     items.reserve(std::min(std::max(expected, 2 * items.size()), options_.max_items));
   }
   ItemBuilder& b = item_;
