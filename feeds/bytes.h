@@ -11,16 +11,26 @@
 
 namespace mineral::feeds {
 
-// The n bytes at a and b are equal, for sizeof(Word) <= n <= 2 * sizeof(Word):
-// the first and the last word of each, overlapping when n is not 2 words.
+// The first and the last Word of the n bytes at p, for sizeof(Word) <= n <=
+// 2 * sizeof(Word): together they cover every byte, overlapping when n is
+// not two words.
+template <typename Word>
+struct TwoWords {
+  Word first, last;
+};
+template <typename Word>
+inline TwoWords<Word> FirstAndLastWords(const char* p, size_t n) {
+  TwoWords<Word> w;
+  std::memcpy(&w.first, p, sizeof(Word));
+  std::memcpy(&w.last, p + n - sizeof(Word), sizeof(Word));
+  return w;
+}
+
+// The n bytes at a and b are equal, for sizeof(Word) <= n <= 2 * sizeof(Word).
 template <typename Word>
 inline bool SameByTwoWords(const char* a, const char* b, size_t n) {
-  Word a0, a1, b0, b1;
-  std::memcpy(&a0, a, sizeof(Word));
-  std::memcpy(&b0, b, sizeof(Word));
-  std::memcpy(&a1, a + n - sizeof(Word), sizeof(Word));
-  std::memcpy(&b1, b + n - sizeof(Word), sizeof(Word));
-  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  const TwoWords<Word> x = FirstAndLastWords<Word>(a, n), y = FirstAndLastWords<Word>(b, n);
+  return ((x.first ^ y.first) | (x.last ^ y.last)) == 0;
 }
 
 // The n bytes at a and b are equal.

@@ -951,22 +951,14 @@ bool FastOffset(string_view s, size_t at, bool colon, Fields* f) {
 }
 
 // RFC 822's North American zones as written there, in capitals ("EST",
-// "PDT"): the kZones offsets, without the general parser's lookup.
+// "PDT"): the fast path takes these eight by their shape; the offsets are
+// kZones', through ZoneOffset.
 std::optional<int> UsZoneOffset(string_view name) {
-  if (name.size() != 3 || name[2] != 'T' || (name[1] != 'S' && name[1] != 'D')) return std::nullopt;
-  const int daylight = name[1] == 'D' ? 60 : 0;
-  switch (name[0]) {
-    case 'E':
-      return -300 + daylight;
-    case 'C':
-      return -360 + daylight;
-    case 'M':
-      return -420 + daylight;
-    case 'P':
-      return -480 + daylight;
-    default:
-      return std::nullopt;
+  if (name.size() != 3 || name[2] != 'T' || (name[1] != 'S' && name[1] != 'D') ||
+      string_view("ECMP").find(name[0]) == string_view::npos) {
+    return std::nullopt;
   }
+  return ZoneOffset(name);
 }
 
 // RFC 1123: "Wed, 25 Jun 2025 19:52:00 +0100" or "... GMT" (a day of one

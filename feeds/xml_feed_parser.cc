@@ -82,16 +82,12 @@ bool WordMayHoldCapital(Word word) {
 bool MayHoldCapital(std::string_view s) {
   const size_t n = s.size();
   if (n >= 8 && n <= 16) {
-    uint64_t first, last;
-    std::memcpy(&first, s.data(), 8);
-    std::memcpy(&last, s.data() + n - 8, 8);
-    return WordMayHoldCapital(first) || WordMayHoldCapital(last);
+    const auto w = FirstAndLastWords<uint64_t>(s.data(), n);
+    return WordMayHoldCapital(w.first) || WordMayHoldCapital(w.last);
   }
   if (n >= 4 && n < 8) {
-    uint32_t first, last;
-    std::memcpy(&first, s.data(), 4);
-    std::memcpy(&last, s.data() + n - 4, 4);
-    return WordMayHoldCapital(first) || WordMayHoldCapital(last);
+    const auto w = FirstAndLastWords<uint32_t>(s.data(), n);
+    return WordMayHoldCapital(w.first) || WordMayHoldCapital(w.last);
   }
   for (char c : s) {
     if (c >= 'A' && c <= 'Z') return true;

@@ -238,7 +238,6 @@ XmlReader::Token XmlReader::Next() {
         }
         token_end_ = pos_;
         text_ = doc_.substr(start, end - start);
-        text_in_buffer_ = false;
         text_undecoded_ = false;
         is_cdata_ = true;
         return Token::kText;
@@ -663,7 +662,6 @@ XmlReader::Token XmlReader::ReadText() {
   token_end_ = i;
   is_cdata_ = false;
   text_ = doc_.substr(start, i - start);
-  text_in_buffer_ = false;
   text_undecoded_ = false;
   if (has_reference) {
     if (dtd_entities_.empty()) {
@@ -675,7 +673,6 @@ XmlReader::Token XmlReader::ReadText() {
       text_buffer_.clear();
       DecodeInto(text_, text_buffer_, 0);
       text_ = text_buffer_;
-      text_in_buffer_ = true;
     }
   }
   return Token::kText;
@@ -686,7 +683,6 @@ std::string_view XmlReader::text() {
     text_buffer_.clear();
     DecodeInto(text_, text_buffer_, 0);
     text_ = text_buffer_;
-    text_in_buffer_ = true;
     text_undecoded_ = false;
   }
   return text_;

@@ -72,7 +72,8 @@ class XmlReader {
   // section): a view that stays valid as long as the document, or empty when
   // the text needs decoding first.
   std::optional<std::string_view> text_in_document() const {
-    if (text_undecoded_ || text_in_buffer_) return std::nullopt;
+    // Decoded text lives in text_buffer_; the document never does.
+    if (text_undecoded_ || text_.data() == text_buffer_.data()) return std::nullopt;
     return text_;
   }
   // True when this text token came from a CDATA section.
@@ -161,7 +162,6 @@ class XmlReader {
   size_t attribute_storage_used_ = 0;
   std::string_view text_;  // raw while text_undecoded_
   bool text_undecoded_ = false;
-  bool text_in_buffer_ = false;  // text_ views text_buffer_, not the document
   std::string text_buffer_;
   // DecodeInto's scratch: runs of text and the common references are
   // written here through a pointer, then appended to the output at once.
