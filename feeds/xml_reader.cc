@@ -36,10 +36,9 @@ constexpr std::array<NameByte, 256> kNameBytes = [] {
 }();
 bool EndsName(char c) { return kNameBytes[static_cast<unsigned char>(c)] == kEndsName; }
 
-// The end of the name that starts at s[i]; *colon is the offset of its first
-// ':' from s[i] (std::string_view::npos when none), found in the same pass so
-// that splitting the name needs no second search.
-size_t ScanName(std::string_view s, size_t i, size_t* colon) {
+// ScanName a byte at a time: the definition, and what reads a name that
+// does not end within 16 bytes or is too near the end of the document.
+size_t ScanNameBytes(std::string_view s, size_t i, size_t* colon) {
   const size_t start = i;
   size_t first_colon = std::string_view::npos;
   for (; i < s.size(); ++i) {
@@ -50,6 +49,37 @@ size_t ScanName(std::string_view s, size_t i, size_t* colon) {
   }
   *colon = first_colon;
   return i;
+}
+
+// The end of the name that starts at s[i]; *colon is the offset of its first
+// ':' from s[i] (std::string_view::npos when none), found in the same pass so
+// that splitting the name needs no second search.  Nearly every name ends
+// within 16 bytes: one load finds the end and the colon, without the
+// mispredicted branch a byte loop takes where each name ends.
+[[gnu::always_inline]] inline size_t ScanName(std::string_view s, size_t i, size_t* colon) {
+#if defined(__SSE2__)
+  if (s.size() - i >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const auto is = [&](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+    // kEndsName: ' ', '/', '\r', and two ranges, \t-\n and '<'-'>', each moved
+    // to the bottom of the signed bytes for one compare.
+    const auto in_range = [&](char low, int width) {
+      const __m128i shifted = _mm_add_epi8(v, _mm_set1_epi8(static_cast<char>(-128 - low)));
+      return _mm_cmplt_epi8(shifted, _mm_set1_epi8(static_cast<char>(-128 + width)));
+    };
+    const __m128i ends = _mm_or_si128(_mm_or_si128(_mm_or_si128(is(' '), is('/')), is('\r')),
+                                      _mm_or_si128(in_range('\t', 2), in_range('<', 3)));
+    const auto end_mask = static_cast<unsigned>(_mm_movemask_epi8(ends));
+    if (end_mask != 0) {
+      const auto size = static_cast<unsigned>(__builtin_ctz(end_mask));
+      const unsigned colons =
+          static_cast<unsigned>(_mm_movemask_epi8(is(':'))) & ((1u << size) - 1);
+      *colon = colons == 0 ? std::string_view::npos : static_cast<size_t>(__builtin_ctz(colons));
+      return i + size;
+    }
+  }
+#endif
+  return ScanNameBytes(s, i, colon);
 }
 
 // Whether an attribute value needs decoding (a reference) or normalizing
@@ -93,24 +123,39 @@ size_t FindLtOrAmp(std::string_view s, size_t i) {
   return n;
 }
 
-// The first `c` in s from `i`, or s.size().  Inline rather than memchr: the
-// distances are short (a reference every few bytes in escaped HTML, an
-// attribute value's closing quote), and the call costs more than the bytes
-// it reads.
-size_t FindByte(std::string_view s, size_t i, char c) {
+// The closing `quote` of the attribute value that starts at s[i], or
+// s.size(); *needs_decoding tells whether the value holds what NeedsDecoding
+// looks for, found in the same loads.  Inline rather than memchr: values are
+// short, and the call costs more than the bytes it reads.
+size_t QuotedValueEnd(std::string_view s, size_t i, char quote, bool* needs_decoding) {
   const size_t n = s.size();
 #if defined(__SSE2__)
-  const __m128i wanted = _mm_set1_epi8(c);
+  const __m128i wanted = _mm_set1_epi8(quote);
+  unsigned special_before = 0;  // a special byte in a block before the quote's
   for (; i + 16 <= n; i += 16) {
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(b, wanted));
-    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    const auto special = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('&')), _mm_cmpeq_epi8(b, _mm_set1_epi8('\t'))),
+        _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('\n')),
+                     _mm_cmpeq_epi8(b, _mm_set1_epi8('\r'))))));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(b, wanted)));
+    if (mask != 0) {
+      const auto at = static_cast<unsigned>(__builtin_ctz(mask));
+      *needs_decoding = (special_before | (special & ((1u << at) - 1))) != 0;
+      return i + at;
+    }
+    special_before |= special;
   }
+  const size_t begin = i;
+  for (; i < n && s[i] != quote; ++i) {
+  }
+  *needs_decoding = special_before != 0 || NeedsDecoding(s.substr(begin, i - begin));
+  return i;
+#else
+  const size_t end = std::min(s.find(quote, i), n);
+  *needs_decoding = NeedsDecoding(s.substr(i, end - i));
+  return end;
 #endif
-  for (; i < n; ++i) {
-    if (s[i] == c) return i;
-  }
-  return n;
 }
 
 // An equality-only memcmp: the compiler inlines it for a constant prefix
@@ -473,12 +518,13 @@ XmlReader::Token XmlReader::ReadStartTag() {
     const std::string_view aname = doc_.substr(attr_start, i - attr_start);
     while (i < n && IsSpace(doc_[i])) ++i;
     std::string_view value;
+    bool needs_decoding = false;
     if (i < n && doc_[i] == '=') {
       ++i;
       while (i < n && IsSpace(doc_[i])) ++i;
       if (i < n && (doc_[i] == '"' || doc_[i] == '\'')) {
         const char q = doc_[i];
-        const size_t found = FindByte(doc_, i + 1, q);
+        const size_t found = QuotedValueEnd(doc_, i + 1, q, &needs_decoding);
         const size_t end = found == n ? std::string_view::npos : found;
         if (end == std::string_view::npos) {
           SetError(i, "unterminated attribute value");
@@ -492,13 +538,14 @@ XmlReader::Token XmlReader::ReadStartTag() {
         const size_t vstart = i;
         while (i < n && !IsSpace(doc_[i]) && doc_[i] != '>') ++i;
         value = doc_.substr(vstart, i - vstart);
+        needs_decoding = NeedsDecoding(value);
         // Unquoted values are read as HTML reads them; nothing is lost.
       }
     }
     bool duplicate = false;
     for (const auto& r : raw) duplicate |= SameBytes(r.qname, aname);
     if (!duplicate) {
-      raw.push_back({aname, value, attr_colon});
+      raw.push_back({aname, value, attr_colon, needs_decoding});
       declares_namespaces |= IsNamespaceDeclaration(aname);
     }
   }
@@ -514,8 +561,9 @@ XmlReader::Token XmlReader::ReadStartTag() {
   const size_t bindings_mark = bindings_.size();
   attributes_.clear();
   attribute_storage_used_ = 0;
-  auto decoded = [&](std::string_view v) -> std::string_view {
-    if (!NeedsDecoding(v)) return v;
+  auto decoded = [&](const RawAttribute& r) -> std::string_view {
+    const std::string_view v = r.raw_value;
+    if (!r.needs_decoding) return v;
     if (attribute_storage_used_ == attribute_storage_.size()) attribute_storage_.emplace_back();
     std::string& s = attribute_storage_[attribute_storage_used_++];
     s.clear();
@@ -531,7 +579,7 @@ XmlReader::Token XmlReader::ReadStartTag() {
       if (!IsNamespaceDeclaration(r.qname)) continue;
       const bool is_default = r.qname == "xmlns";
       // Interned, so that ns() views stay valid after the binding goes.
-      const std::string& uri = *interned_uris_.emplace(decoded(r.raw_value)).first;
+      const std::string& uri = *interned_uris_.emplace(decoded(r)).first;
       bindings_.push_back({is_default ? std::string_view() : r.qname.substr(6), uri});
     }
     default_ns_valid_ = false;
@@ -550,10 +598,11 @@ XmlReader::Token XmlReader::ReadStartTag() {
     const size_t begin = LocalBegin(r.qname, r.colon);
     // Filled where it stays, not copied from a temporary (as above).
     XmlAttribute& a = attributes_.emplace_back();
-    a.ns = ResolvePrefix(r.qname.substr(0, begin == 0 ? 0 : begin - 1), true);
+    // An attribute without a prefix has no namespace: no call.
+    a.ns = begin == 0 ? std::string_view() : ResolvePrefix(r.qname.substr(0, begin - 1), true);
     a.local = r.qname.substr(begin);
     a.qname = r.qname;
-    a.value = decoded(r.raw_value);
+    a.value = r.needs_decoding ? decoded(r) : r.raw_value;
   }
   OpenElement& open = stack_.emplace_back();
   open.qname = qname;

@@ -107,6 +107,7 @@ class XmlReader {
     std::string_view qname;
     std::string_view raw_value;  // entities not yet decoded
     size_t colon;                // offset of the first ':' in qname, or npos
+    bool needs_decoding;         // a reference, or whitespace to normalize
   };
   struct Binding {
     std::string_view prefix;  // empty: default namespace

@@ -100,14 +100,21 @@ TEST_CASE("XmlReader decodes and normalizes attribute values wherever the byte i
       {"&amp;", "&"}, {"&lt;", "<"}, {"&#233;", "\u00e9"},   {"\t", " "},
       {"\n", " "},    {"\r", " "},   {"&eacute;", "\u00e9"}, {"x", "x"},
   };
+  // The value's closing quote is found in the same loads: with a document
+  // that goes on for 40 bytes past it, and one that ends right after it.
+  const std::string rest = "<b>" + std::string(33, 'r') + "</b>";
   for (size_t before = 0; before <= 36; ++before) {
     for (size_t after : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{17}}) {
       for (const auto& [raw, decoded] : pieces) {
-        const std::string prefix = filler.substr(0, before);
-        const std::string suffix = filler.substr(0, after);
-        const std::string doc = "<a href=\"" + prefix + std::string(raw) + suffix + "\"/>";
-        INFO(doc);
-        REQUIRE(Trace(doc) == "<a href=" + prefix + std::string(decoded) + suffix + "></a>");
+        for (const bool more : {false, true}) {
+          const std::string prefix = filler.substr(0, before);
+          const std::string suffix = filler.substr(0, after);
+          const std::string doc = "<a href=\"" + prefix + std::string(raw) + suffix + "\"/>" +
+                                  (more ? rest : std::string());
+          INFO(doc);
+          REQUIRE(Trace(doc) == "<a href=" + prefix + std::string(decoded) + suffix + "></a>" +
+                                    (more ? "<b>'" + std::string(33, 'r') + "'</b>" : ""));
+        }
       }
     }
   }
@@ -243,6 +250,42 @@ TEST_CASE("XmlReader splits names at their first colon, in elements and attribut
   // Cut off inside the name.
   CHECK(Namespaces("<r><a:b") == "<-|r><a|b>");
   CHECK(Namespaces("<r><a:") == "<-|r><-|a:>");
+}
+
+TEST_CASE("XmlReader ends names at each delimiter wherever it falls") {
+  // Names are read 16 bytes at a time when 16 remain, else a byte at a
+  // time: every length up to 20, with one colon anywhere or none, ended by
+  // each byte that ends a name, with and without 32 bytes left after it.
+  const std::string letters = "abcdefghijklmnopqrst";
+  const std::string pad(32, ' ');
+  for (size_t size = 1; size <= letters.size(); ++size) {
+    for (size_t colon = 0; colon <= size; ++colon) {  // == size: none
+      std::string name = letters.substr(0, size);
+      if (colon < size) name[colon] = ':';
+      // Split at the first colon unless it starts or ends the name.
+      const bool split = colon > 0 && colon + 1 < size;
+      const std::string element =
+          split ? name.substr(0, colon) + "|" + name.substr(colon + 1) : "-|" + name;
+      for (const std::string_view after : {std::string_view(), std::string_view(pad)}) {
+        for (const std::string_view end : {" ", "\t", "\n", "\r", ">", "/"}) {
+          const std::string doc = "<" + name + std::string(end) + "/>" + std::string(after);
+          INFO("[" << doc << "]");
+          REQUIRE(Namespaces(doc) == "<" + element + ">");
+        }
+        // An attribute's name, ended by '=', by a space before it, and by '/'.
+        for (const std::string_view end : {"='v'", " = 'v'", "/"}) {
+          const std::string doc = "<r " + name + std::string(end) + "/>" + std::string(after);
+          INFO("[" << doc << "]");
+          const std::string value = end == "/" ? "" : "v";
+          REQUIRE(Namespaces(doc) == "<-|r " + element + "=" + value + ">");
+        }
+        // Cut off by the next tag.
+        const std::string doc = "<r><" + name + "<x/>" + std::string(after);
+        INFO("[" << doc << "]");
+        REQUIRE(Namespaces(doc) == "<-|r><" + element + "><-|x>");
+      }
+    }
+  }
 }
 
 TEST_CASE("XmlReader scopes default namespace declarations to their element") {
