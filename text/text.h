@@ -54,6 +54,10 @@ std::string EscapeHtml(std::string_view text);
 // space, as feed readers show it.  NormalizeForMatching folds them.
 std::string CollapseWhitespace(std::string_view text);
 
+// Whether CollapseWhitespace(text) == text: no ASCII whitespace at either
+// end, and none inside but single spaces.
+bool IsCollapsedWhitespace(std::string_view text);
+
 // CollapseWhitespace(text), in place; text already in that form (the common
 // case: a title, a name, a URL) is left as it is, without a copy.
 void CollapseWhitespaceInPlace(std::string& text);

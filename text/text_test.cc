@@ -527,6 +527,39 @@ TEST_CASE("CollapseWhitespace and HtmlToText agree with the reference at every o
   }
 }
 
+TEST_CASE("IsCollapsedWhitespace agrees with the reference", "[text]") {
+  // Every string of up to five bytes over an alphabet of the bytes that
+  // matter and their neighbours, then random ones of up to 70 bytes: the
+  // check reads words and 16-byte blocks that overlap, at every length.
+  constexpr std::string_view kAlphabet = " \ta\n\v\f\r\x08\x0e\x80\xa0";
+  std::string s;
+  const auto check = [&] {
+    INFO("[" << s << "]");
+    REQUIRE(IsCollapsedWhitespace(s) == (ReferenceCollapse(s) == s));
+  };
+  for (size_t size = 0; size <= 5; ++size) {
+    std::vector<size_t> digits(size, 0);
+    for (;;) {
+      s.clear();
+      for (size_t d : digits) s += kAlphabet[d];
+      check();
+      size_t k = 0;
+      while (k < size && ++digits[k] == kAlphabet.size()) digits[k++] = 0;
+      if (k == size) break;
+    }
+  }
+  std::mt19937 rng(11);
+  for (int i = 0; i < 100000; ++i) {
+    // Mostly letters and single spaces, so that most are collapsed and one
+    // stray byte decides.
+    const size_t size = rng() % 71;
+    s.assign(size, 'a');
+    for (size_t k = 1; k + 1 < size; k += 2 + rng() % 6) s[k] = ' ';
+    if (size > 0 && rng() % 2) s[rng() % size] = kAlphabet[rng() % kAlphabet.size()];
+    check();
+  }
+}
+
 TEST_CASE("CollapseWhitespace agrees with the reference on random whitespace", "[text]") {
   std::mt19937 rng(7);
   constexpr std::string_view kAlphabet = "  \t\n\r\f\vab\xC3\xA9<&";
