@@ -9,6 +9,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "feeds/bytes.h"
 #include "feeds/url.h"
 #include "text/text.h"
 
@@ -37,22 +38,25 @@ std::optional<UtcTime> LatestTime(const Item& item) {
 }
 
 // Where the last "The post " in `s` begins, or npos.  Candidates are found
-// by their "Th", 16 starts at a time from the end (memrchr for each 'T' cost
-// a call per capital T, and 2% of Parse).
+// by their 'T' and the 'p' four bytes on, 16 starts at a time from the end:
+// text is full of "The", "This" and "They", and each candidate costs a
+// compare (memrchr for each 'T' cost a call per capital T, and 2% of Parse).
 size_t FindLastPostHead(std::string_view s) {
   constexpr std::string_view kHead = "The post ";
   if (s.size() < kHead.size()) return std::string_view::npos;
-  const auto head_at = [&](size_t pos) { return s.compare(pos, kHead.size(), kHead) == 0; };
+  const auto head_at = [&](size_t pos) {
+    return SameBytes(s.data() + pos, kHead.data(), kHead.size());
+  };
   size_t end = s.size() - kHead.size() + 1;  // starts below `end` are left to try
 #if defined(__SSE2__)
-  // 16 starts read 17 bytes, the last at end <= s.size() - 8.
+  // 16 starts read 20 bytes, up to s[end + 3], inside s (end <= s.size() - 8).
   for (; end >= 16; end -= 16) {
     const char* p = s.data() + end - 16;
     const __m128i t =
         _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('T'));
-    const __m128i h = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1)),
-                                     _mm_set1_epi8('h'));
-    for (auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(t, h))); mask != 0;) {
+    const __m128i post = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 4)),
+                                        _mm_set1_epi8('p'));
+    for (auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(t, post))); mask != 0;) {
       const unsigned k = 31 - static_cast<unsigned>(__builtin_clz(mask));
       if (head_at(end - 16 + k)) return end - 16 + k;
       mask &= ~(1u << k);

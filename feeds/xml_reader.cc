@@ -329,6 +329,7 @@ XmlReader::Token XmlReader::EmitEnd(const OpenElement& e, size_t begin, size_t e
   local_ = e.local;
   qname_ = e.qname;
   attributes_.clear();
+  has_xml_namespace_attribute_ = false;
   token_begin_ = begin;
   token_end_ = end;
   return Token::kEndElement;
@@ -560,6 +561,7 @@ XmlReader::Token XmlReader::ReadStartTag() {
 
   const size_t bindings_mark = bindings_.size();
   attributes_.clear();
+  has_xml_namespace_attribute_ = false;
   attribute_storage_used_ = 0;
   auto decoded = [&](const RawAttribute& r) -> std::string_view {
     const std::string_view v = r.raw_value;
@@ -599,7 +601,12 @@ XmlReader::Token XmlReader::ReadStartTag() {
     // Filled where it stays, not copied from a temporary (as above).
     XmlAttribute& a = attributes_.emplace_back();
     // An attribute without a prefix has no namespace: no call.
-    a.ns = begin == 0 ? std::string_view() : ResolvePrefix(r.qname.substr(0, begin - 1), true);
+    if (begin == 0) {
+      a.ns = {};
+    } else {
+      a.ns = ResolvePrefix(r.qname.substr(0, begin - 1), true);
+      has_xml_namespace_attribute_ |= SameBytes(a.ns, kXmlNamespace);
+    }
     a.local = r.qname.substr(begin);
     a.qname = r.qname;
     a.value = r.needs_decoding ? decoded(r) : r.raw_value;

@@ -60,6 +60,9 @@ class XmlReader {
   std::string_view qname() const { return qname_; }
   // For kStartElement only.
   const std::vector<XmlAttribute>& attributes() const { return attributes_; }
+  // Whether an attribute is in the XML namespace (xml:base, xml:lang): a
+  // caller after those alone skips its search for nearly every element.
+  bool has_xml_namespace_attribute() const { return has_xml_namespace_attribute_; }
   // The value of the attribute with this namespace and local name, or nullptr.
   const XmlAttribute* FindAttribute(std::string_view ns, std::string_view local) const;
 
@@ -158,6 +161,7 @@ class XmlReader {
   // Current token.
   std::string_view ns_, local_, qname_;
   std::vector<XmlAttribute> attributes_;
+  bool has_xml_namespace_attribute_ = false;
   std::vector<RawAttribute> raw_attributes_;   // scratch for ReadStartTag, reused
   std::deque<std::string> attribute_storage_;  // decoded values (a deque: stable addresses)
   size_t attribute_storage_used_ = 0;

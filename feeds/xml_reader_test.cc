@@ -288,6 +288,24 @@ TEST_CASE("XmlReader ends names at each delimiter wherever it falls") {
   }
 }
 
+TEST_CASE("XmlReader tells when an attribute is in the XML namespace") {
+  // Element by element: whether has_xml_namespace_attribute() held at its start.
+  const auto flags = [](std::string_view doc) {
+    XmlReader r(doc);
+    std::string out;
+    for (XmlReader::Token t = r.Next(); t != XmlReader::Token::kEnd; t = r.Next()) {
+      if (t == XmlReader::Token::kStartElement) out += r.has_xml_namespace_attribute() ? 'x' : '-';
+      if (t == XmlReader::Token::kEndElement) REQUIRE_FALSE(r.has_xml_namespace_attribute());
+    }
+    return out;
+  };
+  CHECK(flags("<a xml:lang='en'><b/><c xml:base='http://x/'/><d lang='en' p:lang='x'/></a>") ==
+        "x-x-");
+  // By the namespace a prefix is bound to, as FindAttribute looks.
+  CHECK(flags("<a xmlns:w='http://www.w3.org/XML/1998/namespace'><b w:base='/x'/>"
+              "<c xmlns:xml2='http://example.com/'><d xml2:lang='en'/></c></a>") == "-x--");
+}
+
 TEST_CASE("XmlReader scopes default namespace declarations to their element") {
   CHECK(Namespaces("<r xmlns='u1'><a/><b xmlns='u2'><c/></b><d/><e xmlns=''><f/></e><g/></r>") ==
         "<u1|r><u1|a><u2|b><u2|c><u1|d><-|e><-|f><u1|g>");

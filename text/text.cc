@@ -899,7 +899,7 @@ struct WhitespaceBits {
 
 // Whether a window of `Word` bytes holds \t-\r or two spaces in a row.
 template <typename Word>
-bool WordBreaksCollapse(const char* p) {
+[[gnu::always_inline]] inline bool WordBreaksCollapse(const char* p) {
   Word w;
   std::memcpy(&w, p, sizeof w);
   const Word spaces = WhitespaceBits<Word>::Spaces(w);
