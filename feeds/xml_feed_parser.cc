@@ -402,8 +402,10 @@ int64_t EnclosureLength(const XmlAttribute* length) {
 
 class FeedBuilder {
  public:
-  FeedBuilder(std::string_view doc, const ParseOptions& options)
-      : reader_(doc), options_(options) {}
+  FeedBuilder(std::string_view doc, const ParseOptions& options) : reader_(doc), options_(options) {
+    // Only captured elements' text is read (Run).
+    reader_.set_text_wanted(false);
+  }
 
   Result<ParsedFeed> Run();
 
@@ -915,6 +917,7 @@ void FeedBuilder::HandleAtomLink(bool in_item) {
 
 void FeedBuilder::BeginCapture(Field field, int rank, TextType type) {
   capturing_ = true;
+  reader_.set_text_wanted(true);
   capture_.field = field;
   capture_.rank = rank;
   capture_.type = type;
@@ -990,6 +993,7 @@ std::string FeedBuilder::RawContent() const {
 
 void FeedBuilder::FinishCapture() {
   capturing_ = false;
+  reader_.set_text_wanted(false);
   Capture& c = capture_;
   // Plain text read into something else (a date, a number, an author's
   // name) is read where it is.  Other values are copied out at their size.

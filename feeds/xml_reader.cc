@@ -123,6 +123,23 @@ size_t FindLtOrAmp(std::string_view s, size_t i) {
   return n;
 }
 
+// The first '<' in s from `i`, or s.size(): inline, as most text skipped
+// between elements is a few bytes of whitespace.
+size_t FindLt(std::string_view s, size_t i) {
+  const size_t n = s.size();
+#if defined(__SSE2__)
+  for (; i + 16 <= n; i += 16) {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('<')));
+    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  for (; i < n; ++i) {
+    if (s[i] == '<') return i;
+  }
+  return n;
+}
+
 // The closing `quote` of the attribute value that starts at s[i], or
 // s.size(); *needs_decoding tells whether the value holds what NeedsDecoding
 // looks for, found in the same loads.  Inline rather than memchr: values are
@@ -257,8 +274,10 @@ XmlReader::Token XmlReader::Next() {
       pending_ends_ = stack_.size();
       return PopPending();
     }
-    if (doc_[pos_] != '<') return ReadText();
-    if (pos_ + 1 >= doc_.size()) return ReadText();
+    if (doc_[pos_] != '<' || pos_ + 1 >= doc_.size()) {
+      if (SkipTextIfUnwanted()) continue;
+      return ReadText();
+    }
     const char c = doc_[pos_ + 1];
     if (c == '/') {
       const Token t = ReadEndTag();
@@ -281,6 +300,7 @@ XmlReader::Token XmlReader::Next() {
         } else {
           pos_ = end + 3;
         }
+        if (!text_wanted_) continue;
         token_end_ = pos_;
         text_ = doc_.substr(start, end - start);
         text_undecoded_ = false;
@@ -305,9 +325,32 @@ XmlReader::Token XmlReader::Next() {
       if (t != Token::kEnd) return t;
       continue;  // too deep: read on
     }
-    return ReadText();  // a '<' that starts nothing is text ("a < b")
+    // A '<' that starts nothing is text ("a < b").
+    if (SkipTextIfUnwanted()) continue;
+    return ReadText();
   }
   return Token::kEnd;
+}
+
+bool XmlReader::SkipTextIfUnwanted() {
+  // Decoding text with DTD entities can report an error (the expansion
+  // limit): that text is read, wanted or not.
+  if (text_wanted_ || !dtd_entities_.empty()) return false;
+  // Where ReadText would stop: at the first '<' that starts markup.
+  const size_t n = doc_.size();
+  size_t i = pos_ + (doc_[pos_] == '<' ? 1 : 0);  // a lone '<' is text
+  for (;;) {
+    i = FindLt(doc_, i);
+    if (i + 1 >= n) {
+      i = n;  // no '<', or one that ends the document: text to the end
+      break;
+    }
+    const char c = doc_[i + 1];
+    if (c == '/' || c == '!' || c == '?' || IsNameStart(c)) break;
+    ++i;
+  }
+  pos_ = i;
+  return true;
 }
 
 XmlReader::Token XmlReader::PopPending() {

@@ -54,6 +54,14 @@ class XmlReader {
 
   Token Next();
 
+  // Whether the caller reads text tokens (the default).  While it does not,
+  // character data and CDATA sections are passed over without a token: a
+  // caller that reads the text of only some elements saves the work for the
+  // rest (most text between elements is whitespace).  Text whose decoding
+  // could report an error (a document declaring entities) is returned all
+  // the same.
+  void set_text_wanted(bool wanted) { text_wanted_ = wanted; }
+
   // For kStartElement and kEndElement.
   std::string_view ns() const { return ns_; }
   std::string_view local() const { return local_; }
@@ -121,6 +129,9 @@ class XmlReader {
   Token ReadStartTag();
   Token ReadEndTag();
   Token ReadText();
+  // Moves past text the caller does not want, as ReadText would; false
+  // (nothing done) when the text is to be read.
+  bool SkipTextIfUnwanted();
   void SkipComment();
   void SkipProcessingInstruction();
   void ReadDoctype();
@@ -156,6 +167,7 @@ class XmlReader {
   size_t pending_ends_ = 0;
   size_t pending_at_ = 0;
   bool self_closing_pending_ = false;
+  bool text_wanted_ = true;
   bool done_ = false;
 
   // Current token.

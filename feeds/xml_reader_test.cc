@@ -306,6 +306,61 @@ TEST_CASE("XmlReader tells when an attribute is in the XML namespace") {
               "<c xmlns:xml2='http://example.com/'><d xml2:lang='en'/></c></a>") == "-x--");
 }
 
+TEST_CASE("XmlReader passes over unwanted text as it would read it") {
+  // Without text, every other token comes where it came, with the same
+  // offsets, and the same error; with DTD entities the text is still read.
+  const auto tokens = [](std::string_view doc, bool text_wanted) {
+    XmlReader r(doc);
+    r.set_text_wanted(text_wanted);
+    std::string out;
+    for (XmlReader::Token t = r.Next(); t != XmlReader::Token::kEnd; t = r.Next()) {
+      if (t == XmlReader::Token::kText) {
+        if (!text_wanted) out += "'" + std::string(r.text()) + "'";
+        continue;
+      }
+      out += (t == XmlReader::Token::kStartElement ? "<" : "</") + std::string(r.qname()) + "@" +
+             std::to_string(r.token_begin()) + "-" + std::to_string(r.token_end()) + " ";
+    }
+    return out + "| " + r.error();
+  };
+  const std::string_view docs[] = {
+      "<a>\n  <b>x &amp; y</b>\n</a>",
+      "<a>1 < 2 <b/> 3<</a>",
+      "<a>x <",
+      "<a>x &lt;<b>t</b> &",
+      "<a><![CDATA[ <b> ]]> t <!-- c --> u <?pi?> v</a>",
+      "<a>text <b>unterminated",
+      "<a>a<1 <2 <:b/>< / <\xC3\xA9/></a>",
+      "<!DOCTYPE a [<!ENTITY e 'entity'>]><a>&e; <b>&e;</b></a>",
+      "   <a/>  trailing text",
+  };
+  for (const std::string_view doc : docs) {
+    INFO(doc);
+    const std::string wanted = tokens(doc, true);
+    const std::string unwanted = tokens(doc, false);
+    // Only DTD entities bring text back when it is not wanted.
+    if (doc.find("<!ENTITY") == std::string_view::npos) {
+      CHECK(unwanted == wanted);
+    } else {
+      CHECK(unwanted.find("'entity") != std::string::npos);
+    }
+    // The element tokens agree either way.
+    const auto elements = [](std::string s) {
+      std::string out;
+      bool quoted = false;
+      for (char c : s) {
+        if (c == '\'') {
+          quoted = !quoted;
+        } else if (!quoted) {
+          out += c;
+        }
+      }
+      return out;
+    };
+    CHECK(elements(unwanted) == elements(wanted));
+  }
+}
+
 TEST_CASE("XmlReader scopes default namespace declarations to their element") {
   CHECK(Namespaces("<r xmlns='u1'><a/><b xmlns='u2'><c/></b><d/><e xmlns=''><f/></e><g/></r>") ==
         "<u1|r><u1|a><u2|b><u2|c><u1|d><-|e><-|f><u1|g>");
