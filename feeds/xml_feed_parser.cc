@@ -277,6 +277,14 @@ class CapturedText {
     reader.AppendText(buffer_);
   }
   std::string_view view() const { return in_buffer_ ? std::string_view(buffer_) : view_; }
+  // The text as a string of its own, leaving this empty.  Text decoded
+  // into the buffer is moved out, not copied: the buffer's capacity goes
+  // with it, and the next text that needs one allocates it as it is read.
+  std::string Take() {
+    std::string out = in_buffer_ ? std::move(buffer_) : std::string(view_);
+    Clear();
+    return out;
+  }
 
  private:
   std::string buffer_;
@@ -996,7 +1004,7 @@ void FeedBuilder::FinishCapture() {
   reader_.set_text_wanted(false);
   Capture& c = capture_;
   // Plain text read into something else (a date, a number, an author's
-  // name) is read where it is.  Other values are copied out at their size.
+  // name) is read where it is.  Other values are taken (CapturedText::Take).
   if (c.type == TextType::kText && !c.had_children && !c.rss_title && ReadInPlace(c.field)) {
     return;
   }
@@ -1010,7 +1018,7 @@ void FeedBuilder::FinishCapture() {
         value = RawContent();
         is_html = true;
       } else {
-        value = text;
+        value = c.text.Take();
         if (c.rss_title && LooksLikeHtml(value)) is_html = true;
       }
       break;
@@ -1021,7 +1029,7 @@ void FeedBuilder::FinishCapture() {
       if (c.had_children && text.find('<') == std::string_view::npos) {
         value = RawContent();
       } else {
-        value = text;
+        value = c.text.Take();
       }
       is_html = true;
       break;
