@@ -123,7 +123,11 @@ class LowerName {
   LowerName& operator=(const LowerName&) = delete;
 
   std::string_view view() const { return name_; }
-  bool operator==(std::string_view s) const { return SameBytes(name_, s); }
+  // Inline at every use: the compiler then compares with the constant name
+  // in a word or two instead of calling a general compare.
+  [[gnu::always_inline]] bool operator==(std::string_view s) const {
+    return s.size() == name_.size() && SameBytes(name_.data(), s.data(), s.size());
+  }
 
  private:
   std::array<char, 32> buf_;  // written only for a name with a capital
