@@ -460,6 +460,7 @@ class TagName {
   explicit TagName(size_t begin) : begin_(begin), end_(begin) {}
 
   void ReadBytes(std::string_view html) {
+    std::memset(buffer_, 0, sizeof buffer_);
     const size_t n = html.size();
     for (; end_ < n && !kEndsTagName[static_cast<unsigned char>(html[end_])]; ++end_) {
       if (end_ - begin_ == kMaxSize) {
@@ -511,7 +512,9 @@ class TagName {
 
   size_t begin_;
   size_t end_;
-  char buffer_[16] = {};  // zero past size_, as Pack pads
+  // Zero past size_, as Pack pads; written whole by ReadBlock or ReadBytes
+  // (not here: zeroing it for every tag cost more than the tag's lookup).
+  char buffer_[16];
   size_t size_ = 0;
   uint64_t lo_ = 0;  // buffer_ as PackedName's words
   uint64_t hi_ = 0;
