@@ -3,7 +3,6 @@
 #include <array>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
-#include <cctype>
 #include <optional>
 
 #include "text/text.h"
@@ -50,14 +49,14 @@ bool IsHostByte(char c) {
 
 bool IsAbsoluteUrl(std::string_view url) {
   url = text::TrimAsciiWhitespace(url);
-  // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
-  if (url.empty() || !std::isalpha(static_cast<unsigned char>(url[0]))) return false;
+  // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":", in ASCII (the
+  // <cctype> classes answer by the locale).
+  const auto alpha = [](char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; };
+  if (url.empty() || !alpha(url[0])) return false;
   for (size_t i = 1; i < url.size(); ++i) {
     const char c = url[i];
     if (c == ':') return true;
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') {
-      return false;
-    }
+    if (!alpha(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.') return false;
   }
   return false;
 }

@@ -258,9 +258,7 @@ XmlReader::Token XmlReader::Next() {
   if (pending_ends_ > 0) return PopPending();
   if (self_closing_pending_) {
     self_closing_pending_ = false;
-    const OpenElement e = stack_.back();
-    stack_.pop_back();
-    return EmitEnd(e, token_end_, token_end_);
+    return EmitEnd(token_end_, token_end_);
   }
   while (!done_) {
     if (pos_ >= doc_.size()) {
@@ -356,12 +354,12 @@ bool XmlReader::SkipTextIfUnwanted() {
 XmlReader::Token XmlReader::PopPending() {
   // Popped one at a time, so depth() is right for each end token.
   --pending_ends_;
-  const OpenElement e = stack_.back();
-  stack_.pop_back();
-  return EmitEnd(e, pending_at_, pending_at_);
+  return EmitEnd(pending_at_, pending_at_);
 }
 
-XmlReader::Token XmlReader::EmitEnd(const OpenElement& e, size_t begin, size_t end) {
+XmlReader::Token XmlReader::EmitEnd(size_t begin, size_t end) {
+  // Read where it is, then popped: no copy of the element.
+  const OpenElement& e = stack_.back();
   // Bindings declared on this element end with it; the interned URI that
   // ns() points to outlives the binding.
   if (bindings_.size() != e.bindings_mark) {
@@ -371,6 +369,7 @@ XmlReader::Token XmlReader::EmitEnd(const OpenElement& e, size_t begin, size_t e
   ns_ = e.ns;
   local_ = e.local;
   qname_ = e.qname;
+  stack_.pop_back();
   attributes_.clear();
   has_xml_namespace_attribute_ = false;
   token_begin_ = begin;
@@ -677,9 +676,7 @@ XmlReader::Token XmlReader::ReadEndTag() {
     if (n - i > open.size() && doc_[i + open.size()] == '>' &&
         SameBytes(doc_.data() + i, open.data(), open.size())) {
       pos_ = i + open.size() + 1;
-      const OpenElement e = stack_.back();
-      stack_.pop_back();
-      return EmitEnd(e, begin, pos_);
+      return EmitEnd(begin, pos_);
     }
   }
   const size_t name_start = i;
@@ -704,9 +701,7 @@ XmlReader::Token XmlReader::ReadEndTag() {
   token_end_ = pos_;
 
   if (!stack_.empty() && stack_.back().qname == qname) {
-    const OpenElement e = stack_.back();
-    stack_.pop_back();
-    return EmitEnd(e, begin, pos_);
+    return EmitEnd(begin, pos_);
   }
   // Mismatched: close up to the nearest open element of that name (exact,
   // then ignoring case as HTML does), or ignore a tag nothing matches.

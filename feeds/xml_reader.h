@@ -135,7 +135,8 @@ class XmlReader {
   void SkipComment();
   void SkipProcessingInstruction();
   void ReadDoctype();
-  Token EmitEnd(const OpenElement& e, size_t begin, size_t end);
+  // The end token of the innermost open element, which it pops.
+  Token EmitEnd(size_t begin, size_t end);
   Token PopPending();
 
   // Decodes entity and character references in `raw` into out.
