@@ -488,6 +488,8 @@ class FeedBuilder {
   bool in_item_ = false;
   ItemBuilder item_;
   bool item_limit_reported_ = false;
+  bool item_seen_ = false;
+  size_t first_item_begin_ = 0;  // where the first item's start tag is
   // Feed-level slots.
   Slot feed_title_text_;
   RichSlot feed_title_rich_;
@@ -733,6 +735,10 @@ void FeedBuilder::StartInFeed(Ns ns, const LowerName& name) {
 }
 
 void FeedBuilder::StartItem() {
+  if (!item_seen_) {
+    item_seen_ = true;
+    first_item_begin_ = reader_.token_begin();
+  }
   PushFrame(Context::kItem);
   in_item_ = true;
   item_.Reset();
@@ -1199,15 +1205,19 @@ void FeedBuilder::FinishItem() {
   if (items.size() == items.capacity()) {
     // An item is a dozen strings: moving them all at every doubling costs
     // more than reading some of them.  The items so far and how far into the
-    // document they end tell how many there will be.
+    // document they end tell how many there will be, counted from where the
+    // first began (the channel's elements before it would make the items
+    // look longer than they are), and a quarter more, as items vary in size:
+    // an estimate that falls short moves every item built so far.
     const size_t n = items.size() + 1;
-    const size_t doc = reader_.document().size();
-    const size_t read = std::max<size_t>(reader_.token_end(), 1);
+    const size_t begun = first_item_begin_;
+    const size_t doc = reader_.document().size() - begun;
+    const size_t read = std::max<size_t>(reader_.token_end() - begun, 1);
     // A small first item before a large rest (a huge last item, a long
     // channel description after the items) would ask for far too many: no
     // more than one item per 256 bytes of document is reserved ahead (about
     // twice the document's size in Items), the doubling takes over past it.
-    const size_t expected = std::min(n * doc / read + n / 8 + 1, doc / 256 + 16);
+    const size_t expected = std::min(n * doc / read * 5 / 4 + 1, doc / 256 + 16);
     items.reserve(std::min(std::max(expected, 2 * items.size()), options_.max_items));
   }
   ItemBuilder& b = item_;
