@@ -70,6 +70,7 @@ std::optional<UtcTime> DateMember(const Value& object, const char* name) {
 
 void AppendAuthorName(const Value& author, std::vector<std::string>& names) {
   std::string name = StringMember(author, "name");
+  text::CollapseWhitespaceInPlace(name);
   if (!name.empty()) names.push_back(std::move(name));
 }
 
@@ -99,10 +100,14 @@ int64_t SizeInBytes(const Value& attachment) {
 
 Item ReadItem(const Value& object, const std::vector<std::string>& feed_authors) {
   Item item;
+  // Title, GUID, authors and tags are whitespace-collapsed here, as every
+  // format parser leaves them (normalize.h).
   if (const Value* id = Member(object, "id"); id != nullptr) item.guid = IdToString(*id);
+  text::CollapseWhitespaceInPlace(item.guid);
   item.link = StringMember(object, "url");
   if (item.link.empty()) item.link = StringMember(object, "external_url");
   item.title = StringMember(object, "title");
+  text::CollapseWhitespaceInPlace(item.title);
   item.content_html = StringMember(object, "content_html");
   item.content_text = StringMember(object, "content_text");
   // JSON Feed's summary is plain text ("a plain text sentence or two").
@@ -115,8 +120,10 @@ Item ReadItem(const Value& object, const std::vector<std::string>& feed_authors)
   if (item.authors.empty()) item.authors = feed_authors;
   if (const Value* tags = Member(object, "tags"); tags != nullptr && tags->IsArray()) {
     for (const Value& tag : tags->GetArray()) {
-      if (tag.IsString())
-        item.categories.push_back(Utf8String(tag.GetString(), tag.GetStringLength()));
+      if (!tag.IsString()) continue;
+      std::string category = Utf8String(tag.GetString(), tag.GetStringLength());
+      text::CollapseWhitespaceInPlace(category);
+      if (!category.empty()) item.categories.push_back(std::move(category));
     }
   }
   item.language = StringMember(object, "language");

@@ -558,8 +558,12 @@ std::string QuotedPathList(const std::vector<JsonPath>& paths) {
 
 Item ReadItem(const Value& object, const JsonMapping& mapping) {
   Item item;
+  // Title, GUID, authors and categories are whitespace-collapsed here, as
+  // every format parser leaves them (normalize.h).
   item.guid = FirstText(mapping.id, object, nullptr);
+  text::CollapseWhitespaceInPlace(item.guid);
   item.title = FirstText(mapping.title, object, nullptr);
+  text::CollapseWhitespaceInPlace(item.title);
   item.link = FirstText(mapping.link, object, nullptr);
   item.published = FirstDate(mapping.published, object, mapping.default_zone);
   item.updated = FirstDate(mapping.updated, object, mapping.default_zone);
@@ -572,10 +576,12 @@ Item ReadItem(const Value& object, const JsonMapping& mapping) {
 
   for (const ValueSource& source : mapping.author.sources) {
     item.authors = SourceTexts(source, object);
+    for (std::string& author : item.authors) text::CollapseWhitespaceInPlace(author);
     if (!item.authors.empty()) break;
   }
   for (const ValueSource& source : mapping.categories.sources) {
     for (std::string& category : SourceTexts(source, object)) {
+      text::CollapseWhitespaceInPlace(category);
       // "announcementType" and "announcementTypes" usually agree.
       if (std::find(item.categories.begin(), item.categories.end(), category) ==
           item.categories.end()) {

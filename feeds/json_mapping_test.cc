@@ -431,6 +431,26 @@ TEST_CASE("Root arrays, templates, literals, when, fallbacks") {
   CHECK(c.categories.empty());
 }
 
+TEST_CASE("Titles, GUIDs, authors and categories come out whitespace-collapsed") {
+  const JsonMapping mapping = Mapping(R"({
+    "name": "test",
+    "items": "",
+    "fields": {"id": "id", "title": "title", "author": "by", "categories": "tags"}
+  })");
+  const ParsedFeed parsed = ParseOk(R"([
+    {"id": " u\t 1 ", "title": "  Lithium\n  export ", "by": [" A  B ", "C"],
+     "tags": [" rare  earths", "rare earths", "x"]}
+  ])",
+                                    mapping);
+  REQUIRE(parsed.items.size() == 1);
+  const Item& item = parsed.items[0];
+  CHECK(item.guid == "u 1");
+  CHECK(item.title == "Lithium export");
+  CHECK(item.authors == std::vector<std::string>{"A B", "C"});
+  // Collapsed before the duplicates are dropped: the two spellings are one.
+  CHECK(item.categories == std::vector<std::string>{"rare earths", "x"});
+}
+
 TEST_CASE("Feed fields, paths into arrays, and a single object as the item") {
   const JsonMapping mapping = Mapping(R"({
     "name": "one",

@@ -167,8 +167,6 @@ void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
   }
 
   for (Item& item : parsed.items) {
-    text::CollapseWhitespaceInPlace(item.title);
-    text::CollapseWhitespaceInPlace(item.guid);
     // An empty reference would resolve to the base itself: keep it empty.
     if (!item.link.empty()) ResolveUrlInPlace(link_base, item.link);
     NormalizeText(item.summary_html, item.summary_text);
@@ -183,14 +181,8 @@ void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
       }
     }
     NormalizeText(item.content_html, item.content_text);
-    std::erase_if(item.authors, [](std::string& a) {
-      text::CollapseWhitespaceInPlace(a);
-      return a.empty();
-    });
-    std::erase_if(item.categories, [](std::string& c) {
-      text::CollapseWhitespaceInPlace(c);
-      return c.empty();
-    });
+    std::erase_if(item.authors, [](const std::string& a) { return a.empty(); });
+    std::erase_if(item.categories, [](const std::string& c) { return c.empty(); });
     for (Enclosure& e : item.enclosures) ResolveUrlInPlace(link_base, e.url);
     if (item.language.empty()) item.language = feed.language;
     if (item.source_feed.empty()) item.source_feed = options.source_feed;

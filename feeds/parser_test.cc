@@ -317,6 +317,47 @@ TEST_CASE("Parse starts every item empty: nothing of one carries into the next")
   }
 }
 
+TEST_CASE("Parse collapses whitespace in titles, GUIDs, authors and categories in every format") {
+  const auto check = [](const ParsedFeed& p, const std::string& guid) {
+    REQUIRE(p.items.size() == 1);
+    const Item& item = p.items[0];
+    CHECK(item.title == "Rare earths export");
+    CHECK(item.guid == guid);
+    CHECK(item.authors == std::vector<std::string>{"Ann Other"});
+    CHECK(item.categories == std::vector<std::string>{"Policy news"});
+  };
+  SECTION("RSS") {
+    check(MustParse(Rss("<item><title> Rare  earths\n export </title><guid> g \t1 </guid>"
+                        "<author> Ann \n Other </author><category>Policy \n news</category>"
+                        "<category> \t </category></item>")),
+          "g 1");
+  }
+  SECTION("RSS 1.0, the GUID from rdf:about") {
+    check(
+        MustParse("<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'"
+                  " xmlns='http://purl.org/rss/1.0/' xmlns:dc='http://purl.org/dc/elements/1.1/'>"
+                  "<channel><title>T</title></channel>"
+                  "<item rdf:about=' https://example.com/1 '><title>Rare earths\texport</title>"
+                  "<dc:creator>Ann  Other</dc:creator><dc:subject> Policy news</dc:subject></item>"
+                  "</rdf:RDF>"),
+        "https://example.com/1");
+  }
+  SECTION("Atom, categories from their term") {
+    check(MustParse("<feed xmlns='http://www.w3.org/2005/Atom'><title>T</title>"
+                    "<entry><title> Rare earths export</title><id> urn:x:1 </id>"
+                    "<author><name>Ann\n Other</name></author><category term=' Policy  news '/>"
+                    "<category term='  '/></entry></feed>"),
+          "urn:x:1");
+  }
+  SECTION("JSON Feed") {
+    check(MustParse(R"({"version": "https://jsonfeed.org/version/1.1", "title": "T",
+                        "items": [{"id": " j  1", "title": "Rare\nearths  export",
+                                   "authors": [{"name": " Ann Other"}, {"name": " "}],
+                                   "tags": ["Policy   news", "  "]}]})"),
+          "j 1");
+  }
+}
+
 TEST_CASE("Parse reads element names in any case") {
   // CDF and some generators write capitals: names are lowered to compare
   // (a copy only for a name that has one); a long unknown name is ignored.

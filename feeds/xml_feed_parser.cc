@@ -744,7 +744,7 @@ void FeedBuilder::StartItem() {
   item_.Reset();
   if (const XmlAttribute* about =
           reader_.FindAttribute("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "about")) {
-    item_.guid.Set(std::string(about->value), 1);  // RSS 1.0
+    item_.guid.Set(Collapsed(std::string(about->value)), 1);  // RSS 1.0
   }
   if (const XmlAttribute* href = FindPlainAttribute(reader_, "href")) {
     item_.link.Set(Resolve(href->value), 2);  // CDF
@@ -873,7 +873,10 @@ void FeedBuilder::StartInItem(Ns ns, const LowerName& name) {
   } else if (atom && name == "category") {
     const XmlAttribute* term = reader_.FindAttribute({}, "term");
     if (!term) term = reader_.FindAttribute({}, "label");
-    if (term && !term->value.empty()) item_.AddCategory(std::string(term->value));
+    if (term) {
+      std::string category = Collapsed(std::string(term->value));
+      if (!category.empty()) item_.AddCategory(std::move(category));
+    }
   } else if (rss && name == "enclosure") {
     const XmlAttribute* url = reader_.FindAttribute({}, "url");
     if (url) {
