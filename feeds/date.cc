@@ -961,16 +961,67 @@ std::optional<int> UsZoneOffset(string_view name) {
   return ZoneOffset(name);
 }
 
+// The three bytes at p as one number: names of three letters compare in one
+// step (a loop of string compares over the weekdays and months was a third
+// of the time spent on dates).
+constexpr uint32_t Pack3(const char* p) {
+  return uint32_t{static_cast<unsigned char>(p[0])} |
+         uint32_t{static_cast<unsigned char>(p[1])} << 8 |
+         uint32_t{static_cast<unsigned char>(p[2])} << 16;
+}
+
+bool IsEnglishWeekday(uint32_t name) {
+  switch (name) {
+    case Pack3("Mon"):
+    case Pack3("Tue"):
+    case Pack3("Wed"):
+    case Pack3("Thu"):
+    case Pack3("Fri"):
+    case Pack3("Sat"):
+    case Pack3("Sun"):
+      return true;
+    default:
+      return false;
+  }
+}
+
+// 1-12 for an English month abbreviation as written ("Jun"), else 0.
+int EnglishMonth(uint32_t name) {
+  switch (name) {
+    case Pack3("Jan"):
+      return 1;
+    case Pack3("Feb"):
+      return 2;
+    case Pack3("Mar"):
+      return 3;
+    case Pack3("Apr"):
+      return 4;
+    case Pack3("May"):
+      return 5;
+    case Pack3("Jun"):
+      return 6;
+    case Pack3("Jul"):
+      return 7;
+    case Pack3("Aug"):
+      return 8;
+    case Pack3("Sep"):
+      return 9;
+    case Pack3("Oct"):
+      return 10;
+    case Pack3("Nov"):
+      return 11;
+    case Pack3("Dec"):
+      return 12;
+    default:
+      return 0;
+  }
+}
+
 // RFC 1123: "Wed, 25 Jun 2025 19:52:00 +0100" or "... GMT" (a day of one
 // digit too), English names as written by nearly every generator.
 bool ParseCommonRfc822(string_view s, Fields* f) {
-  static constexpr string_view kEnglishDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-  static constexpr string_view kEnglishMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   if (s.size() < 28 || s[3] != ',' || s[4] != ' ') return false;
-  bool weekday = false;
-  for (string_view d : kEnglishDays) weekday |= s.substr(0, 3) == d;
-  if (!weekday) return false;
+  if (!IsEnglishWeekday(Pack3(s.data()))) return false;
   size_t i = 5;
   int day;
   if (IsDigit(s[i]) && s[i + 1] == ' ') {
@@ -983,10 +1034,7 @@ bool ParseCommonRfc822(string_view s, Fields* f) {
   }
   // From here: "Mmm YYYY HH:MM:SS " and a zone, at least 19 + 1 bytes.
   if (s.size() < i + 19) return false;
-  int month = 0;
-  for (int m = 0; m < 12; ++m) {
-    if (s.substr(i, 3) == kEnglishMonths[m]) month = m + 1;
-  }
+  const int month = EnglishMonth(Pack3(s.data() + i));
   if (month == 0 || s[i + 3] != ' ') return false;
   const int hi = Digits2(s, i + 4), lo = Digits2(s, i + 6);
   if (hi < 0 || lo < 0 || s[i + 8] != ' ') return false;
