@@ -443,7 +443,8 @@ class FeedBuilder {
   void StartItem();
   void FinishItem();
   void BeginCapture(Field field, int rank, TextType type = TextType::kText);
-  void BeginTextConstruct(Field field, int rank);
+  // `ns`: the element's namespace, as OnStart classified it.
+  void BeginTextConstruct(Ns ns, Field field, int rank);
   void FinishCapture();
   // Takes the captured plain text of a field that is parsed rather than
   // kept (dates, authors) without moving it out; false for other fields.
@@ -768,13 +769,13 @@ void FeedBuilder::StartInChannel(Ns ns, const LowerName& name) {
   }
   PushFrame(Context::kIgnored);
   if (plain && name == "title") {
-    BeginTextConstruct(Field::kTitle, 3);
+    BeginTextConstruct(ns, Field::kTitle, 3);
   } else if (rss && name == "link") {
     BeginCapture(Field::kLink, 3);
   } else if (atom && name == "link") {
     HandleAtomLink(false);
   } else if (plain && (name == "description" || name == "subtitle" || name == "tagline")) {
-    BeginTextConstruct(Field::kDescription, 3);
+    BeginTextConstruct(ns, Field::kDescription, 3);
   } else if (rss && name == "language") {
     BeginCapture(Field::kLanguage, 3);
   } else if (rss && name == "ttl") {
@@ -840,7 +841,7 @@ void FeedBuilder::StartInItem(Ns ns, const LowerName& name) {
   }
   if (in_group) return;
   if (plain && name == "title") {
-    BeginTextConstruct(Field::kTitle, 3);
+    BeginTextConstruct(ns, Field::kTitle, 3);
   } else if (rss && name == "link") {
     BeginCapture(Field::kLink, 3);
   } else if (atom && name == "link") {
@@ -857,9 +858,9 @@ void FeedBuilder::StartInItem(Ns ns, const LowerName& name) {
     BeginCapture(Field::kUpdated, 3);
   } else if ((rss && name == "description") || (atom && name == "summary") ||
              (rss && name == "abstract")) {
-    BeginTextConstruct(Field::kSummary, 3);
+    BeginTextConstruct(ns, Field::kSummary, 3);
   } else if (atom && name == "content") {
-    BeginTextConstruct(Field::kContent, 3);
+    BeginTextConstruct(ns, Field::kContent, 3);
   } else if (ns == Ns::kContent && name == "encoded") {
     BeginCapture(Field::kContent, 3, TextType::kHtml);
   } else if ((ns == Ns::kXhtml && name == "body") || (rss && name == "fullitem")) {
@@ -890,7 +891,7 @@ void FeedBuilder::StartInItem(Ns ns, const LowerName& name) {
     if (name == "title")
       BeginCapture(Field::kTitle, 2);
     else if (name == "description")
-      BeginTextConstruct(Field::kSummary, 2);
+      BeginTextConstruct(ns, Field::kSummary, 2);
     else if (name == "creator" || name == "author")
       BeginCapture(Field::kAuthor, 2);
     else if (name == "date")
@@ -912,7 +913,7 @@ void FeedBuilder::StartInItem(Ns ns, const LowerName& name) {
     if (name == "author")
       BeginCapture(Field::kAuthor, 1);
     else if (name == "summary")
-      BeginTextConstruct(Field::kSummary, 1);
+      BeginTextConstruct(ns, Field::kSummary, 1);
   }
 }
 
@@ -954,10 +955,9 @@ void FeedBuilder::BeginCapture(Field field, int rank, TextType type) {
 // Atom text constructs (type="text|html|xhtml", Atom 0.3's MIME types and
 // mode="escaped|base64|xml"), and RSS's: description is HTML, title is text
 // unless it looks like HTML.
-void FeedBuilder::BeginTextConstruct(Field field, int rank) {
+void FeedBuilder::BeginTextConstruct(Ns ns, Field field, int rank) {
   const XmlAttribute* type_attr = reader_.FindAttribute({}, "type");
   const XmlAttribute* mode_attr = reader_.FindAttribute({}, "mode");
-  const Ns ns = NamespaceOf(reader_.ns());
   const bool atom = ns == Ns::kAtom || ns == Ns::kAtom03 ||
                     (ns == Ns::kNone && out_.feed.format == FeedFormat::kAtom);
   TextType type;

@@ -230,7 +230,8 @@ XmlReader::XmlReader(std::string_view utf8, Limits limits) : doc_(utf8), limits_
   if (StartsWith(doc_, 0, "\xEF\xBB\xBF")) pos_ = 3;
 }
 
-const XmlAttribute* XmlReader::FindAttribute(std::string_view ns, std::string_view local) const {
+const XmlAttribute* XmlReader::FindAttributeAmong(std::string_view ns,
+                                                  std::string_view local) const {
   for (const auto& a : attributes_) {
     if (SameBytes(a.local, local) && SameBytes(a.ns, ns)) return &a;
   }

@@ -72,7 +72,10 @@ class XmlReader {
   // caller after those alone skips its search for nearly every element.
   bool has_xml_namespace_attribute() const { return has_xml_namespace_attribute_; }
   // The value of the attribute with this namespace and local name, or nullptr.
-  const XmlAttribute* FindAttribute(std::string_view ns, std::string_view local) const;
+  const XmlAttribute* FindAttribute(std::string_view ns, std::string_view local) const {
+    // Most elements carry no attribute: then no call.
+    return attributes_.empty() ? nullptr : FindAttributeAmong(ns, local);
+  }
 
   // For kText.  Valid until the next call to Next().  References are
   // decoded on first use: a text nobody reads is never decoded.
@@ -145,6 +148,7 @@ class XmlReader {
   // number of bytes consumed (1 for a bare '&').
   size_t DecodeReference(std::string_view raw, size_t i, std::string& out, int entity_depth);
   std::string_view ResolvePrefix(std::string_view prefix, bool is_attribute) const;
+  const XmlAttribute* FindAttributeAmong(std::string_view ns, std::string_view local) const;
   // `colon`: the offset of the first ':' in qname, or npos.
   void SetError(size_t offset, std::string message);
 
