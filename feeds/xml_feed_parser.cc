@@ -281,6 +281,11 @@ class CapturedText {
     reader.AppendText(buffer_);
   }
   std::string_view view() const { return in_buffer_ ? std::string_view(buffer_) : view_; }
+  // The whole text, where it stands in the document.
+  void Set(std::string_view in_document) {
+    Clear();
+    view_ = in_document;
+  }
   // The text as a string of its own, leaving this empty.  Text decoded
   // into the buffer is moved out, not copied: the buffer's capacity goes
   // with it, and the next text that needs one allocates it as it is read.
@@ -578,6 +583,15 @@ Result<ParsedFeed> FeedBuilder::Run() {
     switch (t) {
       case XmlReader::Token::kStartElement:
         OnStart();
+        // A capture that began at this element: when its content is simple,
+        // it is read in one step, and the element ends as it would at its
+        // end token.
+        if (capturing_ && capture_.depth == reader_.depth()) {
+          if (const std::optional<std::string_view> content = reader_.ReadSimpleContent()) {
+            capture_.text.Set(*content);
+            OnEnd();
+          }
+        }
         break;
       case XmlReader::Token::kEndElement:
         OnEnd();

@@ -331,6 +331,35 @@ XmlReader::Token XmlReader::Next() {
   return Token::kEnd;
 }
 
+std::optional<std::string_view> XmlReader::ReadSimpleContent() {
+  if (self_closing_pending_ || stack_.empty()) return std::nullopt;
+  const size_t n = doc_.size();
+  size_t i = pos_;
+  std::string_view content;
+  if (StartsWith(doc_, i, "<![CDATA[")) {
+    const size_t end = doc_.find("]]>", i + 9);
+    if (end == std::string_view::npos) return std::nullopt;
+    content = doc_.substr(i + 9, end - i - 9);
+    i = end + 3;
+  } else {
+    // Text as ReadText reads it: up to a '<', which must start the end tag.
+    const size_t stop = FindLtOrAmp(doc_, i);
+    if (stop == n || doc_[stop] == '&') return std::nullopt;
+    content = doc_.substr(i, stop - i);
+    i = stop;
+  }
+  // The end tag exactly as ReadEndTag's first test takes it.
+  const std::string_view open = stack_.back().qname;
+  if (n - i < open.size() + 3 || doc_[i] != '<' || doc_[i + 1] != '/' ||
+      doc_[i + 2 + open.size()] != '>' ||
+      !SameBytes(doc_.data() + i + 2, open.data(), open.size())) {
+    return std::nullopt;
+  }
+  pos_ = i + 3 + open.size();
+  EmitEnd(i, pos_);
+  return content;
+}
+
 bool XmlReader::SkipTextIfUnwanted() {
   // Decoding text with DTD entities can report an error (the expansion
   // limit): that text is read, wanted or not.

@@ -54,6 +54,16 @@ class XmlReader {
 
   Token Next();
 
+  // Right after a start element whose content is nothing, one run of text
+  // without a reference, or one CDATA section, and whose end tag follows
+  // that at once: reads through the end tag and returns the content as it
+  // stands in the document (valid as long as the document), leaving the
+  // reader where Next() would have left it after the end token.  Otherwise
+  // returns nullopt and reads nothing.  Most elements a feed reader keeps
+  // (<title>, <link>, <pubDate>, a CDATA <description>) are like that: one
+  // call instead of a text token and an end token.
+  std::optional<std::string_view> ReadSimpleContent();
+
   // Whether the caller reads text tokens (the default).  While it does not,
   // character data and CDATA sections are passed over without a token: a
   // caller that reads the text of only some elements saves the work for the

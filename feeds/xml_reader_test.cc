@@ -361,6 +361,60 @@ TEST_CASE("XmlReader passes over unwanted text as it would read it") {
   }
 }
 
+TEST_CASE("XmlReader::ReadSimpleContent reads what the tokens would give, or nothing") {
+  // The tokens of each document read with Next() alone, and with
+  // ReadSimpleContent() tried after every start element: the same text,
+  // the same end tokens with the same offsets, the same error.
+  const auto trace = [](std::string_view doc, bool simple) {
+    XmlReader r(doc);
+    std::string out;
+    size_t taken = 0;
+    const auto end_token = [&] {
+      out += "</" + std::string(r.qname()) + "@" + std::to_string(r.token_begin()) + "-" +
+             std::to_string(r.token_end()) + ":" + std::to_string(r.depth()) + ">";
+    };
+    for (XmlReader::Token t = r.Next(); t != XmlReader::Token::kEnd; t = r.Next()) {
+      if (t == XmlReader::Token::kText) {
+        out += "'" + std::string(r.text()) + "'";
+      } else if (t == XmlReader::Token::kEndElement) {
+        end_token();
+      } else {
+        out += "<" + std::string(r.qname()) + ">";
+        if (!simple) continue;
+        if (const std::optional<std::string_view> content = r.ReadSimpleContent()) {
+          ++taken;
+          if (!content->empty()) out += "'" + std::string(*content) + "'";
+          end_token();
+        }
+      }
+    }
+    return std::make_pair(out + "| " + r.error(), taken);
+  };
+  struct Case {
+    std::string_view doc;
+    size_t taken;  // elements ReadSimpleContent reads
+  };
+  const Case cases[] = {
+      {"<a><t>Title</t><l>https://x/</l><e></e><c><![CDATA[<p>x & y</p>]]></c></a>", 4},
+      {"<a><t>x &amp; y</t><t>a < b</t><t>x<b/>y</t><t><!-- c -->x</t></a>", 0},
+      {"<a><t>x</t ><t>y</T><t> <![CDATA[z]]></t><t><![CDATA[z]]> </t></a>", 0},
+      {"<a><t/><t>x</t>", 1},
+      {"<a><t>unterminated", 0},
+      {"<a><t><![CDATA[unterminated</t></a>", 0},
+      {"<a><t>x</t", 0},
+      {"<a><p:t xmlns:p='u'>x</p:t><t>after</t></a>", 2},
+      {"<a>text<t>x</t>more</a>", 1},
+      {"<a><t>x</t></a><b>y</b>", 2},
+  };
+  for (const Case& c : cases) {
+    INFO(c.doc);
+    const auto [tokens, none] = trace(c.doc, false);
+    const auto [simple, taken] = trace(c.doc, true);
+    CHECK(simple == tokens);
+    CHECK(taken == c.taken);
+  }
+}
+
 TEST_CASE("XmlReader scopes default namespace declarations to their element") {
   CHECK(Namespaces("<r xmlns='u1'><a/><b xmlns='u2'><c/></b><d/><e xmlns=''><f/></e><g/></r>") ==
         "<u1|r><u1|a><u2|b><u2|c><u1|d><-|e><-|f><u1|g>");
