@@ -39,12 +39,6 @@ std::string EscapeForParsing(std::string_view s) {
   return out;
 }
 
-// The bytes of a host name (a reg-name) taken without a closer look.
-bool IsHostByte(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.';
-}
-
 }  // namespace
 
 bool IsAbsoluteUrl(std::string_view url) {
@@ -75,6 +69,12 @@ constexpr std::array<bool, 256> kPathByte = [] {
 }();
 
 bool IsPathByte(char c) { return kPathByte[static_cast<unsigned char>(c)]; }
+
+// The bytes of a host name (a reg-name) taken without a closer look.
+bool IsHostByte(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.';
+}
 
 // Whether `path` ("/a/b", "a/b/") has a "." or ".." segment.
 bool HasDotSegment(std::string_view path) {
@@ -131,7 +131,7 @@ std::optional<std::string> ResolvePlainPath(std::string_view base, std::string_v
   if (base.compare(scheme_end, 3, "://") != 0) return std::nullopt;
   const size_t host_begin = scheme_end + 3;
   size_t i = host_begin;
-  while (i < base.size() && (IsHostByte(base[i]))) ++i;
+  while (i < base.size() && IsHostByte(base[i])) ++i;
   if (i == host_begin) return std::nullopt;
   if (i < base.size() && base[i] == ':') {  // a port
     ++i;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -494,8 +495,7 @@ class FeedBuilder {
   bool in_item_ = false;
   ItemBuilder item_;
   bool item_limit_reported_ = false;
-  bool item_seen_ = false;
-  size_t first_item_begin_ = 0;  // where the first item's start tag is
+  std::optional<size_t> first_item_begin_;  // where the first item's start tag is
   // Feed-level slots.
   Slot feed_title_text_;
   RichSlot feed_title_rich_;
@@ -750,10 +750,7 @@ void FeedBuilder::StartInFeed(Ns ns, const LowerName& name) {
 }
 
 void FeedBuilder::StartItem() {
-  if (!item_seen_) {
-    item_seen_ = true;
-    first_item_begin_ = reader_.token_begin();
-  }
+  if (!first_item_begin_) first_item_begin_ = reader_.token_begin();
   PushFrame(Context::kItem);
   in_item_ = true;
   item_.Reset();
@@ -1031,7 +1028,8 @@ void FeedBuilder::FinishCapture() {
   reader_.set_text_wanted(false);
   Capture& c = capture_;
   // Plain text read into something else (a date, a number, an author's
-  // name) is read where it is.  Other values are taken (CapturedText::Take).
+  // name) is read where it is.  Other values are taken out of the capture
+  // (CapturedText::Take) or made from it.
   if (c.type == TextType::kText && !c.had_children && !c.rss_title && ReadInPlace(c.field)) {
     return;
   }
@@ -1227,7 +1225,7 @@ void FeedBuilder::FinishItem() {
     // look longer than they are), and a quarter more, as items vary in size:
     // an estimate that falls short moves every item built so far.
     const size_t n = items.size() + 1;
-    const size_t begun = first_item_begin_;
+    const size_t begun = first_item_begin_.value_or(0);
     const size_t doc = reader_.document().size() - begun;
     const size_t read = std::max<size_t>(reader_.token_end() - begun, 1);
     // A small first item before a large rest (a huge last item, a long

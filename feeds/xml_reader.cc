@@ -164,8 +164,7 @@ size_t QuotedValueEnd(std::string_view s, size_t i, char quote, bool* needs_deco
     special_before |= special;
   }
   const size_t begin = i;
-  for (; i < n && s[i] != quote; ++i) {
-  }
+  while (i < n && s[i] != quote) ++i;
   *needs_decoding = special_before != 0 || NeedsDecoding(s.substr(begin, i - begin));
   return i;
 #else
@@ -635,9 +634,9 @@ XmlReader::Token XmlReader::ReadStartTag() {
   attributes_.clear();
   has_xml_namespace_attribute_ = false;
   attribute_storage_used_ = 0;
-  auto decoded = [&](const RawAttribute& r) -> std::string_view {
+  // Only for values that need it (RawAttribute::needs_decoding).
+  auto decode = [&](const RawAttribute& r) -> std::string_view {
     const std::string_view v = r.raw_value;
-    if (!r.needs_decoding) return v;
     if (attribute_storage_used_ == attribute_storage_.size()) attribute_storage_.emplace_back();
     std::string& s = attribute_storage_[attribute_storage_used_++];
     s.clear();
@@ -653,7 +652,8 @@ XmlReader::Token XmlReader::ReadStartTag() {
       if (!IsNamespaceDeclaration(r.qname)) continue;
       const bool is_default = r.qname == "xmlns";
       // Interned, so that ns() views stay valid after the binding goes.
-      const std::string& uri = *interned_uris_.emplace(decoded(r)).first;
+      const std::string& uri =
+          *interned_uris_.emplace(r.needs_decoding ? decode(r) : r.raw_value).first;
       bindings_.push_back({is_default ? std::string_view() : r.qname.substr(6), uri});
     }
     default_ns_valid_ = false;
@@ -681,7 +681,7 @@ XmlReader::Token XmlReader::ReadStartTag() {
     }
     a.local = r.qname.substr(begin);
     a.qname = r.qname;
-    a.value = r.needs_decoding ? decoded(r) : r.raw_value;
+    a.value = r.needs_decoding ? decode(r) : r.raw_value;
   }
   OpenElement& open = stack_.emplace_back();
   open.qname = qname;
