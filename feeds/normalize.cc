@@ -181,8 +181,6 @@ void NormalizeFeed(ParsedFeed& parsed, const ParseOptions& options) {
       }
     }
     NormalizeText(item.content_html, item.content_text);
-    std::erase_if(item.authors, [](const std::string& a) { return a.empty(); });
-    std::erase_if(item.categories, [](const std::string& c) { return c.empty(); });
     for (Enclosure& e : item.enclosures) ResolveUrlInPlace(link_base, e.url);
     if (item.language.empty()) item.language = feed.language;
     if (item.source_feed.empty()) item.source_feed = options.source_feed;

@@ -7,13 +7,13 @@ namespace mineral::feeds {
 
 // What the format parsers leave for this step, and what it does.  Parsers
 // hand over title, GUID, authors and categories whitespace-collapsed (as
-// text::CollapseWhitespace), each where it reads them: here they would be
-// checked a second time, as the XML builder collapses them anyway.
+// text::CollapseWhitespace), and no author or category that is empty after
+// that, each where it reads them: here they would be checked a second time,
+// as the XML builder collapses them anyway.
 // - link: resolved against the feed link, then options.fetch_url (parsers
 //   resolve xml:base themselves); the feed link against options.fetch_url.
 // - summary/content: whichever of *_html and *_text is empty is derived from
 //   the other (HtmlToText, or EscapeHtml); text is whitespace-collapsed.
-// - authors, categories: empty entries dropped.
 // - key: the GUID, else the link, else "hash:" + a hash of title and date, so
 //   an item keeps its key across polls.  Two items of one document with the
 //   same GUID or link key are either one story republished (same link or same

@@ -161,12 +161,8 @@ std::optional<std::string> ResolvePlainPath(std::string_view base, std::string_v
   return out;
 }
 
-}  // namespace
-
-std::string ResolveUrlWithoutFastPath(std::string_view base, std::string_view ref) {
-  ref = text::TrimAsciiWhitespace(ref);
-  base = text::TrimAsciiWhitespace(base);
-  if (IsAbsoluteUrl(ref) || base.empty() || !IsAbsoluteUrl(base)) return std::string(ref);
+// Both trimmed; `ref` relative, `base` absolute.
+std::string ResolveWithBoost(std::string_view base, std::string_view ref) {
   const std::string escaped_base = EscapeForParsing(base);
   const std::string escaped_ref = EscapeForParsing(ref);
   auto parsed_base = boost::urls::parse_uri(escaped_base);
@@ -179,12 +175,25 @@ std::string ResolveUrlWithoutFastPath(std::string_view base, std::string_view re
   return std::string(ref);
 }
 
-std::string ResolveUrl(std::string_view base, std::string_view ref) {
+// ResolveUrl, with or without ResolvePlainPath.
+std::string Resolve(std::string_view base, std::string_view ref, bool fast_path) {
   ref = text::TrimAsciiWhitespace(ref);
   base = text::TrimAsciiWhitespace(base);
   if (IsAbsoluteUrl(ref) || base.empty() || !IsAbsoluteUrl(base)) return std::string(ref);
-  if (std::optional<std::string> plain = ResolvePlainPath(base, ref)) return *std::move(plain);
-  return ResolveUrlWithoutFastPath(base, ref);
+  if (fast_path) {
+    if (std::optional<std::string> plain = ResolvePlainPath(base, ref)) return *std::move(plain);
+  }
+  return ResolveWithBoost(base, ref);
+}
+
+}  // namespace
+
+std::string ResolveUrl(std::string_view base, std::string_view ref) {
+  return Resolve(base, ref, true);
+}
+
+std::string ResolveUrlWithoutFastPath(std::string_view base, std::string_view ref) {
+  return Resolve(base, ref, false);
 }
 
 void ResolveUrlInPlace(std::string_view base, std::string& url) {

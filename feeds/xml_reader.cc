@@ -105,37 +105,23 @@ bool NeedsDecoding(std::string_view v) {
   return false;
 }
 
-// The first '<' or '&' in s from `i`, or s.size().
-size_t FindLtOrAmp(std::string_view s, size_t i) {
-  const size_t n = s.size();
-#if defined(__SSE2__)
-  const __m128i lt = _mm_set1_epi8('<');
-  const __m128i amp = _mm_set1_epi8('&');
-  for (; i + 16 <= n; i += 16) {
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(b, lt), _mm_cmpeq_epi8(b, amp)));
-    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
-  }
-#endif
-  for (; i < n; ++i) {
-    if (s[i] == '<' || s[i] == '&') return i;
-  }
-  return n;
-}
-
-// The first '<' in s from `i`, or s.size(): inline, as most text skipped
-// between elements is a few bytes of whitespace.
-size_t FindLt(std::string_view s, size_t i) {
+// The first of kBytes in s from `i`, or s.size(): inline, 16 bytes at a
+// time, as most of what it reads is short (a few bytes of whitespace between
+// elements, a title).
+template <char... kBytes>
+size_t FindFirstOf(std::string_view s, size_t i) {
   const size_t n = s.size();
 #if defined(__SSE2__)
   for (; i + 16 <= n; i += 16) {
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('<')));
+    __m128i hits = _mm_setzero_si128();
+    ((hits = _mm_or_si128(hits, _mm_cmpeq_epi8(b, _mm_set1_epi8(kBytes)))), ...);
+    const int mask = _mm_movemask_epi8(hits);
     if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
   }
 #endif
   for (; i < n; ++i) {
-    if (s[i] == '<') return i;
+    if (((s[i] == kBytes) || ...)) return i;
   }
   return n;
 }
@@ -342,21 +328,31 @@ std::optional<std::string_view> XmlReader::ReadSimpleContent() {
     i = end + 3;
   } else {
     // Text as ReadText reads it: up to a '<', which must start the end tag.
-    const size_t stop = FindLtOrAmp(doc_, i);
+    const size_t stop = FindFirstOf<'<', '&'>(doc_, i);
     if (stop == n || doc_[stop] == '&') return std::nullopt;
     content = doc_.substr(i, stop - i);
     i = stop;
   }
-  // The end tag exactly as ReadEndTag's first test takes it.
-  const std::string_view open = stack_.back().qname;
-  if (n - i < open.size() + 3 || doc_[i] != '<' || doc_[i + 1] != '/' ||
-      doc_[i + 2 + open.size()] != '>' ||
-      !SameBytes(doc_.data() + i + 2, open.data(), open.size())) {
-    return std::nullopt;
-  }
-  pos_ = i + 3 + open.size();
+  // The end tag, as ReadEndTag's first test takes it.
+  const size_t end = EndOfInnermostEndTag(i);
+  if (end == 0) return std::nullopt;
+  pos_ = end;
   EmitEnd(i, pos_);
   return content;
+}
+
+size_t XmlReader::EndOfInnermostEndTag(size_t at) const {
+  // The open element's name came from a scan that stopped at the same bytes,
+  // so a scan of the end tag's name would have read the same name.
+  if (stack_.empty()) return 0;
+  const std::string_view open = stack_.back().qname;
+  const size_t n = doc_.size();
+  if (n - at < open.size() + 3 || doc_[at] != '<' || doc_[at + 1] != '/' ||
+      doc_[at + 2 + open.size()] != '>' ||
+      !SameBytes(doc_.data() + at + 2, open.data(), open.size())) {
+    return 0;
+  }
+  return at + 3 + open.size();
 }
 
 bool XmlReader::SkipTextIfUnwanted() {
@@ -367,7 +363,7 @@ bool XmlReader::SkipTextIfUnwanted() {
   const size_t n = doc_.size();
   size_t i = pos_ + (doc_[pos_] == '<' ? 1 : 0);  // a lone '<' is text
   for (;;) {
-    i = FindLt(doc_, i);
+    i = FindFirstOf<'<'>(doc_, i);
     if (i + 1 >= n) {
       i = n;  // no '<', or one that ends the document: text to the end
       break;
@@ -699,15 +695,9 @@ XmlReader::Token XmlReader::ReadEndTag() {
   size_t i = pos_ + 2;
   // Nearly always the innermost open element is closed, its name right
   // before '>': one compare instead of a scan of the name and a compare.
-  // The open element's name came from a scan that stopped at the same bytes,
-  // so the scan would have read the same name.
-  if (!stack_.empty()) {
-    const std::string_view open = stack_.back().qname;
-    if (n - i > open.size() && doc_[i + open.size()] == '>' &&
-        SameBytes(doc_.data() + i, open.data(), open.size())) {
-      pos_ = i + open.size() + 1;
-      return EmitEnd(begin, pos_);
-    }
+  if (const size_t end = EndOfInnermostEndTag(begin); end != 0) {
+    pos_ = end;
+    return EmitEnd(begin, pos_);
   }
   const size_t name_start = i;
   while (i < n && !EndsName(doc_[i])) ++i;
@@ -764,7 +754,7 @@ XmlReader::Token XmlReader::ReadText() {
     // One pass for the first '<' or '&' (most text between tags is a few
     // bytes of whitespace: two memchr calls cost more than reading it); once
     // a reference is known, only '<' matters.
-    size_t lt = has_reference ? i : FindLtOrAmp(doc_, i);
+    size_t lt = has_reference ? i : FindFirstOf<'<', '&'>(doc_, i);
     if (has_reference || (lt < n && doc_[lt] == '&')) {
       has_reference = true;
       // memchr: the rest of a text with a reference is often all of an

@@ -148,6 +148,9 @@ class XmlReader {
   void SkipComment();
   void SkipProcessingInstruction();
   void ReadDoctype();
+  // Where the end tag at doc_[at] ("</", the innermost open element's name
+  // exactly, '>') ends, or 0 when the tag there is not that.
+  size_t EndOfInnermostEndTag(size_t at) const;
   // The end token of the innermost open element, which it pops.
   Token EmitEnd(size_t begin, size_t end);
   Token PopPending();

@@ -881,72 +881,13 @@ std::string CleanUtf8(std::string_view text, bool remove_controls) {
   return out;
 }
 
-// SWAR masks over the bytes of a word: the top bit of each byte that is a
-// space, and of each that is \t-\r.  Exact per byte (the low seven bits are
-// added apart from the top one, so no carry crosses a byte).
-template <typename Word>
-struct WhitespaceBits {
-  static constexpr Word kOnes = static_cast<Word>(~Word{0}) / 0xFF;
-  static constexpr Word kLow7 = kOnes * 0x7F;
-  static constexpr Word kTops = kOnes * 0x80;
-  static Word Spaces(Word w) {
-    const Word x = w ^ (kOnes * ' ');  // zero where a space was
-    return ~(((x & kLow7) + kLow7) | x) & kTops;
-  }
-  static Word Controls(Word w) {
-    const Word low = w & kLow7;
-    // Reaches the top bit at 9 and above, and at 14 and above.
-    return (low + kOnes * (0x80 - '\t')) & ~(low + kOnes * (0x80 - '\r' - 1)) & ~w & kTops;
-  }
-};
-
-// Whether a window of `Word` bytes holds \t-\r or two spaces in a row.
-template <typename Word>
-[[gnu::always_inline]] inline bool WordBreaksCollapse(const char* p) {
-  Word w;
-  std::memcpy(&w, p, sizeof w);
-  const Word spaces = WhitespaceBits<Word>::Spaces(w);
-  return (WhitespaceBits<Word>::Controls(w) | (spaces & (spaces >> 8))) != 0;
-}
-
-// IsCollapsed for texts of 4 to 15 bytes: two windows, overlapping by at
-// least a byte, so that each pair of neighbours is inside one of them.
-template <typename Word>
-bool ShortTextBreaksCollapse(std::string_view text) {
-  return WordBreaksCollapse<Word>(text.data()) ||
-         WordBreaksCollapse<Word>(text.data() + text.size() - sizeof(Word));
-}
-
-// Collapsed already: no whitespace at either end, none inside but single
-// spaces.  Most titles, names and categories are, and are checked where
-// they stand: short ones a word at a time, longer ones 16 bytes at a time in
-// blocks that overlap by one byte (so each pair of neighbours is inside a
-// block), without a call.
+// Collapsed already: no whitespace in front, and one plain run to the end
+// (no whitespace at the end, none inside but single spaces).  Most titles,
+// names and categories are.
 bool IsCollapsed(std::string_view text) {
   const size_t n = text.size();
-  if (n == 0) return true;
-  if (IsAsciiSpace(text[0]) || IsAsciiSpace(text[n - 1])) return false;
-  if (n < 4) return n < 3 || text[1] < '\t' || text[1] > '\r';  // the middle byte of three
-  if (n < 8) return !ShortTextBreaksCollapse<uint32_t>(text);
-  if (n < 16) return !ShortTextBreaksCollapse<uint64_t>(text);
-#if defined(__SSE2__)
-  const auto block_breaks = [&](size_t at) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at));
-    const auto spaces =
-        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))));
-    // \t-\r moved to -128..-124 for one signed compare.
-    const __m128i shifted = _mm_add_epi8(v, _mm_set1_epi8(static_cast<char>(0x80 - '\t')));
-    const auto controls = static_cast<unsigned>(_mm_movemask_epi8(
-        _mm_cmplt_epi8(shifted, _mm_set1_epi8(static_cast<char>(-128 + ('\r' - '\t') + 1)))));
-    return (controls | (spaces & (spaces >> 1))) != 0;
-  };
-  for (size_t at = 0; at + 16 < n; at += 15) {
-    if (block_breaks(at)) return false;
-  }
-  return !block_breaks(n - 16);
-#else
-  return internal::Scanners().plain_run_end(text.data(), 0, n) == n;
-#endif
+  return n == 0 ||
+         (!IsAsciiSpace(text[0]) && internal::Scanners().plain_run_end(text.data(), 0, n) == n);
 }
 
 // Out of line, so that callers of the check above keep a light frame.
